@@ -1,0 +1,1 @@
+"""Pure domain of rj-backbone: aggregates, events, rules. Imports nothing from outer layers."""

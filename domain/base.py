@@ -1,0 +1,78 @@
+"""Pydantic-based aggregate and event base classes (after eventsourcing's aggregate8 example).
+
+Events are frozen pydantic models with ``extra="forbid"`` so a stored event can never carry a
+field its class does not declare. Every event carries an :class:`EventMeta` saying who acted,
+when it happened in the world, and which command caused it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Immutable(BaseModel):
+    """Base of every payload and value object: frozen, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EventMeta(Immutable):
+    """Who did it, when it happened, and which command/conversation it belongs to.
+
+    ``occurred_at`` is when the fact happened in the world (stated by the agency);
+    the event's own ``timestamp`` is when the backbone recorded it.
+    """
+
+    agency: str = Field(min_length=1, description="Code of the acting agency")
+    user: str = Field(min_length=1, description="User id within the acting agency")
+    occurred_at: datetime
+    command_id: str = Field(min_length=1, description="Idempotency key of the causing command")
+    correlation_id: str = Field(default_factory=lambda: str(uuid4()))
+    causation_id: str | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def occurred_at_is_timezone_aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("occurred_at must carry a timezone")
+        return value
+
+
+class DomainEvent(Immutable):
+    """Fields every stored event has; ``timestamp`` is the recorded time."""
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+
+
+class Aggregate(BaseAggregate[UUID]):
+    """Aggregate whose events are pydantic models; state stays plain Python.
+
+    Each aggregate remembers the ids of the commands that changed it, so an agency retrying a
+    command gets one effect (see :meth:`has_applied`).
+    """
+
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
+        meta: EventMeta
+
+        def mutate(self, aggregate: Any) -> Any:
+            mutated = super().mutate(aggregate)
+            mutated.__dict__.setdefault("command_ids", set()).add(self.meta.command_id)
+            return mutated
+
+    class Created(Event, CanInitAggregate[UUID]):
+        originator_topic: str
+
+    @staticmethod
+    def create_id(*_: Any, **__: Any) -> UUID:
+        return uuid4()
+
+    def has_applied(self, command_id: str) -> bool:
+        """True when a command with this id already took effect."""
+        return command_id in self.__dict__.get("command_ids", set())

@@ -1,0 +1,1 @@
+"""The RJ case: aggregate, vocabulary and rules."""

@@ -1,0 +1,292 @@
+"""The RJ case aggregate: referral to closure, with several victims, supporters and one offender.
+
+Public methods are commands: they check the rules (see :mod:`domain.case.rules`) and then call a
+private ``@event`` method, whose body is the only code that changes state (and so also runs when
+the case is replayed from its events).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from eventsourcing.domain import event
+
+from domain.base import Aggregate, EventMeta
+from domain.case.participation import VICTIM
+from domain.case.preparation import CasePreparation
+from domain.case.state import (
+    Activity,
+    Complaint,
+    Feedback,
+    Participant,
+    PrisonAccess,
+    Venue,
+    VictimUpdate,
+)
+from domain.case.values import (
+    ActivityStatus,
+    ActivityType,
+    CjsStage,
+    ClosureReason,
+    CrimeType,
+    DelayReason,
+    FeedbackElement,
+    FeedbackStage,
+    ReferralRoute,
+)
+from domain.errors import DuplicateEntity, InvalidTransition
+from domain.personal import PersonalText
+
+
+class Case(CasePreparation):
+    class Referred(Aggregate.Created):
+        """v2 renamed ``area`` to ``pcc_area`` and added ``crime_reported_on``."""
+
+        class_version: ClassVar[int] = 2
+        route: ReferralRoute
+        cjs_stage: CjsStage
+        crime_type: CrimeType
+        pcc_area: str
+        crime_reported_on: date | None
+        summary: PersonalText
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["pcc_area"] = state.pop("area")
+            state.setdefault("crime_reported_on", None)
+
+    @event(Referred)
+    def __init__(
+        self,
+        route: ReferralRoute,
+        cjs_stage: CjsStage,
+        crime_type: CrimeType,
+        pcc_area: str,
+        crime_reported_on: date | None,
+        summary: PersonalText,
+        meta: EventMeta,
+    ) -> None:
+        self.route = route
+        self.cjs_stage = cjs_stage
+        self.crime_type = crime_type
+        self.pcc_area = pcc_area
+        self.crime_reported_on = crime_reported_on
+        self.summary = summary
+        self.referred_by = meta.agency
+        self.referred_at = meta.occurred_at
+        self.participants: dict[str, Participant] = {}
+        self.responsibility_accepted = False
+        self.facilitators: tuple[str, ...] = ()
+        self.activity_type: ActivityType | None = None
+        self.venue: Venue | None = None
+        self.prison_access: PrisonAccess | None = None
+        self.activities: dict[str, Activity] = {}
+        self.outcome_terms: tuple[str, ...] = ()
+        self.follow_ups = 0
+        self.feedback: list[Feedback] = []
+        self.complaints: dict[str, Complaint] = {}
+        self.victim_updates: list[VictimUpdate] = []
+        self.closed_reason: ClosureReason | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_reason is not None
+
+    # --- activities ---------------------------------------------------------------------------
+    def schedule_activity(
+        self,
+        activity_id: str,
+        participant_ids: tuple[str, ...],
+        scheduled_for: datetime,
+        meta: EventMeta,
+    ) -> None:
+        self.check_case_is_open()
+        if activity_id in self.activities:
+            raise DuplicateEntity(f"activity {activity_id!r} already exists")
+        if self.activity_type is None:
+            raise InvalidTransition("choose the activity type before scheduling")
+        for pid in participant_ids:
+            self.check_participant_on_case(pid)
+        if not any(self.participants[p].role is VICTIM for p in participant_ids):
+            raise InvalidTransition("an RJ activity involves at least one victim")
+        self.check_responsibility_accepted_before_activity()
+        self.check_written_consent_before_activity(participant_ids)
+        self.check_assessment_completed_before_activity(participant_ids)
+        self.check_prison_access_granted_for_prison_venue(self.activity_type)
+        self._activity_scheduled(
+            activity_id=activity_id, activity_type=self.activity_type,
+            participant_ids=participant_ids, scheduled_for=scheduled_for,
+            prison_code=self.venue.prison_code if self.venue else None, meta=meta,
+        )  # fmt: skip
+
+    @event("ActivityScheduled")
+    def _activity_scheduled(
+        self, activity_id: str, activity_type: ActivityType, participant_ids: tuple[str, ...],
+        scheduled_for: datetime, prison_code: str | None, meta: EventMeta,
+    ) -> None:  # fmt: skip
+        self.activities[activity_id] = Activity(
+            activity_id, activity_type, tuple(participant_ids), scheduled_for
+        )
+
+    def reschedule_activity(
+        self,
+        activity_id: str,
+        scheduled_for: datetime,
+        reason_code: DelayReason,
+        reason: str,
+        meta: EventMeta,
+    ) -> None:
+        self.check_case_is_open()
+        self.check_activity_is_scheduled(activity_id)
+        self.check_reason_given(reason, "rescheduling an activity")
+        self._activity_rescheduled(
+            activity_id=activity_id, scheduled_for=scheduled_for,
+            reason_code=reason_code, reason=reason, meta=meta,
+        )  # fmt: skip
+
+    @event("ActivityRescheduled")
+    def _activity_rescheduled(
+        self, activity_id: str, scheduled_for: datetime, reason_code: DelayReason,
+        reason: str, meta: EventMeta,
+    ) -> None:  # fmt: skip
+        activity = self.activities[activity_id]
+        activity.reschedules.append((activity.scheduled_for, reason_code, reason))
+        activity.scheduled_for = scheduled_for
+
+    def record_activity_held(self, activity_id: str, meta: EventMeta) -> None:
+        self.check_case_is_open()
+        activity = self.check_activity_is_scheduled(activity_id)
+        if activity.activity_type is not self.activity_type:
+            raise InvalidTransition(
+                f"the activity type changed to {self.activity_type}: reschedule or cancel "
+                f"the {activity.activity_type.value} first"
+            )
+        self._activity_held(activity_id=activity_id, meta=meta)
+
+    @event("ActivityHeld")
+    def _activity_held(self, activity_id: str, meta: EventMeta) -> None:
+        self.activities[activity_id].status = ActivityStatus.HELD
+
+    def cancel_activity(
+        self, activity_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+    ) -> None:
+        self.check_case_is_open()
+        self.check_activity_is_scheduled(activity_id)
+        self.check_reason_given(reason, "cancelling an activity")
+        self._activity_cancelled(
+            activity_id=activity_id, reason_code=reason_code, reason=reason, meta=meta
+        )
+
+    @event("ActivityCancelled")
+    def _activity_cancelled(
+        self, activity_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+    ) -> None:
+        self.activities[activity_id].status = ActivityStatus.CANCELLED
+
+    # --- after the activity -------------------------------------------------------------------
+    def record_outcome_agreement(self, terms: tuple[str, ...], meta: EventMeta) -> None:
+        self.check_case_is_open()
+        if not any(a.status is ActivityStatus.HELD for a in self.activities.values()):
+            raise InvalidTransition("an outcome agreement follows an activity that was held")
+        self._outcome_agreed(terms=terms, meta=meta)
+
+    @event("OutcomeAgreed")
+    def _outcome_agreed(self, terms: tuple[PersonalText, ...], meta: EventMeta) -> None:
+        self.outcome_terms = tuple(terms)
+
+    def record_follow_up(self, participant_id: str, notes: str, meta: EventMeta) -> None:
+        self.check_case_is_open()
+        self.check_participant_on_case(participant_id)
+        self._followed_up(participant_id=participant_id, notes=notes, meta=meta)
+
+    @event("FollowUpRecorded")
+    def _followed_up(self, participant_id: str, notes: PersonalText, meta: EventMeta) -> None:
+        self.follow_ups += 1
+
+    def record_feedback(
+        self,
+        participant_id: str,
+        stage: FeedbackStage,
+        ratings: dict[FeedbackElement, int],
+        meta: EventMeta,
+        felt_empowered: bool | None = None,
+    ) -> None:
+        """Allowed on a closed case: feedback after the activity often comes after closure."""
+        self.check_participant_on_case(participant_id)
+        if any(not 1 <= score <= 5 for score in ratings.values()):
+            raise InvalidTransition("feedback ratings run from 1 (poor) to 5 (excellent)")
+        self._feedback_recorded(
+            participant_id=participant_id, stage=stage, ratings=ratings,
+            felt_empowered=felt_empowered, meta=meta,
+        )  # fmt: skip
+
+    @event("FeedbackRecorded")
+    def _feedback_recorded(
+        self, participant_id: str, stage: FeedbackStage, ratings: dict[FeedbackElement, int],
+        felt_empowered: bool | None, meta: EventMeta,
+    ) -> None:  # fmt: skip
+        self.feedback.append(Feedback(participant_id, stage, dict(ratings), felt_empowered))
+
+    def record_complaint(
+        self, complaint_id: str, about: str, summary: str, meta: EventMeta,
+        participant_id: str | None = None,
+    ) -> None:  # fmt: skip
+        """Allowed at any point, including on a closed case."""
+        if complaint_id in self.complaints:
+            raise DuplicateEntity(f"complaint {complaint_id!r} already recorded")
+        if participant_id is not None:
+            self.check_participant_on_case(participant_id)
+        self._complaint_received(
+            complaint_id=complaint_id, about=about, summary=summary,
+            participant_id=participant_id, meta=meta,
+        )  # fmt: skip
+
+    @event("ComplaintReceived")
+    def _complaint_received(
+        self, complaint_id: str, about: str, summary: PersonalText,
+        participant_id: str | None, meta: EventMeta,
+    ) -> None:  # fmt: skip
+        self.complaints[complaint_id] = Complaint(complaint_id, about)
+
+    def resolve_complaint(self, complaint_id: str, resolution: str, meta: EventMeta) -> None:
+        complaint = self.complaints.get(complaint_id)
+        if complaint is None or complaint.resolved:
+            raise InvalidTransition(f"no open complaint {complaint_id!r}")
+        self._complaint_resolved(complaint_id=complaint_id, resolution=resolution, meta=meta)
+
+    @event("ComplaintResolved")
+    def _complaint_resolved(
+        self, complaint_id: str, resolution: PersonalText, meta: EventMeta
+    ) -> None:
+        self.complaints[complaint_id].resolved = True
+
+    def update_victim(
+        self, participant_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+    ) -> None:
+        """The victim was kept informed of a delay and its reason (Victims' Code)."""
+        self.check_case_is_open()
+        self.check_participant_has_role(participant_id, VICTIM)
+        self.check_reason_given(reason, "an update to the victim")
+        self._victim_updated(
+            participant_id=participant_id, reason_code=reason_code, reason=reason, meta=meta
+        )
+
+    @event("VictimUpdated")
+    def _victim_updated(
+        self, participant_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+    ) -> None:
+        self.victim_updates.append(VictimUpdate(participant_id, reason_code, meta.occurred_at))
+
+    def close(self, reason: ClosureReason, detail: str, meta: EventMeta) -> None:
+        self.check_case_is_open()
+        self.check_never_refused_for_crime_type_alone(reason)
+        if reason is ClosureReason.COMPLETED and not any(
+            a.status is ActivityStatus.HELD for a in self.activities.values()
+        ):
+            raise InvalidTransition("a case is completed only after an activity was held")
+        self._closed(reason=reason, detail=detail, meta=meta)
+
+    @event("CaseClosed")
+    def _closed(self, reason: ClosureReason, detail: str, meta: EventMeta) -> None:
+        self.closed_reason = reason

@@ -1,0 +1,49 @@
+"""The small hierarchy of domain errors: each names the rule that refused a command."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command was refused by a rule of the domain."""
+
+    rule = "domain_rule"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CaseClosed(DomainError):
+    rule = "nothing_happens_on_a_closed_case_except_complaints_and_feedback"
+
+
+class UnknownParticipant(DomainError):
+    rule = "participant_must_be_on_the_case"
+
+
+class WrongParticipantRole(DomainError):
+    rule = "participant_must_have_the_role_the_step_needs"
+
+
+class ActivityPrerequisiteMissing(DomainError):
+    rule = "no_activity_without_responsibility_consent_and_assessment"
+
+
+class EnhancedAssessmentRequired(DomainError):
+    rule = "sensitive_crime_cases_need_an_enhanced_assessment"
+
+
+class ReasonRequired(DomainError):
+    rule = "this_step_needs_a_reason"
+
+
+class InvalidTransition(DomainError):
+    rule = "step_not_allowed_in_the_current_state"
+
+
+class DuplicateEntity(DomainError):
+    rule = "ids_are_unique_within_an_aggregate"
+
+
+class AgreementRuleViolation(DomainError):
+    rule = "information_sharing_agreement_rule"

@@ -1,0 +1,36 @@
+"""Marks fields that hold a person's personal data (names, contact details, free text about them).
+
+The marker lives in the domain so that outer layers (encryption at rest, ISA redaction) can find
+personal fields from the event schemas alone, without a separate list that could drift.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel
+
+
+class Personal:
+    """Annotation marker: the field is personal data of the event's ``participant_id``."""
+
+    def __repr__(self) -> str:
+        return "Personal()"
+
+
+PERSONAL = Personal()
+
+PersonalText = Annotated[str, PERSONAL]
+
+
+def personal_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Names of the fields of ``model`` marked as personal data."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if any(isinstance(marker, Personal) for marker in field.metadata)
+    )
+
+
+def is_personal(model: type[BaseModel], name: str) -> bool:
+    return name in personal_fields(model)

@@ -1,0 +1,1 @@
+"""Adapters: persistence mapping, Kafka, HTTP and broker process control."""

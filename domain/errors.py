@@ -47,3 +47,11 @@ class DuplicateEntity(DomainError):
 
 class AgreementRuleViolation(DomainError):
     rule = "information_sharing_agreement_rule"
+
+
+class UnknownAggregate(DomainError):
+    rule = "commands_name_an_existing_aggregate"
+
+
+class AlreadyExists(DomainError):
+    rule = "an_aggregate_is_created_once"

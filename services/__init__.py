@@ -1,0 +1,1 @@
+"""Application services, composition root, CLI and service entry points."""

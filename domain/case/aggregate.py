@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.domain import event
 
@@ -59,6 +60,7 @@ class Case(CasePreparation):
     @event(Referred)
     def __init__(
         self,
+        id: UUID,  # noqa: A002 - eventsourcing passes the chosen case id here, not in the event
         route: ReferralRoute,
         cjs_stage: CjsStage,
         crime_type: CrimeType,

@@ -124,9 +124,9 @@ def _check(
         if (force.kind == "territorial") != (force.pcc_area_code in areas):
             raise ValueError(f"police force {force.code!r} has bad area {force.pcc_area_code!r}")
     for area in areas.values():
-        for code in area.police_force_codes:
-            if code not in forces or forces[code].pcc_area_code != area.code:
-                raise ValueError(f"PCC area {area.code!r} lists force {code!r} not in it")
+        members = sorted(f.code for f in forces.values() if f.pcc_area_code == area.code)
+        if sorted(area.police_force_codes) != members:
+            raise ValueError(f"PCC area {area.code!r} lists forces that differ from {members}")
     for prison in prisons.values():
         if prison.pcc_area_code not in areas:
             raise ValueError(f"prison {prison.code!r} is in unknown area {prison.pcc_area_code!r}")

@@ -1,0 +1,45 @@
+"""Composition root: builds every part of the backbone from one :class:`Settings`.
+
+Nothing connects at import time; :func:`build` opens the store when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.event_store import EventStore, open_event_store, store_env
+from services.command_service import CommandService
+from services.settings import Settings
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    if settings.store == "sqlite":
+        Path(settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+        return store_env("sqlite", sqlite_path=str(settings.sqlite_path))
+    return store_env(
+        "postgres",
+        host=settings.postgres_host,
+        port=settings.postgres_port,
+        dbname=settings.postgres_dbname,
+        user=settings.postgres_user,
+        password=settings.postgres_password.get_secret_value(),
+        schema=settings.postgres_schema,
+        pool_size=settings.postgres_pool_size,
+    )
+
+
+@dataclass
+class Backbone:
+    settings: Settings
+    store: EventStore
+    commands: CommandService
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build(settings: Settings | None = None) -> Backbone:
+    settings = settings or Settings()
+    store = open_event_store(event_store_env(settings))
+    return Backbone(settings, store, CommandService(store, settings.command_retries))

@@ -1,0 +1,106 @@
+"""Applies agency commands to aggregates: idempotent per command id, safe under concurrency.
+
+A retried command (same ``command_id``) finds its id already recorded on the aggregate and has
+no second effect. Two writers racing on one aggregate both load version N; the store accepts only
+one version N+1, and the loser reloads and re-applies its command to the new state (optimistic
+concurrency with retry), so no update is ever lost or applied twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from adapters.event_store import EventStore
+from domain.base import Aggregate
+from domain.errors import AlreadyExists, UnknownAggregate
+from services.commands import SPECS, Command, CommandSpec
+
+
+class ConcurrencyConflict(Exception):
+    """The aggregate kept moving under us for every allowed attempt."""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command_id: str
+    command_type: str
+    aggregate_id: UUID
+    version: int
+    new_events: int
+    duplicate: bool
+
+
+class CommandService:
+    def __init__(self, store: EventStore, retries: int = 8) -> None:
+        self.store = store
+        self.retries = retries
+
+    def load(self, aggregate_id: UUID, version: int | None = None) -> Any:
+        """The aggregate as it is now (or at ``version``), or None when there is none."""
+        try:
+            return self.store.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+
+    def handle(self, command: Command) -> CommandResult:
+        spec = SPECS[command.type]
+        aggregate_id = spec.aggregate_id(command)
+        for attempt in range(self.retries):
+            aggregate = self.load(aggregate_id)
+            if aggregate is not None and aggregate.has_applied(command.command_id):
+                return self._result(command, aggregate_id, aggregate.version, 0, duplicate=True)
+            aggregate = self._apply(spec, command, aggregate_id, aggregate)
+            pending = len(aggregate.pending_events)
+            if pending == 0:
+                return self._result(command, aggregate_id, aggregate.version, 0, duplicate=False)
+            try:
+                self.store.save(aggregate)
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
+                continue
+            return self._result(command, aggregate_id, aggregate.version, pending, duplicate=False)
+        raise ConcurrencyConflict(
+            f"{command.type} {command.command_id}: aggregate {aggregate_id} changed on every one "
+            f"of {self.retries} attempts"
+        )
+
+    @staticmethod
+    def _apply(
+        spec: CommandSpec, command: Command, aggregate_id: UUID, aggregate: Aggregate | None
+    ) -> Aggregate:
+        meta = command.meta()
+        args = spec.arguments(command)
+        factory: Any = spec.aggregate
+        if spec.creates:
+            if aggregate is not None:
+                raise AlreadyExists(
+                    f"{spec.aggregate.__name__} {spec.key_value(command) or aggregate_id} "
+                    "already exists"
+                )
+            if spec.key == "case_id":
+                args["id"] = aggregate_id
+            return factory(**args, meta=meta)  # type: ignore[no-any-return]
+        if aggregate is None:
+            if not spec.opens_missing:
+                raise UnknownAggregate(
+                    f"no {spec.aggregate.__name__} {spec.key_value(command)} for {command.type}"
+                )
+            key = {spec.key: spec.key_value(command)}
+            aggregate = factory(**key, meta=meta)
+        getattr(aggregate, spec.method)(**args, meta=meta)
+        return aggregate
+
+    @staticmethod
+    def _result(
+        command: Command, aggregate_id: UUID, version: int, new: int, *, duplicate: bool
+    ) -> CommandResult:
+        return CommandResult(
+            command.command_id, command.type, aggregate_id, version, new, duplicate
+        )

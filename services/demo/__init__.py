@@ -1,0 +1,1 @@
+"""The six stories of DOMAIN.md as agency command scripts, runnable end to end."""

@@ -60,7 +60,7 @@ class Case(CasePreparation):
     @event(Referred)
     def __init__(
         self,
-        id: UUID,  # noqa: A002 - eventsourcing passes the chosen case id here, not in the event
+        id: UUID,
         route: ReferralRoute,
         cjs_stage: CjsStage,
         crime_type: CrimeType,

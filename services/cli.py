@@ -1,0 +1,126 @@
+"""``rjb``: the backbone's command line. Sub-command groups register themselves at the bottom."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import orjson
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from domain.errors import DomainError
+from services.bootstrap import Backbone, build
+from services.case_queries import CaseQueries
+from services.command_service import ConcurrencyConflict
+from services.demo.runner import all_scripts, run_script, step_to_command
+from services.render import render_case, render_timeline
+
+app = typer.Typer(no_args_is_help=True, help="rj-backbone: restorative justice case backbone")
+console = Console(width=None if sys.stdout.isatty() else 180)
+
+
+def _backbone() -> Backbone:
+    return build()
+
+
+def explain(error: Exception) -> str:
+    """One readable line for a rejected input."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in error.errors()
+        )
+    if isinstance(error, DomainError):
+        return f"{error.message} [rule: {error.rule}]"
+    return str(error)
+
+
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(help="JSON-lines file of commands ('-' for stdin)")],
+) -> None:
+    """Apply agency commands (or HMPPS movement messages) from a JSON-lines file."""
+    lines = sys.stdin.read().splitlines() if str(file) == "-" else file.read_text().splitlines()
+    backbone = _backbone()
+    bad = 0
+    try:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = orjson.loads(line)
+                if not isinstance(raw, dict):
+                    raise ValueError("each line must be a JSON object")
+                kind = "movement" if "eventType" in raw else "command"
+                result = backbone.commands.handle(step_to_command(kind, raw))
+            except (orjson.JSONDecodeError, ValueError, DomainError, ConcurrencyConflict) as e:
+                bad += 1
+                console.print(f"line {number}: [red]rejected[/red]: {explain(e)}")
+                continue
+            state = "duplicate, no effect" if result.duplicate else f"+{result.new_events} events"
+            console.print(
+                f"line {number}: [green]ok[/green] {result.command_type} "
+                f"{result.aggregate_id} v{result.version} ({state})"
+            )
+    finally:
+        backbone.close()
+    console.print(f"{len([ln for ln in lines if ln.strip()]) - bad} applied, {bad} rejected")
+    if bad:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def show(case_id: UUID) -> None:
+    """Show a case's current state and its timeline."""
+    backbone = _backbone()
+    try:
+        queries = CaseQueries(backbone.store)
+        case = backbone.commands.load(case_id)
+        if case is None:
+            console.print(f"[red]no case {case_id}[/red]")
+            raise typer.Exit(code=1)
+        render_case(console, case)
+        render_timeline(console, queries.timeline(case_id))
+    finally:
+        backbone.close()
+
+
+@app.command("list")
+def list_cases() -> None:
+    """List every case with its area, crime type and status."""
+    backbone = _backbone()
+    try:
+        queries = CaseQueries(backbone.store)
+        table = Table("case", "area", "crime", "route", "status", "version")
+        for case_id in queries.case_ids():
+            case = queries.case(case_id)
+            status = case.closed_reason.value if case.closed_reason else "open"
+            table.add_row(str(case_id), case.pcc_area, case.crime_type.value,
+                          case.route.value, status, str(case.version))  # fmt: skip
+        console.print(table)
+    finally:
+        backbone.close()
+
+
+@app.command()
+def demo() -> None:
+    """Run the six stories of DOMAIN.md end to end and print each case and its timeline."""
+    backbone = _backbone()
+    try:
+        queries = CaseQueries(backbone.store)
+        console.print(f"[bold]Event store:[/bold] {backbone.settings.store}")
+        for script in all_scripts():
+            run = run_script(backbone.commands, script)
+            new = sum(r.new_events for r in run.results)
+            console.rule(f"[bold]{script.title}[/bold]")
+            console.print(f"{len(run.results)} commands, {new} new events")
+            if script.story == "agreements":
+                continue
+            render_case(console, queries.case(script.case_id), title=script.title)
+            render_timeline(console, queries.timeline(script.case_id))
+    finally:
+        backbone.close()

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures next to the raw library doing the same work, as ratios."""

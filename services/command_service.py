@@ -41,6 +41,7 @@ class CommandService:
     def __init__(self, store: EventStore, retries: int = 8) -> None:
         self.store = store
         self.retries = retries
+        self.conflicts_retried = 0
 
     def load(self, aggregate_id: UUID, version: int | None = None) -> Any:
         """The aggregate as it is now (or at ``version``), or None when there is none."""
@@ -63,6 +64,7 @@ class CommandService:
             try:
                 self.store.save(aggregate)
             except IntegrityError:
+                self.conflicts_retried += 1
                 time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
                 continue
             return self._result(command, aggregate_id, aggregate.version, pending, duplicate=False)

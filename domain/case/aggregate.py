@@ -106,8 +106,6 @@ class Case(CasePreparation):
         self.check_case_is_open()
         if activity_id in self.activities:
             raise DuplicateEntity(f"activity {activity_id!r} already exists")
-        if self.activity_type is None:
-            raise InvalidTransition("choose the activity type before scheduling")
         for pid in participant_ids:
             self.check_participant_on_case(pid)
         if not any(self.participants[p].role is VICTIM for p in participant_ids):
@@ -115,6 +113,8 @@ class Case(CasePreparation):
         self.check_responsibility_accepted_before_activity()
         self.check_written_consent_before_activity(participant_ids)
         self.check_assessment_completed_before_activity(participant_ids)
+        if self.activity_type is None:
+            raise InvalidTransition("choose the activity type before scheduling")
         self.check_prison_access_granted_for_prison_venue(self.activity_type)
         self._activity_scheduled(
             activity_id=activity_id, activity_type=self.activity_type,

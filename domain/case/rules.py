@@ -69,7 +69,8 @@ class CaseRules:
         if participant.role not in roles:
             wanted = " or ".join(r.value for r in roles)
             raise WrongParticipantRole(
-                f"participant {participant_id!r} is a {participant.role.value}, not a {wanted}"
+                f"participant {participant_id!r} is the {participant.role.value}; this step is for "
+                f"the {wanted}"
             )
         return participant
 

@@ -1,0 +1,5 @@
+"""``python -m services`` runs the ``rjb`` command line."""
+
+from services.cli import app
+
+app()

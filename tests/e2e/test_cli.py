@@ -1,0 +1,84 @@
+"""Driving ``rjb`` as an agency user would: submit a file, list, show, run the demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+CASE = "3c1e1b8e-0000-4000-8000-000000000e2e"
+BASE = {"agency": "police:kent", "user": "pc-99", "occurred_at": "2025-02-01T10:00:00Z"}
+
+
+def rjb(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "services", *args],
+        capture_output=True, text=True, env=env, input=stdin, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def commands_file(tmp_path: Path) -> Path:
+    lines = [
+        orjson.dumps({"type": "refer_case", "command_id": "c1", "case_id": CASE, "route": "police",
+                      "cjs_stage": "pre_sentence", "crime_type": "theft", "pcc_area": "kent",
+                      "crime_reported_on": "2025-01-31", "summary": "shop theft", **BASE}).decode(),
+        "{not json",
+        orjson.dumps({"type": "add_participant", "command_id": "c2", "case_id": CASE,
+                      "participant_id": "v1", "role": "victim", "name": "V", **BASE}).decode(),
+        orjson.dumps({"type": "record_consent", "command_id": "c3", "case_id": CASE,
+                      "participant_id": "v1", **BASE}).decode(),
+        orjson.dumps({"type": "accept_responsibility", "command_id": "c4", "case_id": CASE,
+                      "participant_id": "v1", **BASE}).decode(),
+        orjson.dumps({"type": "add_participant", "command_id": "c2", "case_id": CASE,
+                      "participant_id": "v1", "role": "victim", "name": "V", **BASE}).decode(),
+    ]  # fmt: skip
+    path = tmp_path / "commands.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_submit_applies_good_lines_and_reports_bad_ones_with_line_and_reason(
+    tmp_path: Path, commands_file: Path
+) -> None:
+    result = rjb(tmp_path, "submit", str(commands_file))
+    out = result.stdout
+    assert result.returncode == 1
+    assert "line 1: ok refer_case" in out
+    assert "line 2: rejected" in out and "unexpected character" in out
+    assert "line 3: ok add_participant" in out
+    assert "line 4: rejected" in out and "form_reference" in out and "Field required" in out
+    assert "line 5: rejected" in out and "is the victim; this step is for the offender" in out
+    assert "line 6: ok add_participant" in out and "duplicate, no effect" in out
+    assert "3 applied, 3 rejected" in out
+    shown = rjb(tmp_path, "show", CASE)
+    assert shown.returncode == 0
+    assert "ParticipantAdded" in shown.stdout and "police:kent" in shown.stdout
+    listed = rjb(tmp_path, "list")
+    assert CASE in listed.stdout and "kent" in listed.stdout
+
+
+def test_submit_reads_hmpps_movement_messages_too(tmp_path: Path) -> None:
+    message = {
+        "eventType": "prison-offender-events.prisoner.received", "occurredAt": "2025-02-01T09:00Z",
+        "additionalInformation": {
+            "nomsNumber": "A1111AA", "prisonId": "LEI", "reason": "ADMISSION",
+        },
+    }  # fmt: skip
+    line = orjson.dumps(message).decode()
+    result = rjb(tmp_path, "submit", "-", stdin=f"{line}\n{line}\n")
+    assert result.returncode == 0, result.stdout
+    assert "ok record_movement" in result.stdout and "duplicate, no effect" in result.stdout
+
+
+def test_the_demo_runs_the_six_stories(tmp_path: Path) -> None:
+    result = rjb(tmp_path, "demo")
+    assert result.returncode == 0, result.stderr
+    for title in ("head teacher", "15 victims", "domestic-abuse", "letter the day before",
+                  "learning difficulties", "16-year-old"):  # fmt: skip
+        assert title in result.stdout
+    assert "PrisonAccessGranted" in result.stdout and "ActivityCancelled" in result.stdout

@@ -118,11 +118,12 @@ class SharingAgreement(Aggregate):
         if missing:
             raise AgreementRuleViolation(f"not signed off by {', '.join(sorted(missing))}")
 
-    def sign(self, agency: str, signatory: str, meta: EventMeta) -> None:
+    def sign(self, signatory: str, meta: EventMeta) -> None:
+        """The acting agency signs for itself: no agency can sign on another's behalf."""
         self.check_agreement_is_draft()
-        if agency not in self.party_agencies:
-            raise AgreementRuleViolation(f"{agency} is not a party to {self.reference}")
-        self._signed(agency=agency, signatory=signatory, meta=meta)
+        if meta.agency not in self.party_agencies:
+            raise AgreementRuleViolation(f"{meta.agency} is not a party to {self.reference}")
+        self._signed(agency=meta.agency, signatory=signatory, meta=meta)
 
     @event("SignedOff")
     def _signed(self, agency: str, signatory: str, meta: EventMeta) -> None:

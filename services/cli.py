@@ -17,6 +17,7 @@ from domain.errors import DomainError
 from services.bootstrap import Backbone, build
 from services.case_queries import CaseQueries
 from services.command_service import ConcurrencyConflict
+from services.commands import COMMAND_MODELS, SPECS, Command, command_adapter
 from services.demo.runner import all_scripts, run_script, step_to_command
 from services.render import render_case, render_timeline
 
@@ -104,6 +105,27 @@ def list_cases() -> None:
         console.print(table)
     finally:
         backbone.close()
+
+
+@app.command("commands")
+def list_command_types(
+    schema: Annotated[bool, typer.Option(help="Print the JSON Schema of every command")] = False,
+) -> None:
+    """List the agency command types and their fields (generated from the aggregates)."""
+    if schema:
+        console.print_json(orjson.dumps(command_adapter.json_schema()).decode())
+        return
+    table = Table("type", "aggregate", "fields (* = required)")
+    envelope = set(Command.model_fields)
+    for name, model in COMMAND_MODELS.items():
+        fields = [
+            f"{field}{'*' if info.is_required() else ''}"
+            for field, info in model.model_fields.items()
+            if field not in envelope
+        ]
+        table.add_row(name, SPECS[name].aggregate.__name__, ", ".join(fields))
+    console.print(table)
+    console.print("Every command also carries: " + ", ".join(sorted(envelope - {"type"})))
 
 
 @app.command()

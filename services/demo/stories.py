@@ -487,7 +487,7 @@ def sharing_agreements() -> Script:
     }
     s.send(HUB_WY, "draft_agreement", reference=ref, terms=terms)
     for party in parties:
-        s.send(party["agency"], "sign_agreement", reference=ref, agency=party["agency"],
+        s.send(party["agency"], "sign_agreement", reference=ref,
                signatory=f"Information governance lead, {party['agency']}")  # fmt: skip
     s.clock = _at(2023, 1, 3)
     s.send(HUB_WY, "activate_agreement", reference=ref)

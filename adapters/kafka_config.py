@@ -115,3 +115,22 @@ async def ensure_topics(
             await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+def faststream_security(settings: Settings) -> Any:
+    """The same connection security as :func:`client_kwargs`, as FastStream expects it."""
+    from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    use_ssl = protocol in ("SSL", "SASL_SSL")
+    ssl = client_kwargs(settings).get("ssl_context")
+    if not settings.kafka_sasl_mechanism:
+        return BaseSecurity(ssl_context=ssl, use_ssl=use_ssl)
+    sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256,
+            "SCRAM-SHA-512": SASLScram512}[settings.kafka_sasl_mechanism]  # fmt: skip
+    return sasl(
+        settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=ssl, use_ssl=use_ssl,
+    )  # fmt: skip

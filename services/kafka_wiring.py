@@ -17,6 +17,7 @@ from services.relay import CaseEventRouter, Relay, Router, Wakeup
 
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
+    from services.inbound import Inbound
 
 
 @dataclass
@@ -56,3 +57,8 @@ class KafkaParts:
             check_interval=s.kafka_broker_check_interval,
             replication_factor=s.kafka_replication_factor, wakeup=self.wakeup(),
         )  # fmt: skip
+
+    def inbound(self) -> Inbound:
+        from services.inbound import Inbound
+
+        return Inbound(self.settings, self.bootstrap, self.backbone.commands)

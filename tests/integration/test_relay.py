@@ -132,3 +132,35 @@ async def test_a_broker_restarted_empty_gets_everything_republished(
             assert_complete_and_ordered(records, bb)
         finally:
             bb.close()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_notification_wakes_the_relay_long_before_its_next_poll(
+    kafka_broker: LocalBroker, pg_database: str, topic_prefix: str
+) -> None:
+    from tests.conftest import pg_settings
+
+    settings = fast_kafka_settings(pg_settings(pg_database), topic_prefix,
+                                   kafka_relay_poll_interval=30.0,
+                                   kafka_broker_check_interval=60.0)  # fmt: skip
+    bb = build(settings)
+    relay = bb.kafka(kafka_broker.bootstrap).relay()
+    await relay.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.3)  # the relay has polled once and is now waiting
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.to_thread(run_script, bb.commands, head_teacher())
+        total = stored_count(bb)
+        records = await read_topic(kafka_broker.bootstrap, relay.router.topic_specs()[0].name,
+                                   total, timeout=10)  # fmt: skip
+        assert len(records) == total
+        assert loop.time() - started < 10  # far below the 30 s poll interval
+        assert getattr(relay.wakeup, "notifications", 0) > 0
+    finally:
+        stop.set()
+        await task
+        await relay.stop()
+        bb.close()

@@ -16,6 +16,8 @@ from uuid import UUID, uuid5
 import orjson
 from pydantic import BaseModel
 
+from domain.sharing import event_name
+
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 TYPE_PREFIX = "uk.gov.rj"
@@ -41,7 +43,7 @@ def snake(name: str) -> str:
 
 def event_type(event: BaseModel) -> str:
     """``Case.Referred`` (class version 2) → ``uk.gov.rj.case.referred.v2``."""
-    aggregate, _, name = type(event).__qualname__.rpartition(".")
+    aggregate, _, name = event_name(type(event)).rpartition(".")
     version = getattr(type(event), "class_version", 1)
     return (
         f"{TYPE_PREFIX}.{AGGREGATE_NAMES.get(aggregate, snake(aggregate))}.{snake(name)}.v{version}"

@@ -62,3 +62,8 @@ class KafkaParts:
         from services.inbound import Inbound
 
         return Inbound(self.settings, self.bootstrap, self.backbone.commands)
+
+    def sharing_relay(self) -> Relay:
+        from services.sharing import SharingRouter
+
+        return self.relay(SharingRouter(self.backbone.store, self.topics))

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from adapters.cloudevents import attributes
+from adapters.dedupe import Deduplicator
 from adapters.local_broker import LocalBroker
 from services.bootstrap import Backbone, build
 from services.demo.runner import run_all, run_script
@@ -106,6 +107,12 @@ async def test_a_relay_killed_mid_stream_resumes_with_no_gap_and_per_key_order_k
     records = await read_topic(kafka_broker.bootstrap, parts.topics.case_events, total + 25)
     assert len(records) == total + 25  # the unsaved batch went twice: duplicates, no gap
     assert_complete_and_ordered(records, kbackbone)
+    subscriber = Deduplicator()
+    applied = [
+        r for r in sorted(records, key=lambda r: (r.partition, r.offset))
+        if subscriber.first_time_record(r.headers, orjson.loads(r.value)["originator_version"])
+    ]  # fmt: skip
+    assert len(applied) == total and subscriber.duplicates == 25
 
 
 async def test_a_broker_restarted_empty_gets_everything_republished(

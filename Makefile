@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/rjb demo
+	$(BIN)/rjb serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,3 +29,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+asyncapi: $(STAMP)
+	cd docs && PYTHONPATH=.. ../$(BIN)/faststream docs gen services.asyncapi_app:app

@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/rjb demo
+	$(BIN)/rjb serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -29,3 +29,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+asyncapi: $(STAMP)
+	cd docs && PYTHONPATH=.. ../$(BIN)/faststream docs gen services.asyncapi_app:app

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapters.event_store import EventStore, open_event_store, store_env
 from services.command_service import CommandService
 from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.kafka_wiring import KafkaParts
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
@@ -37,6 +41,12 @@ class Backbone:
 
     def close(self) -> None:
         self.store.close()
+
+    def kafka(self, bootstrap: str | None = None) -> KafkaParts:
+        """The Kafka components (relays, inbound subscribers) on this store."""
+        from services.kafka_wiring import KafkaParts
+
+        return KafkaParts(self, bootstrap or self.settings.kafka_bootstrap_servers)
 
 
 def build(settings: Settings | None = None) -> Backbone:

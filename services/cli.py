@@ -146,3 +146,6 @@ def demo() -> None:
             render_timeline(console, queries.timeline(script.case_id))
     finally:
         backbone.close()
+
+
+app.add_typer(__import__("services.cli_kafka", fromlist=["kafka_cli"]).kafka_cli)

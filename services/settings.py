@@ -26,3 +26,27 @@ class Settings(BaseSettings):
     command_retries: int = Field(
         default=8, ge=1, description="Attempts when a concurrent writer moved the aggregate on"
     )
+
+    # --- Kafka backbone (issue 4) ---------------------------------------------------------------
+    kafka_bootstrap_servers: str = Field(
+        default="", description="Kafka bootstrap servers; empty: `rjb serve` starts a local broker"
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: Path | None = Field(default=None, description="CA bundle for SSL/SASL_SSL")
+    kafka_topic_prefix: str = Field(default="rjb", description="Prefix of every topic name")
+    kafka_replication_factor: int = Field(default=1, ge=1, description="3 on a real cluster")
+    kafka_case_event_partitions: int = Field(default=12, ge=1)
+    kafka_inbound_partitions: int = Field(default=6, ge=1)
+    kafka_shared_partitions: int = Field(default=3, ge=1)
+    kafka_consumer_group: str = "rjb-backbone"
+    kafka_session_timeout_ms: int = Field(default=10_000, description="Consumer group session")
+    kafka_relay_batch_size: int = Field(default=500, ge=1)
+    kafka_relay_poll_interval: float = Field(
+        default=0.5, gt=0, description="Seconds between polls when no notification wakes it"
+    )
+    kafka_broker_check_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between checks that the broker still has our data"
+    )

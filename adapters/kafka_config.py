@@ -1,0 +1,136 @@
+"""Topic names, partition counts and client connection settings: named in one place.
+
+Every topic carries a version suffix so an incompatible change gets a new topic rather than a
+surprise for subscribers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.helpers import create_ssl_context
+
+from services.settings import Settings
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    key: str
+    purpose: str
+
+
+def shared_topic_suffix(agency: str) -> str:
+    """``pcc:west-yorkshire`` → ``pcc.west-yorkshire`` (Kafka allows ``[a-zA-Z0-9._-]``)."""
+    return "".join(c if c.isalnum() or c in "._-" else "." for c in agency)
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str = "rjb"
+    case_event_partitions: int = 12
+    inbound_partitions: int = 6
+    shared_partitions: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Topics:
+        return cls(
+            settings.kafka_topic_prefix,
+            settings.kafka_case_event_partitions,
+            settings.kafka_inbound_partitions,
+            settings.kafka_shared_partitions,
+        )
+
+    @property
+    def case_events(self) -> str:
+        return f"{self.prefix}.case-events.v1"
+
+    @property
+    def commands(self) -> str:
+        return f"{self.prefix}.inbound.commands.v1"
+
+    @property
+    def movements(self) -> str:
+        return f"{self.prefix}.inbound.prison-movements.v1"
+
+    @property
+    def dead_letter(self) -> str:
+        return f"{self.prefix}.dead-letter.v1"
+
+    def shared(self, agency: str) -> str:
+        return f"{self.prefix}.shared.{shared_topic_suffix(agency)}.v1"
+
+    def core(self) -> list[TopicSpec]:
+        return [
+            TopicSpec(self.case_events, self.case_event_partitions, "aggregate id",
+                      "every stored event, CloudEvents binary mode"),
+            TopicSpec(self.commands, self.inbound_partitions, "aggregate key or command id",
+                      "agency commands into the backbone"),
+            TopicSpec(self.movements, self.inbound_partitions, "prison number",
+                      "HMPPS prison movement messages"),
+            TopicSpec(self.dead_letter, 1, "original key",
+                      "rejected inbound messages with the reason in headers"),
+        ]  # fmt: skip
+
+    def shared_spec(self, agency: str) -> TopicSpec:
+        return TopicSpec(
+            self.shared(agency), self.shared_partitions, "aggregate id",
+            f"events {agency} may receive under active sharing agreements",
+        )  # fmt: skip
+
+
+def client_kwargs(settings: Settings, bootstrap: str | None = None) -> dict[str, Any]:
+    """aiokafka connection arguments (also accepted by FastStream's ``KafkaBroker``)."""
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": bootstrap or settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_sasl_mechanism:
+        kwargs["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        kwargs["sasl_plain_username"] = settings.kafka_sasl_username
+        kwargs["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        kwargs["ssl_context"] = create_ssl_context(cafile=cafile)
+    return kwargs
+
+
+async def ensure_topics(
+    connection: dict[str, Any], specs: list[TopicSpec], replication_factor: int = 1
+) -> None:
+    """Create the topics that do not exist yet (existing ones are left as they are)."""
+    admin = AIOKafkaAdminClient(**connection)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(s.name, s.partitions, replication_factor)
+            for s in specs
+            if s.name not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+def faststream_security(settings: Settings) -> Any:
+    """The same connection security as :func:`client_kwargs`, as FastStream expects it."""
+    from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    use_ssl = protocol in ("SSL", "SASL_SSL")
+    ssl = client_kwargs(settings).get("ssl_context")
+    if not settings.kafka_sasl_mechanism:
+        return BaseSecurity(ssl_context=ssl, use_ssl=use_ssl)
+    sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256,
+            "SCRAM-SHA-512": SASLScram512}[settings.kafka_sasl_mechanism]  # fmt: skip
+    return sasl(
+        settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=ssl, use_ssl=use_ssl,
+    )  # fmt: skip

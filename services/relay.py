@@ -1,0 +1,242 @@
+"""Log tailing: publishes the store's notification log to Kafka, at least once, never a gap.
+
+The relay reads notifications after its saved position, sends them, waits for the broker's
+acks, and only then saves the new position: a crash before the save means the batch is sent
+again (duplicates, which subscribers drop by event id) but never skipped. What goes where is
+decided by a :class:`Router` (every event to the case-event topic; ISA-filtered copies to
+shared topics). If the broker reports less than it once acked, it lost data (e.g. a memory
+broker restarted) and the relay republishes everything from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from adapters.cloudevents import Record, to_record
+from adapters.event_store import EventStore
+from adapters.kafka_config import Topics, TopicSpec, ensure_topics
+from adapters.relay_positions import RelayPosition, RelayPositions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    record: Record
+    sequence: int
+
+
+class Router(Protocol):
+    name: str
+
+    def topic_specs(self) -> list[TopicSpec]: ...
+
+    def reset(self, upto: int) -> None: ...
+
+    def route(self, sequence: int, event: Any) -> list[Outgoing]: ...
+
+    def acked(self, upto: int) -> None: ...
+
+
+class CaseEventRouter:
+    """Every event, unchanged, to the case-event topic."""
+
+    name = "case-events"
+
+    def __init__(self, topics: Topics) -> None:
+        self.topics = topics
+
+    def topic_specs(self) -> list[TopicSpec]:
+        return self.topics.core()
+
+    def reset(self, upto: int) -> None:
+        pass
+
+    def route(self, sequence: int, event: Any) -> list[Outgoing]:
+        return [Outgoing(self.topics.case_events, to_record(event, sequence), sequence)]
+
+    def acked(self, upto: int) -> None:
+        pass
+
+
+class Wakeup(Protocol):
+    async def wait(self, timeout: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class Polling:
+    async def wait(self, timeout: float) -> None:
+        await asyncio.sleep(timeout)
+
+    async def close(self) -> None:
+        pass
+
+
+class BrokerLostData(Exception):
+    """The broker holds less than it acknowledged to us."""
+
+
+class Relay:
+    def __init__(
+        self,
+        store: EventStore,
+        connection: dict[str, Any],
+        router: Router,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+        check_interval: float = 5.0,
+        replication_factor: int = 1,
+        wakeup: Wakeup | None = None,
+    ) -> None:
+        self.store = store
+        self.connection = connection
+        self.router = router
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.check_interval = check_interval
+        self.replication_factor = replication_factor
+        self.wakeup = wakeup or Polling()
+        self.positions = RelayPositions(store)
+        self.state = RelayPosition()
+        self.producer: AIOKafkaProducer | None = None
+        self.republished = 0
+
+    async def start(self) -> None:
+        await self.ensure_topics()
+        self.state = await asyncio.to_thread(self.positions.load, self.router.name)
+        self.router.reset(self.state.position)
+        self.producer = AIOKafkaProducer(
+            **self.connection, acks="all", enable_idempotence=False, linger_ms=2,
+            max_batch_size=256 * 1024, request_timeout_ms=10_000,
+        )  # fmt: skip
+        await self.producer.start()
+
+    async def ensure_topics(self) -> None:
+        await ensure_topics(self.connection, self.router.topic_specs(), self.replication_factor)
+
+    async def stop(self) -> None:
+        if self.producer is not None:
+            await self.producer.stop()
+            self.producer = None
+        await self.wakeup.close()
+
+    async def step(self) -> int:
+        """Publish the next batch; returns how many notifications it covered."""
+        assert self.producer is not None, "start() the relay first"
+        notifications = await asyncio.to_thread(
+            self.store.recorder.select_notifications,
+            self.state.position + 1, self.batch_size,
+        )  # fmt: skip
+        if not notifications:
+            return 0
+        outgoing: list[Outgoing] = []
+        for n in notifications:
+            outgoing.extend(self.router.route(n.id, self.store.mapper.to_domain_event(n)))
+        specs = self.router.topic_specs()
+        if any(o.topic not in {s.name for s in specs} for o in outgoing):
+            raise RuntimeError("router produced a topic it does not declare")
+        await self.ensure_new_topics(specs)
+        futures = [
+            await self.producer.send(
+                o.topic, o.record.value, o.record.key, headers=o.record.headers
+            )
+            for o in outgoing
+        ]
+        acks = await asyncio.gather(*futures)
+        offsets = dict(self.state.offsets)
+        for meta in acks:
+            key = f"{meta.topic}:{meta.partition}"
+            if meta.offset < offsets.get(key, -1):
+                raise BrokerLostData(f"{key} acked offset {meta.offset} below {offsets[key]}")
+            offsets[key] = meta.offset
+        position = RelayPosition(notifications[-1].id, offsets)
+        await asyncio.to_thread(self.router.acked, position.position)
+        await asyncio.to_thread(self.positions.save, self.router.name, position)
+        self.state = position
+        return len(notifications)
+
+    _known_topics: frozenset[str] = frozenset()
+
+    async def ensure_new_topics(self, specs: list[TopicSpec]) -> None:
+        names = frozenset(s.name for s in specs)
+        if not names <= self._known_topics:
+            await ensure_topics(self.connection, specs, self.replication_factor)
+            self._known_topics = names
+
+    async def catch_up(self) -> int:
+        """Publish until the log is exhausted (used by tests, the demo and the benchmark)."""
+        total = 0
+        while count := await self.step():
+            total += count
+        return total
+
+    async def broker_has_our_data(self) -> bool:
+        if not self.state.offsets:
+            return True
+        await self.ensure_topics()
+        consumer = AIOKafkaConsumer(**self.connection, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            parts = {
+                TopicPartition(k.rpartition(":")[0], int(k.rpartition(":")[2])): v
+                for k, v in self.state.offsets.items()
+            }
+            ends = await consumer.end_offsets(list(parts))
+            return all(ends.get(tp, 0) > offset for tp, offset in parts.items())
+        finally:
+            await consumer.stop()
+
+    async def republish(self) -> None:
+        """Start again from the beginning of the log (the broker lost what we sent)."""
+        log.warning("relay %s: broker lost data, republishing from the store", self.router.name)
+        self.republished += 1
+        self._known_topics = frozenset()
+        await self.ensure_topics()
+        self.state = RelayPosition()
+        await asyncio.to_thread(self.positions.save, self.router.name, self.state)
+        self.router.reset(0)
+
+    async def check(self) -> None:
+        if not await self.broker_has_our_data():
+            await self.republish()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Follow the log until ``stop`` is set; survives broker outages by retrying."""
+        loop = asyncio.get_running_loop()
+        next_check = 0.0
+        while not stop.is_set():
+            try:
+                if loop.time() >= next_check:
+                    await self.check()
+                    next_check = loop.time() + self.check_interval
+                if await self.step():
+                    continue
+            except BrokerLostData:
+                await self.republish()
+                continue
+            except (KafkaError, OSError) as error:
+                log.warning("relay %s: %r; retrying", self.router.name, error)
+                next_check = 0.0
+            await self.pause(stop)
+
+    async def pause(self, stop: asyncio.Event) -> None:
+        """Until a wake-up, the poll interval, or ``stop``, whichever comes first."""
+        waiters = {
+            asyncio.ensure_future(self.wakeup.wait(self.poll_interval)),
+            asyncio.ensure_future(stop.wait()),
+        }
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiter

@@ -1,0 +1,161 @@
+"""Agencies send commands and prison movements over Kafka; bad input is dead-lettered."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from adapters.cloudevents import attributes
+from adapters.local_broker import LocalBroker
+from services.bootstrap import Backbone, build
+from services.demo.stories import head_teacher
+from services.inbound import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC, Inbound
+from services.kafka_wiring import KafkaParts
+from tests.conftest import sqlite_settings
+from tests.kafka_helpers import fast_kafka_settings, read_topic
+
+
+@pytest.fixture
+def parts(kafka_broker: LocalBroker, tmp_path: Path, topic_prefix: str) -> Iterator[KafkaParts]:
+    bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
+    yield bb.kafka(kafka_broker.bootstrap)
+    bb.close()
+
+
+@pytest.fixture
+async def inbound(parts: KafkaParts) -> AsyncIterator[Inbound]:
+    service = parts.inbound()
+    await service.start()
+    yield service
+    await service.stop()
+
+
+async def send(bootstrap: str, messages: list[tuple[str, bytes, bytes, list[Any]]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for topic, key, value, headers in messages:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def story_messages(parts: KafkaParts) -> list[tuple[str, bytes, bytes, list[Any]]]:
+    out = []
+    for kind, payload in head_teacher().steps():
+        if kind == "movement":
+            noms = payload["additionalInformation"]["nomsNumber"]
+            out.append((parts.topics.movements, noms.encode(), orjson.dumps(payload), []))
+        else:
+            key = payload.get("case_id") or payload.get("reference") or payload["command_id"]
+            out.append((parts.topics.commands, str(key).encode(), orjson.dumps(payload), []))
+    return out
+
+
+async def test_a_story_sent_over_kafka_is_stored_and_comes_back_on_the_case_event_topic(
+    parts: KafkaParts, inbound: Inbound
+) -> None:
+    messages = story_messages(parts)
+    await send(parts.bootstrap, messages)
+    await until(lambda: len(inbound.stats.stored) == len(messages))
+    assert inbound.stats.dead_lettered == []
+    backbone: Backbone = parts.backbone
+    case = backbone.commands.load(head_teacher().case_id)
+    assert case.closed_reason.value == "completed"
+    relay = parts.relay()
+    await relay.start()
+    total = await relay.catch_up()
+    await relay.stop()
+    records = await read_topic(parts.bootstrap, parts.topics.case_events, total)
+    types = [attributes(r.headers)["type"] for r in records
+             if r.key == str(head_teacher().case_id).encode()]  # fmt: skip
+    assert "uk.gov.rj.case.case_closed.v1" in types
+    assert any(t == "uk.gov.rj.custody.movement_recorded.v1"
+               for t in (attributes(r.headers)["type"] for r in records))  # fmt: skip
+
+
+def command(**fields: Any) -> dict[str, Any]:
+    return {
+        "type": "refer_case", "command_id": "c-1", "agency": "police:kent", "user": "pc-1",
+        "occurred_at": "2025-01-02T10:00:00+00:00", "route": "police", "cjs_stage": "pre_charge",
+        "crime_type": "theft", "pcc_area": "kent", "crime_reported_on": None,
+        "summary": "Theft of a bicycle", **fields,
+    }  # fmt: skip
+
+
+async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_original_bytes(
+    parts: KafkaParts, inbound: Inbound
+) -> None:
+    t = parts.topics
+    consent = {"type": "record_consent", "command_id": "c-9", "agency": "prison:LEI",
+               "user": "officer", "occurred_at": "2025-01-02T10:00:00+00:00",
+               "case_id": "6f1c6ad8-4a0d-4c7c-9a43-3c3ea1b0a111", "participant_id": "o1",
+               "form_reference": "F-1"}  # fmt: skip
+    bad: list[tuple[str, bytes, bytes, list[Any]]] = [
+        (t.commands, b"k1", b"{not json", [("trace", b"x")]),
+        (t.commands, b"k2", orjson.dumps(command(type="teleport_offender")), []),
+        (t.commands, b"k3", orjson.dumps(consent), []),
+        (t.commands, b"k4", orjson.dumps(command(crime_type="jaywalking")), []),
+        (t.movements, b"k5", orjson.dumps({"eventType": "prison-offender-events.prisoner.received",
+                                           "occurredAt": "2025-01-01T10:00:00Z",
+                                           "additionalInformation": {"prisonId": "LEI"}}), []),
+        (t.commands, b"k6", orjson.dumps(command(command_id="c-2")),
+         [("rjb_agency", b"police:essex")]),
+        (t.commands, b"k7", orjson.dumps({**consent, "agency": "pcc:kent"}), []),
+    ]  # fmt: skip
+    await send(parts.bootstrap, bad)
+    await until(lambda: len(inbound.stats.dead_lettered) == len(bad))
+    dead = await read_topic(parts.bootstrap, t.dead_letter, len(bad))
+    by_key = {r.key: r for r in dead}
+    reasons = {k: dict(r.headers)[DLQ_REASON].decode() for k, r in by_key.items()}
+    assert reasons[b"k1"].startswith("malformed JSON")
+    assert reasons[b"k2"] == "unknown command type 'teleport_offender'"
+    assert reasons[b"k3"] == "agency role: a prison agency may not send record_consent"
+    assert reasons[b"k4"].startswith("schema violation: refer_case.crime_type")
+    assert reasons[b"k5"].startswith("schema violation")
+    assert reasons[b"k6"] == "sent by police:essex but claims to come from police:kent"
+    assert reasons[b"k7"].startswith("domain rule: no Case")
+    first = by_key[b"k1"]
+    assert first.value == b"{not json"
+    headers = dict(first.headers)
+    assert headers["trace"] == b"x"
+    assert headers[DLQ_TOPIC].decode() == t.commands
+    assert int(headers[DLQ_PARTITION]) in range(2) and int(headers[DLQ_OFFSET]) >= 0
+    assert inbound.stats.stored == []
+
+
+async def test_a_command_redelivered_after_a_crash_before_commit_has_one_effect(
+    parts: KafkaParts, inbound: Inbound
+) -> None:
+    real = parts.backbone.commands
+    calls: list[bool] = []
+
+    class CrashOnceAfterStoring:
+        def handle(self, cmd: Any) -> Any:
+            result = real.handle(cmd)
+            calls.append(result.duplicate)
+            if len(calls) == 1:
+                raise ConnectionError("crashed after storing, before the offset was committed")
+            return result
+
+    inbound.commands = CrashOnceAfterStoring()  # type: ignore[assignment]
+    message = orjson.dumps(command())
+    await send(parts.bootstrap, [(parts.topics.commands, b"c-1", message, [])] * 2)
+    await until(lambda: len(calls) == 3)
+    assert calls == [False, True, True]  # stored once; the redelivery and the resend were no-ops
+    case_id = inbound.stats.stored[0].aggregate_id
+    assert real.load(case_id).version == 1

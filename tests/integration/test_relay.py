@@ -1,0 +1,173 @@
+"""The relay publishes the notification log to the case-event topic, complete and in order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from adapters.cloudevents import attributes
+from adapters.dedupe import Deduplicator
+from adapters.local_broker import LocalBroker
+from services.bootstrap import Backbone, build
+from services.demo.runner import run_all, run_script
+from services.demo.stories import head_teacher
+from services.settings import Settings
+from tests.kafka_helpers import fast_kafka_settings, read_topic
+
+
+@pytest.fixture
+def kbackbone(store_settings: Settings, topic_prefix: str) -> Iterator[Backbone]:
+    bb = build(fast_kafka_settings(store_settings, topic_prefix))
+    yield bb
+    bb.close()
+
+
+def stored_count(bb: Backbone) -> int:
+    return int(bb.store.recorder.max_notification_id() or 0)
+
+
+def versions_by_key(records: list[Any]) -> dict[bytes, list[int]]:
+    out: dict[bytes, list[int]] = defaultdict(list)
+    for r in sorted(records, key=lambda r: (r.partition, r.offset)):
+        out[r.key].append(orjson.loads(r.value)["originator_version"])
+    return out
+
+
+def assert_complete_and_ordered(records: list[Any], bb: Backbone) -> None:
+    """Every stored event is there; per key, first sightings run 1, 2, 3, ... with no gap."""
+    stored = {(n.originator_id.bytes, n.originator_version)
+              for n in bb.store.recorder.select_notifications(1, 100_000)}  # fmt: skip
+    for key, versions in versions_by_key(records).items():
+        first_seen = list(dict.fromkeys(versions))
+        assert first_seen == list(range(1, len(first_seen) + 1)), (key, versions)
+    import uuid
+
+    seen = {(uuid.UUID(r.key.decode()).bytes, orjson.loads(r.value)["originator_version"])
+            for r in records}  # fmt: skip
+    assert seen == stored
+
+
+async def test_every_stored_event_reaches_the_case_event_topic_as_a_cloudevent(
+    kafka_broker: LocalBroker, kbackbone: Backbone
+) -> None:
+    run_script(kbackbone.commands, head_teacher())
+    relay = kbackbone.kafka(kafka_broker.bootstrap).relay()
+    await relay.start()
+    try:
+        published = await relay.catch_up()
+    finally:
+        await relay.stop()
+    assert published == stored_count(kbackbone)
+    topic = relay.router.topic_specs()[0].name
+    records = await read_topic(kafka_broker.bootstrap, topic, at_least=published)
+    assert len(records) == published
+    assert_complete_and_ordered(records, kbackbone)
+    referral = next(r for r in records if attributes(r.headers)["type"].endswith("referred.v2"))
+    ce = attributes(referral.headers)
+    assert ce["specversion"] == "1.0"
+    assert ce["source"] == "police:west-yorkshire"
+    assert ce["subject"] == referral.key.decode() == str(head_teacher().case_id)
+    assert ce["datacontenttype"] == "application/json"
+    assert ce["time"].startswith("2023-03-01")
+    assert orjson.loads(referral.value)["crime_type"] == "burglary"
+
+
+async def test_a_relay_killed_mid_stream_resumes_with_no_gap_and_per_key_order_kept(
+    kafka_broker: LocalBroker, kbackbone: Backbone
+) -> None:
+    run_all(kbackbone.commands)
+    parts = kbackbone.kafka(kafka_broker.bootstrap)
+    first = parts.relay()
+    first.batch_size = 25
+    await first.start()
+    await first.step()
+    await first.step()
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("killed after the broker acked, before the position was saved")
+
+    first.positions.save = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await first.step()
+    await first.stop()
+
+    second = parts.relay()
+    await second.start()
+    try:
+        assert second.state.position == 50
+        await second.catch_up()
+    finally:
+        await second.stop()
+    total = stored_count(kbackbone)
+    records = await read_topic(kafka_broker.bootstrap, parts.topics.case_events, total + 25)
+    assert len(records) == total + 25  # the unsaved batch went twice: duplicates, no gap
+    assert_complete_and_ordered(records, kbackbone)
+    subscriber = Deduplicator()
+    applied = [
+        r for r in sorted(records, key=lambda r: (r.partition, r.offset))
+        if subscriber.first_time_record(r.headers, orjson.loads(r.value)["originator_version"])
+    ]  # fmt: skip
+    assert len(applied) == total and subscriber.duplicates == 25
+
+
+async def test_a_broker_restarted_empty_gets_everything_republished(
+    store_settings: Settings, topic_prefix: str
+) -> None:
+    with LocalBroker() as broker:
+        bb = build(fast_kafka_settings(store_settings, topic_prefix))
+        try:
+            run_script(bb.commands, head_teacher())
+            relay = bb.kafka(broker.bootstrap).relay()
+            await relay.start()
+            stop = asyncio.Event()
+            task = asyncio.create_task(relay.run(stop))
+            topic = relay.router.topic_specs()[0].name
+            total = stored_count(bb)
+            assert len(await read_topic(broker.bootstrap, topic, total)) == total
+            broker.restart()
+            records = await read_topic(broker.bootstrap, topic, total, timeout=15)
+            stop.set()
+            await task
+            await relay.stop()
+            assert relay.republished >= 1
+            assert len(records) >= total
+            assert_complete_and_ordered(records, bb)
+        finally:
+            bb.close()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_notification_wakes_the_relay_long_before_its_next_poll(
+    kafka_broker: LocalBroker, pg_database: str, topic_prefix: str
+) -> None:
+    from tests.conftest import pg_settings
+
+    settings = fast_kafka_settings(pg_settings(pg_database), topic_prefix,
+                                   kafka_relay_poll_interval=30.0,
+                                   kafka_broker_check_interval=60.0)  # fmt: skip
+    bb = build(settings)
+    relay = bb.kafka(kafka_broker.bootstrap).relay()
+    await relay.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.3)  # the relay has polled once and is now waiting
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.to_thread(run_script, bb.commands, head_teacher())
+        total = stored_count(bb)
+        records = await read_topic(kafka_broker.bootstrap, relay.router.topic_specs()[0].name,
+                                   total, timeout=10)  # fmt: skip
+        assert len(records) == total
+        assert loop.time() - started < 10  # far below the 30 s poll interval
+        assert getattr(relay.wakeup, "notifications", 0) > 0
+    finally:
+        stop.set()
+        await task
+        await relay.stop()
+        bb.close()

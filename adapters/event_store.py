@@ -34,9 +34,14 @@ def store_env(
 ) -> dict[str, str]:
     """eventsourcing environment variables for the chosen store."""
     if kind == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": sqlite_path,
+            "APPLICATION_RECORDER_TOPIC": "adapters.chained_sqlite:ChainedSQLiteRecorder",
+        }
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "adapters.chained_postgres:ChainedPostgresRecorder",
         "POSTGRES_HOST": host,
         "POSTGRES_PORT": str(port),
         "POSTGRES_DBNAME": dbname,

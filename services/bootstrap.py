@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.event_store import EventStore, open_event_store, store_env
+from services.audit.service import AuditService
 from services.command_service import CommandService
 from services.settings import Settings
 
@@ -37,6 +38,10 @@ class Backbone:
 
     def close(self) -> None:
         self.store.close()
+
+    def audit(self, reader: str | None = None) -> AuditService:
+        """Auditor access; every read is logged under ``reader`` (default: RJB_AUDIT_USER)."""
+        return AuditService(self.store, reader or self.settings.audit_user)
 
 
 def build(settings: Settings | None = None) -> Backbone:

@@ -124,3 +124,8 @@ def demo() -> None:
             render_timeline(console, queries.timeline(script.case_id))
     finally:
         backbone.close()
+
+
+from services.cli_audit import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")

@@ -26,3 +26,11 @@ class Settings(BaseSettings):
     command_retries: int = Field(
         default=8, ge=1, description="Attempts when a concurrent writer moved the aggregate on"
     )
+
+    # --- auditors and privacy (issue 6) ---
+    audit_user: str = Field(
+        default="", description="Who is reading, for the audit read log (or `--as USER`)"
+    )
+    encrypt_personal: bool = Field(
+        default=True, description="Encrypt personal fields with a key per person (erasable)"
+    )

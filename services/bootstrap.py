@@ -11,6 +11,7 @@ from pathlib import Path
 from adapters.event_store import EventStore, open_event_store, store_env
 from services.audit.service import AuditService
 from services.command_service import CommandService
+from services.privacy import PrivacyService
 from services.settings import Settings
 
 
@@ -43,8 +44,14 @@ class Backbone:
         """Auditor access; every read is logged under ``reader`` (default: RJB_AUDIT_USER)."""
         return AuditService(self.store, reader or self.settings.audit_user)
 
+    @property
+    def privacy(self) -> PrivacyService:
+        return PrivacyService(self.store)
+
 
 def build(settings: Settings | None = None) -> Backbone:
     settings = settings or Settings()
-    store = open_event_store(event_store_env(settings))
+    store = open_event_store(
+        event_store_env(settings), ENCRYPT_PERSONAL="yes" if settings.encrypt_personal else "no"
+    )
     return Backbone(settings, store, CommandService(store, settings.command_retries))

@@ -127,5 +127,7 @@ def demo() -> None:
 
 
 from services.cli_audit import audit_app  # noqa: E402
+from services.cli_privacy import privacy_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(privacy_app, name="privacy")

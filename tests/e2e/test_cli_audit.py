@@ -46,3 +46,19 @@ def test_a_read_without_a_named_reader_is_logged_as_the_os_user(demo_store: str)
     assert runner.invoke(app, ["audit", "history", demo_store]).exit_code == 0
     reads = runner.invoke(app, ["audit", "reads"])
     assert "os:" in reads.output
+
+
+def test_privacy_erase_from_the_command_line_keeps_verify_ok(demo_store: str) -> None:
+    erased = runner.invoke(
+        app, ["privacy", "erase", f"{demo_store}/v1", "--reason", "DSR-17", "--as", "dpo-jo"]
+    )
+    assert erased.exit_code == 0, erased.output
+    assert "key destroyed" in erased.output
+    keys = runner.invoke(app, ["privacy", "keys", demo_store])
+    assert f"{demo_store}/v1\terased" in keys.output
+    history = runner.invoke(app, ["audit", "history", demo_store, "--json", "--as", "ann"])
+    assert "Mrs A." not in history.output and "[erased]" in history.output
+    assert "PersonalDataErased" in history.output
+    assert runner.invoke(app, ["audit", "verify", demo_store]).exit_code == 0
+    unknown = runner.invoke(app, ["privacy", "erase", f"{demo_store}/nobody", "--reason", "x"])
+    assert unknown.exit_code == 1

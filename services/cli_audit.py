@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.audit_chain import LogHead
+from services.audit.export import Format, export_case, verify_export
 from services.audit.service import AuditService, parse_instant
 from services.audit.state import audit_state
 from services.audit.verify import summary, verify_log
@@ -121,3 +123,27 @@ def reads(as_user: AsUser = None) -> None:
         table.add_row(r.read_at.isoformat(timespec="seconds"), r.reader, r.action, r.subject,
                       r.detail)  # fmt: skip
     console.print(table)
+
+
+@audit_app.command()
+def export(
+    case_id: UUID,
+    out: Annotated[Path, typer.Option(help="Directory to write the export into")],
+    fmt: Annotated[Format, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    as_user: AsUser = None,
+) -> None:
+    """Export a case's history, an HTML timeline and a manifest of chain hashes."""
+    with _audit(as_user) as audit:
+        manifest = export_case(audit, case_id, out, fmt)
+    typer.echo(f"exported case {case_id} to {out} (manifest {manifest.name})")
+
+
+@audit_app.command("verify-export")
+def verify_export_dir(directory: Path) -> None:
+    """Verify an export offline: file digests and the hash chain from the stored bytes."""
+    problems = verify_export(directory)
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        raise typer.Exit(code=1)
+    typer.echo(f"OK: export {directory} matches its manifest and hash chain")

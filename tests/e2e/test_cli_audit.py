@@ -62,3 +62,16 @@ def test_privacy_erase_from_the_command_line_keeps_verify_ok(demo_store: str) ->
     assert runner.invoke(app, ["audit", "verify", demo_store]).exit_code == 0
     unknown = runner.invoke(app, ["privacy", "erase", f"{demo_store}/nobody", "--reason", "x"])
     assert unknown.exit_code == 1
+
+
+def test_export_and_verify_export_from_the_command_line(demo_store: str, tmp_path: Path) -> None:
+    out = tmp_path / "exp"
+    done = runner.invoke(
+        app, ["audit", "export", demo_store, "--format", "csv", "--out", str(out), "--as", "ann"]
+    )
+    assert done.exit_code == 0, done.output
+    assert (out / "history.csv").exists() and (out / "timeline.html").exists()
+    checked = runner.invoke(app, ["audit", "verify-export", str(out)])
+    assert checked.exit_code == 0 and checked.output.startswith("OK")
+    (out / "timeline.html").write_text("forged")
+    assert runner.invoke(app, ["audit", "verify-export", str(out)]).exit_code == 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from services.bootstrap import Backbone
 from services.demo.runner import step_to_command
 from services.demo.stories import STORIES
+from tests.integration.tamper import RawRows
 
 
 def test_a_case_as_it_stood_before_later_events_were_recorded(backbone: Backbone) -> None:
@@ -60,3 +61,16 @@ def test_every_audit_read_records_who_read_what_and_when(backbone: Backbone) -> 
         ("auditor-bo", "reads", "*"),
     ]
     assert all(r.read_at >= started for r in reads)
+
+
+def test_history_includes_the_share_decisions_recorded_for_the_case(backbone: Backbone) -> None:
+    script = STORIES[0]()
+    for kind, payload in script.steps():
+        backbone.commands.handle(step_to_command(kind, payload))
+    raw = RawRows(backbone.settings)
+    raw.run("CREATE TABLE share_decisions (case_id TEXT, recipient TEXT, shared TEXT)")
+    raw.run("INSERT INTO share_decisions VALUES (?, ?, ?)", str(script.case_id), "prison:LEI", "y")
+    raw.run("INSERT INTO share_decisions VALUES (?, ?, ?)", "another-case", "prison:LEI", "n")
+    raw.close()
+    decisions = backbone.audit("inspector-ann").history(script.case_id).share_decisions
+    assert decisions == [{"case_id": str(script.case_id), "recipient": "prison:LEI", "shared": "y"}]

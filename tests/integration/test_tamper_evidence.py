@@ -94,3 +94,16 @@ def test_an_inserted_event_is_named(
     expected = {("inserted", str(first), forged_version)}
     assert located(verify_log(backbone.store.recorder).findings) == expected
     assert located(verify_aggregate(backbone.store.recorder, first).findings) == expected
+
+
+def test_cutting_the_tail_of_the_log_is_caught_against_a_kept_head(
+    backbone: Backbone, two_cases: tuple[UUID, UUID], rows: RawRows
+) -> None:
+    kept = verify_log(backbone.store.recorder).head
+    assert kept is not None
+    second = two_cases[1]
+    last = backbone.commands.load(second).version
+    rows.delete_event(second, last, with_chain=True)
+    assert verify_log(backbone.store.recorder).ok  # the chains alone cannot see a cut tail
+    report = verify_log(backbone.store.recorder, anchor=kept)
+    assert located(report.findings) == {("removed", str(second), last)}

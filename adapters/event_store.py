@@ -8,16 +8,32 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from adapters.mapper import OrjsonTranscoder, PydanticMapper
+from adapters.personal_cipher import KeyTable, PersonalDataCipher
 
 
 class EventStore(Application):  # type: ignore[type-arg]
-    """One notification log for every aggregate (cases, custody, agreements)."""
+    """One notification log for every aggregate (cases, custody, agreements).
+
+    When the recorder keeps personal-data keys (the chained recorders do), the mapper gets a
+    :class:`PersonalDataCipher`; ``ENCRYPT_PERSONAL=no`` only stops sealing new writes, reading
+    always decrypts what was sealed.
+    """
 
     name = "rjb"
     env = {
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
         "MAPPER_TOPIC": get_topic(PydanticMapper),
     }
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        if isinstance(self.mapper, PydanticMapper) and isinstance(self.recorder, KeyTable):
+            seal = (self.env.get("ENCRYPT_PERSONAL") or "yes").lower() not in ("no", "false", "0")
+            self.mapper.personal = PersonalDataCipher(self.recorder, seal=seal)
+
+    @property
+    def personal(self) -> PersonalDataCipher | None:
+        return getattr(self.mapper, "personal", None)
 
 
 def store_env(
@@ -34,9 +50,14 @@ def store_env(
 ) -> dict[str, str]:
     """eventsourcing environment variables for the chosen store."""
     if kind == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": sqlite_path,
+            "APPLICATION_RECORDER_TOPIC": "adapters.chained_sqlite:ChainedSQLiteRecorder",
+        }
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "adapters.chained_postgres:ChainedPostgresRecorder",
         "POSTGRES_HOST": host,
         "POSTGRES_PORT": str(port),
         "POSTGRES_DBNAME": dbname,

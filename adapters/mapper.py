@@ -14,6 +14,8 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from adapters.personal_cipher import PersonalDataCipher
+
 
 class OrjsonTranscoder(Transcoder):
     def encode(self, obj: Any) -> bytes:
@@ -45,8 +47,20 @@ def state_to_event(topic: str, originator_id: Any, version: int, state: dict[str
 
 
 class PydanticMapper(Mapper):  # type: ignore[type-arg]
+    """``personal`` (set by the event store) encrypts personal fields with per-person keys."""
+
+    personal: PersonalDataCipher | None = None
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        stored_state = self.transcoder.encode(event_to_state(domain_event))
+        state = event_to_state(domain_event)
+        if self.personal:
+            self.personal.seal(
+                type(domain_event),
+                state,
+                domain_event.originator_id,
+                domain_event.originator_version,
+            )
+        stored_state = self.transcoder.encode(state)
         if self.compressor:
             stored_state = self.compressor.compress(stored_state)
         if self.cipher:
@@ -64,9 +78,9 @@ class PydanticMapper(Mapper):  # type: ignore[type-arg]
             stored_state = self.cipher.decrypt(stored_state)
         if self.compressor:
             stored_state = self.compressor.decompress(stored_state)
+        state = self.transcoder.decode(stored_state)
+        if self.personal:
+            self.personal.unseal(state, stored_event.originator_id, stored_event.originator_version)
         return state_to_event(
-            stored_event.topic,
-            stored_event.originator_id,
-            stored_event.originator_version,
-            self.transcoder.decode(stored_state),
+            stored_event.topic, stored_event.originator_id, stored_event.originator_version, state
         )

@@ -6,7 +6,7 @@ personal fields from the event schemas alone, without a separate list that could
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -23,12 +23,22 @@ PERSONAL = Personal()
 PersonalText = Annotated[str, PERSONAL]
 
 
+def _marks_personal(annotation: Any) -> bool:
+    """True when the marker sits anywhere in the type (``PersonalText | None``, tuples of it)."""
+    if get_origin(annotation) is Annotated and any(
+        isinstance(m, Personal) for m in annotation.__metadata__
+    ):
+        return True
+    return any(_marks_personal(arg) for arg in get_args(annotation))
+
+
 def personal_fields(model: type[BaseModel]) -> frozenset[str]:
     """Names of the fields of ``model`` marked as personal data."""
     return frozenset(
         name
         for name, field in model.model_fields.items()
         if any(isinstance(marker, Personal) for marker in field.metadata)
+        or _marks_personal(field.annotation)
     )
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.event_store import EventStore, open_event_store, store_env
+from services.audit.service import AuditService
 from services.command_service import CommandService
+from services.privacy import PrivacyService
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,8 +50,18 @@ class Backbone:
 
         return KafkaParts(self, bootstrap or self.settings.kafka_bootstrap_servers)
 
+    def audit(self, reader: str | None = None) -> AuditService:
+        """Auditor access; every read is logged under ``reader`` (default: RJB_AUDIT_USER)."""
+        return AuditService(self.store, reader or self.settings.audit_user)
+
+    @property
+    def privacy(self) -> PrivacyService:
+        return PrivacyService(self.store)
+
 
 def build(settings: Settings | None = None) -> Backbone:
     settings = settings or Settings()
-    store = open_event_store(event_store_env(settings))
+    store = open_event_store(
+        event_store_env(settings), ENCRYPT_PERSONAL="yes" if settings.encrypt_personal else "no"
+    )
     return Backbone(settings, store, CommandService(store, settings.command_retries))

@@ -148,4 +148,11 @@ def demo() -> None:
         backbone.close()
 
 
-app.add_typer(__import__("services.cli_kafka", fromlist=["kafka_cli"]).kafka_cli)
+from services.cli_audit import audit_app  # noqa: E402
+from services.cli_kafka import kafka_cli  # noqa: E402
+from services.cli_privacy import privacy_app  # noqa: E402
+
+app.add_typer(kafka_cli)
+
+app.add_typer(audit_app, name="audit")
+app.add_typer(privacy_app, name="privacy")

@@ -50,3 +50,11 @@ class Settings(BaseSettings):
     kafka_broker_check_interval: float = Field(
         default=5.0, gt=0, description="Seconds between checks that the broker still has our data"
     )
+
+    # --- auditors and privacy (issue 6) ---
+    audit_user: str = Field(
+        default="", description="Who is reading, for the audit read log (or `--as USER`)"
+    )
+    encrypt_personal: bool = Field(
+        default=True, description="Encrypt personal fields with a key per person (erasable)"
+    )

@@ -1,0 +1,189 @@
+"""PostgreSQL application recorder that writes the audit hash chain in the event's own transaction.
+
+The chain rows are written after the insert returned the notification ids, while eventsourcing's
+``EXCLUSIVE`` table lock is still held, so the log chain follows commit order exactly. Also owns
+the side tables ``personal_keys`` and ``audit_reads`` (same schema as the events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
+from adapters.audit_recorder import ReadRecord
+
+_COLS = SQL(", ".join(COLUMNS))
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        for statement in (
+            "CREATE TABLE IF NOT EXISTS {s}.event_chain (notification_id bigint PRIMARY KEY, "
+            "originator_id text NOT NULL, originator_version bigint NOT NULL, "
+            "prev_event_hash text NOT NULL, event_hash text NOT NULL, "
+            "prev_notification_id bigint, prev_originator_id text, "
+            "prev_originator_version bigint, prev_log_hash text NOT NULL, log_hash text NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS event_chain_aggregate "
+            "ON {s}.event_chain (originator_id, originator_version)",
+            "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate "
+            "ON {s}.event_chain (prev_originator_id)",
+            "CREATE TABLE IF NOT EXISTS {s}.personal_keys (subject text PRIMARY KEY, key bytea, "
+            "created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz)",
+            "CREATE TABLE IF NOT EXISTS {s}.audit_reads (id bigserial PRIMARY KEY, "
+            "read_at timestamptz NOT NULL, reader text NOT NULL, action text NOT NULL, "
+            "subject text NOT NULL, detail text NOT NULL)",
+        ):
+            self.sql_create_statements.append(self._sql(statement))
+
+    def _sql(self, text: str) -> Composed:
+        return SQL(text).format(s=Identifier(self.datastore.schema))  # type: ignore[arg-type]
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert ids is not None
+
+        def previous(oid: str, version: int) -> str | None:
+            curs.execute(
+                self._sql(
+                    "SELECT event_hash FROM {s}.event_chain "
+                    "WHERE originator_id=%s AND originator_version=%s"
+                ),
+                (oid, version),
+            )
+            row = curs.fetchone()
+            return None if row is None else str(row["event_hash"])
+
+        curs.execute(
+            SQL("SELECT {c} FROM {s}.event_chain ORDER BY notification_id DESC LIMIT 1").format(
+                c=_COLS, s=Identifier(self.datastore.schema)
+            )
+        )
+        last = curs.fetchone()
+        head = LogHead() if last is None else record_from_row(last).head
+        records = link(ids, stored_events, previous, head)
+        curs.executemany(
+            SQL("INSERT INTO {s}.event_chain ({c}) VALUES ({p})").format(
+                s=Identifier(self.datastore.schema),
+                c=_COLS,
+                p=SQL(",".join(["%s"] * len(COLUMNS))),
+            ),
+            [r.as_row() for r in records],
+        )
+        return ids
+
+    def _rows(self, statement: Composed, params: Sequence[Any] = ()) -> list[DictRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return curs.fetchall() if curs.description else []
+
+    # --- chain queries ------------------------------------------------------------------------
+    def _chain(self, where: str, params: Sequence[Any]) -> list[ChainRecord]:
+        statement = SQL("SELECT {c} FROM {s}.event_chain ").format(
+            c=_COLS, s=Identifier(self.datastore.schema)
+        ) + SQL(where)  # type: ignore[arg-type]
+        return [record_from_row(r) for r in self._rows(statement, params)]
+
+    def select_chain(self, lo: int, hi: int) -> list[ChainRecord]:
+        return self._chain(
+            "WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id", (lo, hi)
+        )
+
+    def select_chain_for(self, originator_id: str) -> list[ChainRecord]:
+        return self._chain(
+            "WHERE originator_id=%s ORDER BY originator_version, notification_id", (originator_id,)
+        )
+
+    def select_chain_successors_of(self, originator_id: str) -> list[ChainRecord]:
+        return self._chain("WHERE prev_originator_id=%s", (originator_id,))
+
+    def max_chain_id(self) -> int:
+        rows = self._rows(self._sql("SELECT MAX(notification_id) AS m FROM {s}.event_chain"))
+        return int(rows[0]["m"] or 0)
+
+    def chain_head(self) -> LogHead:
+        found = self._chain("ORDER BY notification_id DESC LIMIT 1", ())
+        return found[0].head if found else LogHead()
+
+    # --- personal data keys -------------------------------------------------------------------
+    def get_key(self, subject: str) -> tuple[bool, bytes | None]:
+        rows = self._rows(
+            self._sql("SELECT key FROM {s}.personal_keys WHERE subject=%s"), (subject,)
+        )
+        if not rows:
+            return False, None
+        key = rows[0]["key"]
+        return True, None if key is None else bytes(key)
+
+    def create_key(self, subject: str, key: bytes) -> None:
+        self._rows(
+            self._sql(
+                "INSERT INTO {s}.personal_keys (subject, key) VALUES (%s, %s) "
+                "ON CONFLICT (subject) DO NOTHING"
+            ),
+            (subject, key),
+        )
+
+    def destroy_key(self, subject: str) -> bool:
+        rows = self._rows(
+            self._sql(
+                "UPDATE {s}.personal_keys SET key=NULL, erased_at=now() "
+                "WHERE subject=%s AND key IS NOT NULL RETURNING subject"
+            ),
+            (subject,),
+        )
+        return bool(rows)
+
+    def key_subjects(self, prefix: str) -> list[tuple[str, bool]]:
+        rows = self._rows(
+            self._sql(
+                "SELECT subject, key IS NULL AS erased FROM {s}.personal_keys "
+                "WHERE subject LIKE %s ORDER BY subject"
+            ),
+            (prefix + "%",),
+        )
+        return [(r["subject"], bool(r["erased"])) for r in rows]
+
+    # --- read access log and share decisions --------------------------------------------------
+    def insert_read(self, read: ReadRecord) -> None:
+        self._rows(
+            self._sql(
+                "INSERT INTO {s}.audit_reads (read_at, reader, action, subject, detail) "
+                "VALUES (%s, %s, %s, %s, %s)"
+            ),
+            (read.read_at, read.reader, read.action, read.subject, read.detail),
+        )
+
+    def select_reads(self) -> list[ReadRecord]:
+        rows = self._rows(
+            self._sql(
+                "SELECT read_at, reader, action, subject, detail FROM {s}.audit_reads ORDER BY id"
+            )
+        )
+        return [
+            ReadRecord(r["read_at"], r["reader"], r["action"], r["subject"], r["detail"])
+            for r in rows
+        ]
+
+    def share_decisions(self, case_id: str) -> list[dict[str, Any]] | None:
+        """Rows of the Kafka relay's ``share_decisions`` table for a case, None without one."""
+        found = self._rows(
+            SQL("SELECT to_regclass({t}) AS t").format(
+                t=f"{self.datastore.schema or 'public'}.share_decisions"
+            )
+        )
+        if found[0]["t"] is None:
+            return None
+        rows = self._rows(
+            self._sql("SELECT * FROM {s}.share_decisions WHERE case_id::text = %s"), (case_id,)
+        )
+        return [dict(r) for r in rows]

@@ -1,0 +1,169 @@
+"""SQLite application recorder that writes the audit hash chain in the event's own transaction.
+
+Selected with ``APPLICATION_RECORDER_TOPIC`` (see :func:`adapters.event_store.store_env`). Also
+owns the side tables of the audit/privacy area: ``personal_keys`` and ``audit_reads``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
+from adapters.audit_recorder import ReadRecord
+
+_COLS = ", ".join(COLUMNS)
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self.chain_table = "event_chain"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS event_chain (notification_id INTEGER PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+            "prev_event_hash TEXT NOT NULL, event_hash TEXT NOT NULL, "
+            "prev_notification_id INTEGER, prev_originator_id TEXT, "
+            "prev_originator_version INTEGER, prev_log_hash TEXT NOT NULL, "
+            "log_hash TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS event_chain_aggregate "
+            "ON event_chain (originator_id, originator_version)",
+            "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate "
+            "ON event_chain (prev_originator_id)",
+            "CREATE TABLE IF NOT EXISTS personal_keys (subject TEXT PRIMARY KEY, key BLOB, "
+            "created_at TEXT NOT NULL, erased_at TEXT)",
+            "CREATE TABLE IF NOT EXISTS audit_reads (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "read_at TEXT NOT NULL, reader TEXT NOT NULL, action TEXT NOT NULL, "
+            "subject TEXT NOT NULL, detail TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        assert ids is not None
+
+        def previous(oid: str, version: int) -> str | None:
+            c.execute(
+                "SELECT event_hash FROM event_chain WHERE originator_id=? AND originator_version=?",
+                (oid, version),
+            )
+            row = c.fetchone()
+            return None if row is None else str(row[0])
+
+        c.execute(f"SELECT {_COLS} FROM event_chain ORDER BY notification_id DESC LIMIT 1")
+        last = c.fetchone()
+        head = LogHead() if last is None else record_from_row(last).head
+        records = link(ids, stored_events, previous, head)
+        c.executemany(
+            f"INSERT INTO event_chain ({_COLS}) VALUES ({','.join('?' * len(COLUMNS))})",
+            [r.as_row() for r in records],
+        )
+        return ids
+
+    # --- chain queries ------------------------------------------------------------------------
+    def _chain(self, where: str, params: Sequence[Any]) -> list[ChainRecord]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_COLS} FROM event_chain {where}", params)
+            return [record_from_row(r) for r in c.fetchall()]
+
+    def select_chain(self, lo: int, hi: int) -> list[ChainRecord]:
+        return self._chain(
+            "WHERE notification_id BETWEEN ? AND ? ORDER BY notification_id", (lo, hi)
+        )
+
+    def select_chain_for(self, originator_id: str) -> list[ChainRecord]:
+        return self._chain(
+            "WHERE originator_id=? ORDER BY originator_version, notification_id", (originator_id,)
+        )
+
+    def select_chain_successors_of(self, originator_id: str) -> list[ChainRecord]:
+        return self._chain("WHERE prev_originator_id=?", (originator_id,))
+
+    def max_chain_id(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT MAX(notification_id) FROM event_chain")
+            return int(c.fetchone()[0] or 0)
+
+    def chain_head(self) -> LogHead:
+        found = self._chain("ORDER BY notification_id DESC LIMIT 1", ())
+        return found[0].head if found else LogHead()
+
+    # --- personal data keys -------------------------------------------------------------------
+    def get_key(self, subject: str) -> tuple[bool, bytes | None]:
+        """(exists, key); a destroyed key exists with ``None``."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT key FROM personal_keys WHERE subject=?", (subject,))
+            row = c.fetchone()
+            return (False, None) if row is None else (True, row[0])
+
+    def create_key(self, subject: str, key: bytes) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT OR IGNORE INTO personal_keys (subject, key, created_at) VALUES (?,?,?)",
+                (subject, key, _now()),
+            )
+
+    def destroy_key(self, subject: str) -> bool:
+        """Overwrite and forget the key; True when a key was destroyed now."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "UPDATE personal_keys SET key=NULL, erased_at=? "
+                "WHERE subject=? AND key IS NOT NULL",
+                (_now(), subject),
+            )
+            c.execute("SELECT changes()")
+            return bool(c.fetchone()[0])
+
+    def key_subjects(self, prefix: str) -> list[tuple[str, bool]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT subject, key IS NULL FROM personal_keys WHERE subject LIKE ? "
+                "ORDER BY subject",
+                (prefix + "%",),
+            )
+            return [(r[0], bool(r[1])) for r in c.fetchall()]
+
+    # --- read access log and share decisions --------------------------------------------------
+    def insert_read(self, read: ReadRecord) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT INTO audit_reads (read_at, reader, action, subject, detail) "
+                "VALUES (?,?,?,?,?)",
+                (read.read_at.isoformat(), read.reader, read.action, read.subject, read.detail),
+            )
+
+    def select_reads(self) -> list[ReadRecord]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT read_at, reader, action, subject, detail FROM audit_reads ORDER BY id"
+            )
+            return [
+                ReadRecord(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4])
+                for r in c.fetchall()
+            ]
+
+    def share_decisions(self, case_id: str) -> list[dict[str, Any]] | None:
+        """Rows of the Kafka relay's ``share_decisions`` table for a case, None without one."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='share_decisions'"
+            )
+            if c.fetchone() is None:
+                return None
+            c.execute(
+                "SELECT * FROM share_decisions WHERE case_id IN (?, ?)",
+                (case_id, case_id.replace("-", "")),
+            )
+            return [dict(r) for r in c.fetchall()]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

@@ -1,0 +1,158 @@
+"""Audit benchmarks on SQLite: state at an instant, verify throughput, write cost of encryption.
+
+Sizes (env): RJB_BENCH_AUDIT_CASE_EVENTS (default 1000), RJB_BENCH_AUDIT_VERIFY_EVENTS (default
+100000; the issue's full size is 1000000), RJB_BENCH_AUDIT_WRITE_CASES (default 1000 cases of 5
+events). Each figure is printed next to the raw eventsourcing equivalent measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.persistence import StoredEvent
+
+from adapters.event_store import EventStore, open_event_store, store_env
+from domain.base import EventMeta
+from domain.case.aggregate import Case
+from domain.case.values import CjsStage, CrimeType, ParticipantRole, ReferralRoute
+from services.audit.service import AuditService
+from services.audit.verify import verify_log
+
+
+def _size(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _meta(n: int) -> EventMeta:
+    return EventMeta(agency="pcc:west-yorkshire", user="bench", occurred_at=datetime.now(UTC),
+                     command_id=f"bench-{n}")  # fmt: skip
+
+
+def _store(path: Path, *, encrypt: bool = True, chained: bool = True) -> EventStore:
+    env = store_env("sqlite", sqlite_path=str(path))
+    if not chained:
+        env.pop("APPLICATION_RECORDER_TOPIC")
+    return open_event_store(env, ENCRYPT_PERSONAL="yes" if encrypt else "no")
+
+
+def _new_case(n: int) -> Case:
+    case = Case(id=uuid4(), route=ReferralRoute.POLICE, cjs_stage=CjsStage.PRE_SENTENCE,
+                crime_type=CrimeType.BURGLARY, pcc_area="west-yorkshire", crime_reported_on=None,
+                summary=f"Burglary of a corner shop, case {n}", meta=_meta(n))  # fmt: skip
+    case.add_participant("v1", ParticipantRole.VICTIM, f"Victim {n}", _meta(n), contact="07700")
+    case.add_participant("o1", ParticipantRole.OFFENDER, f"Offender {n}", _meta(n))
+    return case
+
+
+def _timed(fn: Callable[[], Any], repeat: int = 1) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat
+
+
+def bench_state_at_instant(tmp: Path) -> None:
+    events = _size("RJB_BENCH_AUDIT_CASE_EVENTS", 1000)
+    store = _store(tmp / "at.sqlite3")
+    case = _new_case(0)
+    midpoint = None
+    for i in range(events - len(case.pending_events)):
+        case.record_follow_up("v1", f"call {i}", _meta(i))
+        if len(case.pending_events) >= 100:
+            store.save(case)
+        if i == events // 2:
+            store.save(case)
+            midpoint = datetime.now(UTC)
+    store.save(case)
+    assert midpoint is not None
+    audit = AuditService(store, "bench")
+    at = _timed(lambda: audit.at(case.id, midpoint), repeat=5)
+    raw = _timed(lambda: store.repository.get(case.id), repeat=5)
+    print(f"state at an instant, case of {case.version} events: {at * 1000:.1f} ms "
+          f"(raw eventsourcing replay of the whole case: {raw * 1000:.1f} ms, "
+          f"ratio {at / raw:.2f})")  # fmt: skip
+    store.close()
+
+
+def bench_verify(tmp: Path) -> None:
+    total = _size("RJB_BENCH_AUDIT_VERIFY_EVENTS", 100_000)
+    store = _store(tmp / "verify.sqlite3")
+    per_aggregate, batch = 50, 1000
+    ids = [uuid4() for _ in range(total // per_aggregate + 1)]
+    state = b'{"meta":{"agency":"pcc:x","user":"u"},"notes":"' + b"x" * 200 + b'"}'
+    start = time.perf_counter()
+    pending = []
+    for n in range(total):
+        pending.append(StoredEvent(ids[n // per_aggregate], n % per_aggregate + 1, "t:E", state))
+        if len(pending) == batch:
+            store.recorder.insert_events(pending)
+            pending = []
+    if pending:
+        store.recorder.insert_events(pending)
+    written = time.perf_counter() - start
+    report, seconds = None, 0.0
+    start = time.perf_counter()
+    report = verify_log(store.recorder)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - start
+    assert report.ok and report.events_checked == total
+
+    def scan() -> None:
+        start_id = 1
+        while page := store.recorder.select_notifications(start=start_id, limit=5000):
+            start_id = page[-1].id + 1
+
+    raw = _timed(scan)
+    print(f"verify {total} events: {seconds:.1f} s = {total / seconds:,.0f} events/s "
+          f"(raw notification scan {total / raw:,.0f} events/s, ratio {seconds / raw:.1f}; "
+          f"chained insert {total / written:,.0f} events/s)")  # fmt: skip
+    store.close()
+
+
+def _write_cases(store: EventStore, cases: int) -> tuple[float, float]:
+    """(events/s creating cases: 3 new people's keys per 5 events, events/s of later events)."""
+    start = time.perf_counter()
+    saved = []
+    for n in range(cases):
+        case = _new_case(n)
+        case.record_follow_up("v1", "called back", _meta(n))
+        case.record_follow_up("o1", "called back", _meta(n))
+        store.save(case)
+        saved.append(case)
+    created = cases * 5 / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for n, case in enumerate(saved):
+        for i in range(5):
+            case.record_follow_up("v1" if i % 2 else "o1", f"update {i}", _meta(n))
+        store.save(case)
+    return created, cases * 5 / (time.perf_counter() - start)
+
+
+def bench_write(tmp: Path) -> None:
+    cases = _size("RJB_BENCH_AUDIT_WRITE_CASES", 1000)
+    _write_cases(_store(tmp / "warmup.sqlite3", chained=False), 50)
+    rates = {}
+    for label, kwargs in (("plain eventsourcing recorder", {"chained": False, "encrypt": False}),
+                          ("hash chain, no encryption", {"encrypt": False}),
+                          ("hash chain + per-person encryption", {})):  # fmt: skip
+        store = _store(tmp / f"write-{len(rates)}.sqlite3", **kwargs)  # type: ignore[arg-type]
+        rates[label] = _write_cases(store, cases)
+        store.close()
+    base = rates["hash chain, no encryption"]
+    for label, (new, later) in rates.items():
+        print(f"write {cases * 5} events, {label}: new cases {new:,.0f} events/s "
+              f"({new / base[0]:.2f}x), later events {later:,.0f} events/s "
+              f"({later / base[1]:.2f}x)")  # fmt: skip
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_state_at_instant(Path(tmp))
+        bench_write(Path(tmp))
+        bench_verify(Path(tmp))

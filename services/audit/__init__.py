@@ -1,0 +1,1 @@
+"""Auditors: history, state at an instant, tamper evidence, export, read access log."""

@@ -1,0 +1,149 @@
+"""``rjb audit ...``: history, state at an instant, verify, read log and export for auditors."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+import typer
+from eventsourcing.application import AggregateNotFoundError
+from rich.console import Console
+from rich.table import Table
+
+from adapters.audit_chain import LogHead
+from services.audit.export import Format, export_case, verify_export
+from services.audit.service import AuditService, parse_instant
+from services.audit.state import audit_state
+from services.audit.verify import summary, verify_log
+from services.bootstrap import build
+
+audit_app = typer.Typer(no_args_is_help=True, help="Auditors: replay, state at T, verify, export")
+console = Console(width=180)
+
+AsUser = Annotated[
+    str | None, typer.Option("--as", help="Who is reading (default: RJB_AUDIT_USER, then OS user)")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of tables")]
+
+
+@contextmanager
+def _audit(reader: str | None) -> Iterator[AuditService]:
+    backbone = build()
+    try:
+        who = reader or backbone.settings.audit_user or f"os:{getpass.getuser()}"
+        yield backbone.audit(who)
+    except AggregateNotFoundError as e:
+        console.print(f"[red]no such case: {e}[/red]")
+        raise typer.Exit(code=1) from e
+    finally:
+        backbone.close()
+
+
+def _json(data: Any) -> None:
+    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+@audit_app.command()
+def history(case_id: UUID, as_user: AsUser = None, as_json: AsJson = False) -> None:
+    """Every event of a case, in order: when it occurred and was recorded, who, what changed."""
+    with _audit(as_user) as audit:
+        h = audit.history(case_id)
+    rows = [{"kind": "event", **e.__dict__} for e in h.entries] + [
+        {"kind": "erasure", **e.__dict__} for e in h.erasures
+    ]
+    if as_json:
+        _json({"case_id": h.case_id, "events": rows, "share_decisions": h.share_decisions})
+        return
+    table = Table("v", "occurred", "recorded", "agency", "user", "event", "what changed",
+                  title=f"History of case {case_id}", title_justify="left")  # fmt: skip
+    for r in rows:
+        version = str(r["version"]) if r["kind"] == "event" else "erasure"
+        table.add_row(version, f"{r['occurred_at']:%Y-%m-%d %H:%M}",
+                      r["recorded_at"].isoformat(timespec="seconds"), r["agency"], r["user"],
+                      r["event"], orjson.dumps(r["details"]).decode())  # fmt: skip
+    console.print(table)
+    if h.share_decisions is not None:
+        console.print(f"[bold]Share decisions[/bold] ({len(h.share_decisions)})")
+        for decision in h.share_decisions:
+            console.print(orjson.dumps(decision, default=str).decode())
+
+
+@audit_app.command()
+def at(
+    case_id: UUID,
+    instant: Annotated[str, typer.Option("--at", help="ISO instant, e.g. 2025-03-01T09:00Z")],
+    as_user: AsUser = None,
+) -> None:
+    """The case as it stood at an instant (recorded time: events recorded at or before it)."""
+    when = parse_instant(instant)
+    with _audit(as_user) as audit:
+        case = audit.at(case_id, when)
+    if case is None:
+        console.print(f"case {case_id} had not been recorded at {when.isoformat()}")
+        raise typer.Exit(code=1)
+    _json({"as_recorded_at": when, **audit_state(case)})
+
+
+@audit_app.command()
+def verify(
+    case_id: Annotated[UUID | None, typer.Argument(help="One case; default: the whole log")] = None,
+    anchor: Annotated[
+        str | None, typer.Option(help="A head kept elsewhere, NOTIFICATION_ID:LOG_HASH")
+    ] = None,
+    as_user: AsUser = None,
+) -> None:
+    """Check stored events against the hash chains; OK or exactly what was tampered with."""
+    with _audit(as_user) as audit:
+        if anchor:
+            nid, _, digest = anchor.partition(":")
+            audit.log_read("verify", "*", f"anchor {anchor}")
+            report = verify_log(audit.recorder, anchor=LogHead(int(nid), log_hash=digest))
+        else:
+            report = audit.verify(case_id)
+    for line in summary(report):
+        typer.echo(line)
+    if report.head and report.head.notification_id:
+        typer.echo(f"log head: {report.head.notification_id}:{report.head.log_hash}")
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@audit_app.command()
+def reads(as_user: AsUser = None) -> None:
+    """The read access log: who read what, when."""
+    with _audit(as_user) as audit:
+        records = audit.reads()
+    table = Table("when", "who", "action", "what", "detail", title="Audit reads")
+    for r in records:
+        table.add_row(r.read_at.isoformat(timespec="seconds"), r.reader, r.action, r.subject,
+                      r.detail)  # fmt: skip
+    console.print(table)
+
+
+@audit_app.command()
+def export(
+    case_id: UUID,
+    out: Annotated[Path, typer.Option(help="Directory to write the export into")],
+    fmt: Annotated[Format, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    as_user: AsUser = None,
+) -> None:
+    """Export a case's history, an HTML timeline and a manifest of chain hashes."""
+    with _audit(as_user) as audit:
+        manifest = export_case(audit, case_id, out, fmt)
+    typer.echo(f"exported case {case_id} to {out} (manifest {manifest.name})")
+
+
+@audit_app.command("verify-export")
+def verify_export_dir(directory: Path) -> None:
+    """Verify an export offline: file digests and the hash chain from the stored bytes."""
+    problems = verify_export(directory)
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        raise typer.Exit(code=1)
+    typer.echo(f"OK: export {directory} matches its manifest and hash chain")

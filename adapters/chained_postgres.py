@@ -184,6 +184,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if found[0]["t"] is None:
             return None
         rows = self._rows(
-            self._sql("SELECT * FROM {s}.share_decisions WHERE case_id::text = %s"), (case_id,)
+            self._sql(
+                "SELECT * FROM {s}.share_decisions WHERE aggregate_id = %s ORDER BY position"
+            ),
+            (case_id,),
         )
         return [dict(r) for r in rows]

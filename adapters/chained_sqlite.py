@@ -159,7 +159,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             if c.fetchone() is None:
                 return None
             c.execute(
-                "SELECT * FROM share_decisions WHERE case_id IN (?, ?)",
+                "SELECT * FROM share_decisions WHERE aggregate_id IN (?, ?) ORDER BY position",
                 (case_id, case_id.replace("-", "")),
             )
             return [dict(r) for r in c.fetchall()]

@@ -6,9 +6,11 @@ Nothing connects at import time; :func:`build` opens the store when asked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from adapters.event_store import EventStore, open_event_store, store_env
+from projections.runner import ProjectionRunner
 from services.command_service import CommandService
 from services.settings import Settings
 
@@ -34,6 +36,13 @@ class Backbone:
     settings: Settings
     store: EventStore
     commands: CommandService
+
+    @cached_property
+    def projections(self) -> ProjectionRunner:
+        """Read models over the store's log (issue 5); tables are made on first use."""
+        from projections.registry import all_projections
+
+        return ProjectionRunner(self.store, all_projections(), self.settings.projection_batch_size)
 
     def close(self) -> None:
         self.store.close()

@@ -1,0 +1,10 @@
+"""Every read model the backbone keeps, by name."""
+
+from __future__ import annotations
+
+from projections.framework import Projection
+from projections.moves import PrisonMoves
+
+
+def all_projections() -> list[Projection]:
+    return [PrisonMoves()]

@@ -124,3 +124,6 @@ def demo() -> None:
             render_timeline(console, queries.timeline(script.case_id))
     finally:
         backbone.close()
+
+
+app.add_typer(__import__("services.cli_projections").cli_projections.app)  # issue 5

@@ -1,0 +1,183 @@
+"""``rjb projections``, ``rjb moves``, ``rjb delays``, ``rjb agreements``, ``rjb performance``.
+
+Every query first brings its projection up to date with the log, so what is shown is current.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from projections.moves_queries import MovesQueries
+from projections.runner import UnknownProjection
+from services.bootstrap import Backbone, build
+
+app = typer.Typer()
+projections_app = typer.Typer(no_args_is_help=True, help="Read models: status, update, rebuild")
+app.add_typer(projections_app, name="projections")
+console = Console(width=None if sys.stdout.isatty() else 180)
+
+
+@contextmanager
+def _backbone() -> Iterator[Backbone]:
+    backbone = build()
+    try:
+        yield backbone
+    finally:
+        backbone.close()
+
+
+def _yes_no(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+@projections_app.command("status")
+def status() -> None:
+    """Each projection's position in the notification log."""
+    with _backbone() as bb:
+        table = Table("projection", "version", "position", "log end", "behind")
+        for s in bb.projections.status():
+            behind = "up to date" if s.position >= s.log_end else f"≤ {s.log_end - s.position}"
+            table.add_row(s.name, str(s.version), str(s.position), str(s.log_end), behind)
+        console.print(table)
+
+
+@projections_app.command("update")
+def update(name: Annotated[str | None, typer.Argument(help="One projection")] = None) -> None:
+    """Apply the events not yet applied."""
+    with _backbone() as bb:
+        applied = _run(bb, name, rebuild=False)
+    console.print(f"{applied} events applied")
+
+
+@projections_app.command("rebuild")
+def rebuild(name: Annotated[str | None, typer.Argument(help="One projection")] = None) -> None:
+    """Drop a projection's views (or every projection's) and replay the whole log into them."""
+    with _backbone() as bb:
+        applied = _run(bb, name, rebuild=True)
+    console.print(f"rebuilt from {applied} events")
+
+
+def _run(bb: Backbone, name: str | None, *, rebuild: bool) -> int:
+    runner = bb.projections
+    try:
+        names = [runner.get(name).name] if name else sorted(runner.projections)
+    except UnknownProjection as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(code=1) from None
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    applied = 0
+    with Progress(*columns, console=console) as progress:
+        for n in names:
+            task = progress.add_task(n, total=None)
+
+            def advance(reached: int, end: int, task: int = task) -> None:
+                progress.update(task, completed=reached, total=end)
+
+            go = runner.rebuild if rebuild else runner.catch_up
+            applied += go(n, advance)
+    return applied
+
+
+@app.command()
+def moves(
+    prison: Annotated[str | None, typer.Option(help="Cases for this prison's liaison team")] = None,
+    offender: Annotated[str | None, typer.Option(help="Prison number: move history")] = None,
+    closed: Annotated[bool, typer.Option("--all", help="Include closed cases")] = False,
+) -> None:
+    """Where offenders in RJ cases are, and which cases prison moves have hit."""
+    with _backbone() as bb:
+        q = MovesQueries(bb.projections)
+        if offender:
+            custody = q.custody(offender)
+            if custody is None:
+                console.print(f"[red]no movements for {offender}[/red]")
+                raise typer.Exit(code=1)
+            t = Table(
+                "occurred",
+                "movement",
+                "reason",
+                "prison",
+                title=f"{custody.prison_number}: {custody.status}, "
+                f"now at {custody.current_prison or '-'}",
+                title_justify="left",
+            )
+            for m in custody.history:
+                t.add_row(m.occurred_at[:16], m.kind, m.reason, m.prison_id)
+            console.print(t)
+            return
+        locations = q.prison_cases(prison) if prison else q.case_locations(open_only=not closed)
+        t = Table(
+            "case",
+            "PCC area",
+            "prison number",
+            "custody",
+            "prison",
+            "prison area",
+            "in area",
+            title=f"{'All' if closed else 'Open'} cases: where the offender is",
+            title_justify="left",
+        )
+        for c in locations:
+            t.add_row(
+                c.case_id,
+                c.pcc_area,
+                c.prison_number,
+                c.custody_status or "-",
+                c.current_prison or "-",
+                c.prison_area or "-",
+                _yes_no(c.in_area),
+            )
+        console.print(t)
+        if prison:
+            return
+        t = Table(
+            "case",
+            "prison number",
+            "moved",
+            "move",
+            "from",
+            "to",
+            "out of area",
+            "affects",
+            title="Cases hit by a move",
+            title_justify="left",
+        )
+        for a in q.affected():
+            t.add_row(
+                a.case_id,
+                a.prison_number,
+                a.moved_at[:16],
+                a.move,
+                a.from_prison,
+                a.to_prison or "-",
+                _yes_no(a.out_of_area),
+                a.affects,
+            )
+        console.print(t)
+        t = Table(
+            "case",
+            "prison number",
+            "released",
+            "from",
+            "waiting since",
+            title="Releases of offenders whose case waited for release",
+            title_justify="left",
+        )
+        for r in q.releases():
+            t.add_row(
+                r.case_id, r.prison_number, r.released_at[:16], r.prison_id, r.waiting_since[:10]
+            )
+        console.print(t)

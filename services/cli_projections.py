@@ -12,7 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from projections.moves_queries import MovesQueries
@@ -83,7 +90,7 @@ def _run(bb: Backbone, name: str | None, *, rebuild: bool) -> int:
         for n in names:
             task = progress.add_task(n, total=None)
 
-            def advance(reached: int, end: int, task: int = task) -> None:
+            def advance(reached: int, end: int, task: TaskID = task) -> None:
                 progress.update(task, completed=reached, total=end)
 
             go = runner.rebuild if rebuild else runner.catch_up

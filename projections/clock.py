@@ -1,4 +1,4 @@
-""""Now" for service levels and review alerts, injectable so tests are deterministic."""
+""" "Now" for service levels and review alerts, injectable so tests are deterministic."""
 
 from __future__ import annotations
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from projections.delays import Delays
 from projections.framework import Projection
 from projections.moves import PrisonMoves
 
 
 def all_projections() -> list[Projection]:
-    return [PrisonMoves()]
+    return [PrisonMoves(), Delays()]

@@ -56,8 +56,9 @@ class ViewTx:
         row = self.one(sql, params)
         return None if row is None else row[0]
 
-    def _row(self, row: Any) -> Row:
-        return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+    @staticmethod
+    def _row(row: Any) -> Row:
+        return tuple(row)
 
 
 class ViewDatabase:
@@ -73,6 +74,9 @@ class ViewDatabase:
     def transaction(self, *, commit: bool) -> Iterator[ViewTx]:
         with self.datastore.transaction(commit=commit) as cursor:
             if self.postgres:
+                from psycopg.rows import tuple_row
+
+                cursor.row_factory = tuple_row  # positional rows, whatever the column names
                 cursor.execute(f'SET LOCAL search_path TO "{self.schema or "public"}"')
             yield ViewTx(cursor, self.postgres)
 

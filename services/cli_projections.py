@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -22,6 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from projections.clock import Clock, fixed_clock, system_clock
+from projections.delay_queries import DelayQueries, ServiceLevels
 from projections.moves_queries import MovesQueries
 from projections.runner import UnknownProjection
 from services.bootstrap import Backbone, build
@@ -188,3 +191,80 @@ def moves(
                 r.case_id, r.prison_number, r.released_at[:16], r.prison_id, r.waiting_since[:10]
             )
         console.print(t)
+
+
+def _clock(now: datetime | None) -> Clock:
+    return fixed_clock(now) if now else system_clock
+
+
+NowOption = Annotated[
+    datetime | None, typer.Option(help="Measure as at this instant (default: now)")
+]
+
+
+@app.command()
+def delays(
+    now: NowOption = None,
+    ongoing: Annotated[bool, typer.Option(help="Only breaches still going on")] = False,
+    case: Annotated[str | None, typer.Option(help="Time in each stage of this case")] = None,
+) -> None:
+    """Cases breaching service levels, with the reason and age; per-area medians."""
+    with _backbone() as bb:
+        s = bb.settings
+        levels = ServiceLevels(
+            s.sla_victim_details_days, s.sla_victim_update_days, s.sla_prison_access_days
+        )
+        q = DelayQueries(bb.projections, levels, _clock(now))
+        if case:
+            t = Table("stage", "entered", "days", title=f"Case {case}", title_justify="left")
+            for st in q.stage_times(case):
+                t.add_row(
+                    st.stage + (" (now)" if st.current else ""),
+                    f"{st.entered_at:%Y-%m-%d}",
+                    f"{st.days:.1f}",
+                )
+            console.print(t)
+            return
+        t = Table(
+            "case",
+            "area",
+            "breach",
+            "since",
+            "until",
+            "age (days)",
+            "reason",
+            title="Service-level breaches",
+            title_justify="left",
+        )
+        for b in q.breaches(ongoing_only=ongoing):
+            until = "ongoing" if b.ended is None else f"{b.ended:%Y-%m-%d}"
+            t.add_row(
+                b.case_id,
+                b.pcc_area,
+                b.kind,
+                f"{b.started:%Y-%m-%d}",
+                until,
+                f"{b.age_days:.0f}",
+                b.reason,
+            )
+        console.print(t)
+        t = Table(
+            "PCC area",
+            "cases",
+            "median referral→activity (days)",
+            "median referral→closure (days)",
+            title="Per area",
+            title_justify="left",
+        )
+        for m in q.area_medians():
+            t.add_row(
+                m.pcc_area,
+                str(m.cases),
+                _num(m.referral_to_activity_days),
+                _num(m.referral_to_closure_days),
+            )
+        console.print(t)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"

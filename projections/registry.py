@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from projections.agreements import AgreementRegister
 from projections.delays import Delays
 from projections.framework import Projection
 from projections.moves import PrisonMoves
 
 
 def all_projections() -> list[Projection]:
-    return [PrisonMoves(), Delays()]
+    return [PrisonMoves(), Delays(), AgreementRegister()]

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from projections.agreements import AgreementQueries
 from projections.clock import Clock, fixed_clock, system_clock
 from projections.delay_queries import DelayQueries, ServiceLevels
 from projections.moves_queries import MovesQueries
@@ -268,3 +269,50 @@ def delays(
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+@app.command()
+def agreements(now: NowOption = None) -> None:
+    """Information-sharing agreements by status, review alerts and permitted flows."""
+    with _backbone() as bb:
+        q = AgreementQueries(bb.projections, _clock(now))
+        today = _clock(now)().date()
+        t = Table(
+            "status",
+            "reference",
+            "title",
+            "lead",
+            "effective",
+            "review due",
+            "alert",
+            title="Information-sharing agreements",
+            title_justify="left",
+        )
+        for status_, rows in q.by_status().items():
+            for a in rows:
+                t.add_row(
+                    status_,
+                    a.reference,
+                    a.title,
+                    a.lead,
+                    f"{a.effective_from}",
+                    f"{a.review_due}",
+                    a.review_alert(today) or "",
+                )
+        console.print(t)
+        t = Table(
+            "from",
+            "to",
+            "data categories",
+            title="Permitted flows (active agreements)",
+            title_justify="left",
+        )
+        for (src, dst), categories in q.permitted_flows().items():
+            t.add_row(src, dst, ", ".join(categories))
+        console.print(t)
+        withheld = q.withheld_shares()
+        if withheld is None:
+            console.print("Shares withheld: not recorded yet (needs the Kafka sharing relay)")
+        else:
+            for agency, count in withheld.items():
+                console.print(f"Shares withheld from {agency}: {count}")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from projections.agreements import AgreementQueries
 from projections.clock import fixed_clock
 from projections.delay_queries import DelayQueries
 from projections.moves_queries import MovesQueries
@@ -85,3 +86,21 @@ def test_area_medians_and_stage_times(stories: Backbone) -> None:
     assert medians["merseyside"].referral_to_activity_days is None  # closed, not suitable
     stages = [s.stage for s in q.stage_times(HEAD_TEACHER)]
     assert stages[0] == "referred" and stages[-1] == "closed"
+
+
+def test_the_agreement_register_alerts_reviews_and_lists_permitted_flows(
+    stories: Backbone,
+) -> None:
+    q = AgreementQueries(stories.projections, fixed_clock(NOW))
+    assert {s: [a.reference for a in rows] for s, rows in q.by_status().items()} == {
+        "active": ["ISA-WY-RJ-001"], "draft": ["ISA-KENT-RJ-002"],
+    }  # fmt: skip
+    assert [(a.reference, alert) for a, alert in q.reviews_due()] == [("ISA-WY-RJ-001", "overdue")]
+    spring = AgreementQueries(stories.projections, fixed_clock(datetime(2026, 3, 15, tzinfo=UTC)))
+    assert ("ISA-KENT-RJ-002", "due soon") in [(a.reference, s) for a, s in spring.reviews_due()]
+    flows = q.permitted_flows()
+    assert flows[("police:west-yorkshire", "pcc:west-yorkshire")] == [
+        "offender_identity", "referral", "victim_contact", "victim_identity",
+    ]  # fmt: skip
+    assert not any(dst == "pcc:kent" for _, dst in flows)  # the Kent agreement is a draft
+    assert q.withheld_shares() is None  # until the Kafka relay records share decisions

@@ -6,7 +6,7 @@ Every query first brings its projection up to date with the log, so what is show
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
@@ -27,6 +27,7 @@ from projections.agreements import AgreementQueries
 from projections.clock import Clock, fixed_clock, system_clock
 from projections.delay_queries import DelayQueries, ServiceLevels
 from projections.moves_queries import MovesQueries
+from projections.performance_queries import PerformanceQueries
 from projections.runner import UnknownProjection
 from services.bootstrap import Backbone, build
 
@@ -316,3 +317,61 @@ def agreements(now: NowOption = None) -> None:
         else:
             for agency, count in withheld.items():
                 console.print(f"Shares withheld from {agency}: {count}")
+
+
+@app.command()
+def performance(
+    period: Annotated[str, typer.Option(help="year, quarter or month")] = "year",
+    area: Annotated[str | None, typer.Option(help="One PCC area")] = None,
+) -> None:
+    """Referrals, offers, take-up, completion, empowerment, feedback, complaints per area."""
+    if period not in ("year", "quarter", "month"):
+        console.print("[red]--period is year, quarter or month[/red]")
+        raise typer.Exit(code=1)
+    with _backbone() as bb:
+        rows = PerformanceQueries(bb.projections).measures(period, area)  # type: ignore[arg-type]
+    t = Table(
+        "area",
+        "period",
+        "referrals by route",
+        "by CJS stage",
+        "by crime type",
+        "activities held",
+        "offers",
+        "take-up",
+        "completion",
+        "empowered",
+        "feedback before",
+        "feedback after",
+        "complaints",
+        "sensitive: enhanced / not suitable",
+        title="Area performance",
+        title_justify="left",
+    )
+    for m in rows:
+        t.add_row(
+            m.pcc_area,
+            m.period,
+            _kv(m.referrals("route")),
+            _kv(m.referrals("cjs_stage")),
+            _kv(m.referrals("crime_type")),
+            _kv(m.counts["activity_held"]),
+            _kv(m.counts["offer"]),
+            _pct(m.take_up),
+            _pct(m.completion),
+            _pct(m.empowered),
+            _kv(m.feedback("before")),
+            _kv(m.feedback("after")),
+            str(sum(m.counts["complaint"].values())),
+            f"{len(m.sensitive_cases['enhanced_assessment'])} / "
+            f"{len(m.sensitive_cases['closed_not_suitable'])}",
+        )
+    console.print(t)
+
+
+def _kv(values: Mapping[str, float]) -> str:
+    return "\n".join(f"{k} {v:g}" for k, v in sorted(values.items())) or "-"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"

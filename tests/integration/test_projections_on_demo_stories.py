@@ -11,6 +11,7 @@ from projections.agreements import AgreementQueries
 from projections.clock import fixed_clock
 from projections.delay_queries import DelayQueries
 from projections.moves_queries import MovesQueries
+from projections.performance_queries import PerformanceQueries
 from services.bootstrap import Backbone
 from services.demo.runner import run_all
 from services.demo.stories import HEAD_TEACHER_PRISON_NUMBER, head_teacher
@@ -104,3 +105,22 @@ def test_the_agreement_register_alerts_reviews_and_lists_permitted_flows(
     ]  # fmt: skip
     assert not any(dst == "pcc:kent" for _, dst in flows)  # the Kent agreement is a draft
     assert q.withheld_shares() is None  # until the Kafka relay records share decisions
+
+
+def test_area_performance_counts_every_activity_type_and_the_sensitive_case(
+    stories: Backbone,
+) -> None:
+    by = {(m.pcc_area, m.period): m for m in PerformanceQueries(stories.projections).measures()}
+    south = by[("south-yorkshire", "2024")]
+    assert south.referrals("route") == {"offender_initiated": 1}
+    assert south.counts["activity_held"] == {"letter": 1}
+    assert sum(south.counts["offer"].values()) == 6 and south.take_up == pytest.approx(0.67)
+    manchester = by[("greater-manchester", "2024")]
+    assert manchester.counts["activity_held"] == {"shuttle": 1}
+    assert len(manchester.sensitive_cases["enhanced_assessment"]) == 1
+    assert not manchester.sensitive_cases["closed_not_suitable"]
+    assert manchester.empowered == 1.0
+    assert manchester.feedback("before")["overall"] == 3
+    assert manchester.feedback("after")["overall"] == 5
+    assert by[("merseyside", "2024")].completion == 0.0  # closed as not suitable
+    assert by[("west-yorkshire", "2024")].feedback("after")["timeliness"] == 1

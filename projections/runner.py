@@ -122,6 +122,11 @@ class ProjectionRunner:
                 start=start + 1, limit=self.batch_size, topics=topics
             )
             if not notifications:
+                if end > start:  # nothing of interest up to the log end seen: record that
+                    try:
+                        self._apply_batch(projection, start, end, [])
+                    except PositionMoved:
+                        continue
                 if progress:
                     progress(end, end)
                 return applied

@@ -6,10 +6,12 @@ Nothing connects at import time; :func:`build` opens the store when asked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.event_store import EventStore, open_event_store, store_env
+from projections.runner import ProjectionRunner
 from services.audit.service import AuditService
 from services.command_service import CommandService
 from services.privacy import PrivacyService
@@ -40,6 +42,13 @@ class Backbone:
     settings: Settings
     store: EventStore
     commands: CommandService
+
+    @cached_property
+    def projections(self) -> ProjectionRunner:
+        """Read models over the store's log (issue 5); tables are made on first use."""
+        from projections.registry import all_projections
+
+        return ProjectionRunner(self.store, all_projections(), self.settings.projection_batch_size)
 
     def close(self) -> None:
         self.store.close()

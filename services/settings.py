@@ -58,3 +58,17 @@ class Settings(BaseSettings):
     encrypt_personal: bool = Field(
         default=True, description="Encrypt personal fields with a key per person (erasable)"
     )
+
+    # --- projections (issue 5) ----------------------------------------------------------------
+    projection_batch_size: int = Field(
+        default=500, ge=1, description="Events applied per projection transaction"
+    )
+    sla_victim_details_days: int = Field(
+        default=2, ge=0, description="Victims' Code: days from crime report to details passed"
+    )
+    sla_victim_update_days: int = Field(
+        default=28, ge=1, description="Longest a victim may go without an update on an open case"
+    )
+    sla_prison_access_days: int = Field(
+        default=14, ge=1, description="Longest a prison access request may stay undecided"
+    )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from adapters.share_decisions import ShareDecisionRow, ShareDecisions
 from services.bootstrap import Backbone
 from services.demo.runner import step_to_command
 from services.demo.stories import STORIES
-from tests.integration.tamper import RawRows
 
 
 def test_a_case_as_it_stood_before_later_events_were_recorded(backbone: Backbone) -> None:
@@ -67,10 +67,22 @@ def test_history_includes_the_share_decisions_recorded_for_the_case(backbone: Ba
     script = STORIES[0]()
     for kind, payload in script.steps():
         backbone.commands.handle(step_to_command(kind, payload))
-    raw = RawRows(backbone.settings)
-    raw.run("CREATE TABLE share_decisions (case_id TEXT, recipient TEXT, shared TEXT)")
-    raw.run("INSERT INTO share_decisions VALUES (?, ?, ?)", str(script.case_id), "prison:LEI", "y")
-    raw.run("INSERT INTO share_decisions VALUES (?, ?, ?)", "another-case", "prison:LEI", "n")
-    raw.close()
+
+    def decision(aggregate_id: str, outcome: str, position: int) -> ShareDecisionRow:
+        return ShareDecisionRow(
+            recipient="prison:LEI", event_id=f"e{position}", aggregate_id=aggregate_id,
+            aggregate_version=position, event_type="uk.gov.rj.case.activity_scheduled.v1",
+            from_agency="pcc:west-yorkshire", outcome=outcome, category="activity",
+            removed_fields="", reason="granted by ISA-WY-RJ-001", agreements="ISA-WY-RJ-001",
+            position=position,
+        )  # fmt: skip
+
+    ShareDecisions(backbone.store).record([
+        decision(str(script.case_id), "sent", 7),
+        decision("another-case", "withheld", 8),
+    ])  # fmt: skip
     decisions = backbone.audit("inspector-ann").history(script.case_id).share_decisions
-    assert decisions == [{"case_id": str(script.case_id), "recipient": "prison:LEI", "shared": "y"}]
+    assert decisions is not None
+    assert [(d["recipient"], d["outcome"], d["aggregate_version"]) for d in decisions] == [
+        ("prison:LEI", "sent", 7)
+    ]

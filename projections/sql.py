@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
+from eventsourcing.postgres import PostgresDatastore
+
 from adapters.event_store import EventStore
 
 Row = tuple[Any, ...]
@@ -67,7 +69,7 @@ class ViewDatabase:
     def __init__(self, store: EventStore) -> None:
         recorder: Any = store.recorder
         self.datastore = recorder.datastore
-        self.postgres = type(recorder).__module__.startswith("eventsourcing.postgres")
+        self.postgres = isinstance(self.datastore, PostgresDatastore)
         self.schema: str = getattr(self.datastore, "schema", "") or ""
 
     @contextmanager

@@ -14,6 +14,7 @@ def fast_kafka_settings(settings: Settings, prefix: str, **overrides: Any) -> Se
     """Short timeouts and small partitions so tests over TCP stay quick."""
     values = {
         "kafka_topic_prefix": prefix,
+        "kafka_consumer_group": f"{prefix}-group",  # no rebalancing against earlier tests
         "kafka_case_event_partitions": 3,
         "kafka_inbound_partitions": 2,
         "kafka_shared_partitions": 1,

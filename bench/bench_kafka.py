@@ -3,11 +3,15 @@
 1. Relay events/s (read log, map, send, await acks, save position) vs raw aiokafka produce of
    the same records. Size: RJB_BENCH_KAFKA_COPIES copies of the six stories (default 3).
 2. Inbound commands/s (publish N commands, until all stored) vs raw aiokafka consume of the same
-   N messages, on SQLite and PostgreSQL. N: RJB_BENCH_KAFKA_INBOUND (default 600).
+   N messages, and the command service storing them directly, on SQLite and PostgreSQL.
+   N: RJB_BENCH_KAFKA_INBOUND (default 600).
 3. End-to-end latency (store commit -> visible to a consumer of the case-event topic) at a
    steady RJB_BENCH_KAFKA_RATE commands/s (default 100) for RJB_BENCH_KAFKA_SECONDS (default
    10), on PostgreSQL (LISTEN/NOTIFY wakes the relay) and SQLite (polled every
    RJB_KAFKA_RELAY_POLL_INTERVAL, default 0.5 s).
+   The measuring consumer uses fetch_max_wait_ms RJB_BENCH_KAFKA_FETCH_WAIT_MS (default 10):
+   tansu answers a fetch only when that wait ends, even when records arrived earlier (Apache
+   Kafka answers as soon as there is data), so aiokafka's default 500 ms would be measured.
 RJB_BENCH_KAFKA_STORES (default "postgres,sqlite") picks the stores for 2 and 3.
 """
 
@@ -75,22 +79,27 @@ def main() -> None:
     inbound_n = int(os.environ.get("RJB_BENCH_KAFKA_INBOUND", "600"))
     rate = float(os.environ.get("RJB_BENCH_KAFKA_RATE", "100"))
     seconds = float(os.environ.get("RJB_BENCH_KAFKA_SECONDS", "10"))
+    fetch_wait = int(os.environ.get("RJB_BENCH_KAFKA_FETCH_WAIT_MS", "10"))
     stores = os.environ.get("RJB_BENCH_KAFKA_STORES", "postgres,sqlite").split(",")
     with tempfile.TemporaryDirectory() as tmp, LocalBroker() as broker:
         settings = Settings(store="sqlite", sqlite_path=Path(tmp) / "bench.sqlite3")
         fill(settings, copies)
         print("relay, SQLite:")
         asyncio.run(relay_vs_raw(broker, settings))
+        work = commands(inbound_n)
         for n, kind in enumerate(stores):
             session = {"kafka_session_timeout_ms": 1000, "kafka_topic_prefix": f"in{n}"}
             print(f"inbound, {kind}: {inbound_n} commands")
-            with store_settings(kind, Path(tmp), **session) as s:
-                asyncio.run(kafka_inbound.measure(s, broker.bootstrap, commands(inbound_n)))
+            with (
+                store_settings(kind, Path(tmp), **session) as s,
+                store_settings(kind, Path(tmp)) as direct,
+            ):
+                asyncio.run(kafka_inbound.measure(s, direct, broker.bootstrap, work))
         for n, kind in enumerate(stores):
             print(f"end-to-end latency, {kind}:")
             with store_settings(kind, Path(tmp), kafka_topic_prefix=f"lat{n}") as s:
                 work = commands(int(rate * seconds))
-                asyncio.run(kafka_latency.measure(s, broker.bootstrap, work, rate))
+                asyncio.run(kafka_latency.measure(s, broker.bootstrap, work, rate, fetch_wait))
 
 
 if __name__ == "__main__":

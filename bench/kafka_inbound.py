@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from adapters.kafka_config import Topics
 from services.bootstrap import build
+from services.commands import parse_command
 from services.inbound import Inbound
 from services.settings import Settings
 
@@ -79,11 +80,32 @@ async def raw_consume(bootstrap: str, topic: str, count: int) -> float:
         await consumer.stop()
 
 
-async def measure(settings: Settings, bootstrap: str, commands: list[dict[str, Any]]) -> None:
+def direct_rate(settings: Settings, commands: list[dict[str, Any]]) -> float:
+    """Seconds for the command service alone to store the same commands (no Kafka)."""
+    backbone = build(settings)
+    try:
+        first, *rest = [parse_command(c) for c in commands]
+        backbone.commands.handle(first)  # as the inbound warm-up: not timed
+        started = time.perf_counter()
+        for command in rest:
+            backbone.commands.handle(command)
+        return time.perf_counter() - started
+    finally:
+        backbone.close()
+
+
+async def measure(
+    settings: Settings, direct: Settings, bootstrap: str, commands: list[dict[str, Any]]
+) -> None:
+    direct_s = direct_rate(direct, commands)
     stored_s = await inbound_rate(settings, bootstrap, commands)
     n = len(commands) - 1
     raw_s = await raw_consume(bootstrap, Topics.from_settings(settings).commands, n + 1)
     raw, inbound = (n + 1) / raw_s, n / stored_s
     print(f"  raw aiokafka consume of the same messages: {raw:8.0f} messages/s")
-    print(f"  inbound (consume, validate, store, commit): {inbound:7.0f} commands/s"
-          f"  (inbound/raw {inbound / raw:.3f})")  # fmt: skip
+    print(
+        f"  inbound (consume, validate, store, commit): {inbound:7.0f} commands/s"
+        f"  (inbound/raw {inbound / raw:.3f})"
+    )
+    print(f"  the command service alone, same commands:  {n / direct_s:7.0f} commands/s"
+          f"  (inbound/direct {direct_s / stored_s:.2f})")  # fmt: skip

@@ -46,13 +46,19 @@ async def tail(consumer: AIOKafkaConsumer, seen: dict[Key, float], done: asyncio
 
 
 async def latencies(
-    settings: Settings, bootstrap: str, commands: list[dict[str, Any]], rate: float
+    settings: Settings,
+    bootstrap: str,
+    commands: list[dict[str, Any]],
+    rate: float,
+    fetch_wait_ms: int,
 ) -> list[float]:
     backbone = build(settings)
     parts = backbone.kafka(bootstrap)
     relay = parts.relay()
     await relay.start()
-    consumer = AIOKafkaConsumer(**parts.connection, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **parts.connection, enable_auto_commit=False, fetch_max_wait_ms=fetch_wait_ms
+    )
     await consumer.start()
     stop, done = asyncio.Event(), asyncio.Event()
     stored: dict[Key, float] = {}
@@ -92,8 +98,12 @@ def percentiles(values: list[float]) -> str:
 
 
 async def measure(
-    settings: Settings, bootstrap: str, commands: list[dict[str, Any]], rate: float
+    settings: Settings,
+    bootstrap: str,
+    commands: list[dict[str, Any]],
+    rate: float,
+    fetch_wait_ms: int,
 ) -> None:
-    values = await latencies(settings, bootstrap, commands, rate)
+    values = await latencies(settings, bootstrap, commands, rate, fetch_wait_ms)
     print(f"  {len(commands)} commands at {rate:g}/s -> {len(values)} events; "
           f"stored -> visible on the case-event topic: {percentiles(values)}")  # fmt: skip

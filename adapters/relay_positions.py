@@ -1,8 +1,8 @@
 """Where each relay has got to in the notification log, and what the broker acked last.
 
-Besides the position, a relay keeps the highest acked offset per topic-partition: a broker that
-later reports a lower end offset (or acks a lower offset) has lost data, and the relay then
-republishes from the store.
+Besides the position, a relay keeps, per topic-partition, the first offset acked in its last
+batch there: a broker that later reports an end offset not above it (or acks an offset not above
+it) has lost data, and the relay then republishes from the store.
 """
 
 from __future__ import annotations

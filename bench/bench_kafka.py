@@ -1,6 +1,18 @@
-"""Relay throughput vs raw aiokafka producing the same records, on a local tansu broker.
+"""Kafka backbone figures next to raw aiokafka on the same local tansu broker, in one run.
 
-Size: RJB_BENCH_KAFKA_COPIES copies of the six stories (default 3).
+1. Relay events/s (read log, map, send, await acks, save position) vs raw aiokafka produce of
+   the same records. Size: RJB_BENCH_KAFKA_COPIES copies of the six stories (default 3).
+2. Inbound commands/s (publish N commands, until all stored) vs raw aiokafka consume of the same
+   N messages, and the command service storing them directly, on SQLite and PostgreSQL.
+   N: RJB_BENCH_KAFKA_INBOUND (default 600).
+3. End-to-end latency (store commit -> visible to a consumer of the case-event topic) at a
+   steady RJB_BENCH_KAFKA_RATE commands/s (default 100) for RJB_BENCH_KAFKA_SECONDS (default
+   10), on PostgreSQL (LISTEN/NOTIFY wakes the relay) and SQLite (polled every
+   RJB_KAFKA_RELAY_POLL_INTERVAL, default 0.5 s).
+   The measuring consumer uses fetch_max_wait_ms RJB_BENCH_KAFKA_FETCH_WAIT_MS (default 10):
+   tansu answers a fetch only when that wait ends, even when records arrived earlier (Apache
+   Kafka answers as soon as there is data), so aiokafka's default 500 ms would be measured.
+RJB_BENCH_KAFKA_STORES (default "postgres,sqlite") picks the stores for 2 and 3.
 """
 
 from __future__ import annotations
@@ -15,33 +27,23 @@ from aiokafka import AIOKafkaProducer
 
 from adapters.cloudevents import to_record
 from adapters.local_broker import LocalBroker
+from bench import kafka_inbound, kafka_latency
+from bench.kafka_workload import commands, store_settings, story_copy
 from services.bootstrap import build
 from services.demo.runner import run_all
 from services.settings import Settings
 
 
 def fill(settings: Settings, copies: int) -> None:
-    for i in range(copies):
-        bb = build(settings.model_copy(update={"kafka_topic_prefix": f"c{i}"}))
-        try:
-            from services.demo.runner import all_scripts
-
-            scripts = all_scripts()
-            for s in scripts:  # distinct case ids and command ids per copy
-                s.story = f"{s.story}-{i}"
-                s.__post_init__()
-                for c in s.commands:
-                    c["command_id"] = f"{i}-{c['command_id']}"
-                    if "case_id" in c:
-                        c["case_id"] = str(s.case_id)
-                    if "reference" in c:
-                        c["reference"] = f"{c['reference']}-{i}"
-            run_all(bb.commands, scripts)
-        finally:
-            bb.close()
+    bb = build(settings)
+    try:
+        for i in range(copies):
+            run_all(bb.commands, story_copy(i))
+    finally:
+        bb.close()
 
 
-async def measure(broker: LocalBroker, settings: Settings) -> None:
+async def relay_vs_raw(broker: LocalBroker, settings: Settings) -> None:
     bb = build(settings)
     try:
         events = [(n.id, bb.store.mapper.to_domain_event(n))
@@ -74,10 +76,30 @@ async def measure(broker: LocalBroker, settings: Settings) -> None:
 
 def main() -> None:
     copies = int(os.environ.get("RJB_BENCH_KAFKA_COPIES", "3"))
+    inbound_n = int(os.environ.get("RJB_BENCH_KAFKA_INBOUND", "600"))
+    rate = float(os.environ.get("RJB_BENCH_KAFKA_RATE", "100"))
+    seconds = float(os.environ.get("RJB_BENCH_KAFKA_SECONDS", "10"))
+    fetch_wait = int(os.environ.get("RJB_BENCH_KAFKA_FETCH_WAIT_MS", "10"))
+    stores = os.environ.get("RJB_BENCH_KAFKA_STORES", "postgres,sqlite").split(",")
     with tempfile.TemporaryDirectory() as tmp, LocalBroker() as broker:
         settings = Settings(store="sqlite", sqlite_path=Path(tmp) / "bench.sqlite3")
         fill(settings, copies)
-        asyncio.run(measure(broker, settings))
+        print("relay, SQLite:")
+        asyncio.run(relay_vs_raw(broker, settings))
+        work = commands(inbound_n)
+        for n, kind in enumerate(stores):
+            session = {"kafka_session_timeout_ms": 1000, "kafka_topic_prefix": f"in{n}"}
+            print(f"inbound, {kind}: {inbound_n} commands")
+            with (
+                store_settings(kind, Path(tmp), **session) as s,
+                store_settings(kind, Path(tmp)) as direct,
+            ):
+                asyncio.run(kafka_inbound.measure(s, direct, broker.bootstrap, work))
+        for n, kind in enumerate(stores):
+            print(f"end-to-end latency, {kind}:")
+            with store_settings(kind, Path(tmp), kafka_topic_prefix=f"lat{n}") as s:
+                work = commands(int(rate * seconds))
+                asyncio.run(kafka_latency.measure(s, broker.bootstrap, work, rate, fetch_wait))
 
 
 if __name__ == "__main__":

@@ -129,8 +129,17 @@ def list_command_types(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    via_kafka: Annotated[
+        bool, typer.Option("--via-kafka", help="Send every step through Kafka and read back")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each step via Kafka")] = 60,
+) -> None:
     """Run the six stories of DOMAIN.md end to end and print each case and its timeline."""
+    if via_kafka:
+        from services.demo.via_kafka import demo_via_kafka
+
+        raise typer.Exit(code=demo_via_kafka(console, timeout))
     backbone = _backbone()
     try:
         queries = CaseQueries(backbone.store)

@@ -91,16 +91,21 @@ class Inbound:
     """The FastStream broker with the two inbound subscribers and the dead-letter publisher."""
 
     def __init__(
-        self, settings: Settings, bootstrap: str, commands: CommandService | None = None
+        self,
+        settings: Settings,
+        bootstrap: str,
+        commands: CommandService | None = None,
+        quiet: bool = False,
     ) -> None:
         self.settings = settings
         self.bootstrap = bootstrap
         self.topics = Topics.from_settings(settings)
         self.commands = commands
         self.stats = InboundStats()
+        quiet_log: dict[str, Any] = {"logger": None} if quiet else {}  # no per-message log
         self.broker = KafkaBroker(
             bootstrap, security=faststream_security(settings), enable_idempotence=False,
-            acks="all", description="rj-backbone: restorative justice case backbone",
+            acks="all", description="rj-backbone: restorative justice case backbone", **quiet_log,
         )  # fmt: skip
         session = settings.kafka_session_timeout_ms
         options: dict[str, Any] = dict(

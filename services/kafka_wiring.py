@@ -6,18 +6,24 @@ Kafka clients; nothing here connects until a component is started.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from psycopg.conninfo import make_conninfo
 
 from adapters.kafka_config import Topics, client_kwargs
+from adapters.local_broker import LocalBroker, free_port
 from adapters.pg_wakeup import PgNotifyWakeup
 from services.relay import CaseEventRouter, Relay, Router, Wakeup
 
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
     from services.inbound import Inbound
+    from services.settings import Settings
 
 
 @dataclass
@@ -58,12 +64,77 @@ class KafkaParts:
             replication_factor=s.kafka_replication_factor, wakeup=self.wakeup(),
         )  # fmt: skip
 
-    def inbound(self) -> Inbound:
+    def inbound(self, quiet: bool = False) -> Inbound:
+        """``quiet``: without FastStream's per-message log (errors are still logged)."""
         from services.inbound import Inbound
 
-        return Inbound(self.settings, self.bootstrap, self.backbone.commands)
+        return Inbound(self.settings, self.bootstrap, self.backbone.commands, quiet)
 
     def sharing_relay(self) -> Relay:
         from services.sharing import SharingRouter
 
         return self.relay(SharingRouter(self.backbone.store, self.topics))
+
+
+def default_port() -> int:
+    """9092 when it is free, else any free port."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", 9092))
+            return 9092
+        except OSError:
+            return free_port()
+
+
+@contextlib.contextmanager
+def kafka_bootstrap(settings: Settings, port: int = 0) -> Iterator[str]:
+    """The configured cluster's bootstrap servers, or a local broker's for the duration."""
+    if settings.kafka_bootstrap_servers:
+        yield settings.kafka_bootstrap_servers
+        return
+    with LocalBroker(port or default_port()) as broker:
+        yield broker.bootstrap
+
+
+@dataclass
+class RunningBackbone:
+    """The store, both relays (case events, shared topics) and the inbound subscribers, running."""
+
+    backbone: Backbone
+    parts: KafkaParts
+    relays: list[Relay]
+    inbound: Inbound
+    stop: asyncio.Event
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def check(self) -> None:
+        """Raise the error a relay stopped with, if one did."""
+        for task in self.tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise RuntimeError("a relay stopped") from task.exception()
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, bootstrap: str, quiet: bool = False
+) -> AsyncIterator[RunningBackbone]:
+    """What ``rjb serve`` runs: relays following the log and the inbound subscribers."""
+    from services.bootstrap import build
+
+    backbone = build(settings)
+    parts = backbone.kafka(bootstrap)
+    run = RunningBackbone(backbone, parts, [parts.relay(), parts.sharing_relay()],
+                          parts.inbound(quiet), asyncio.Event())  # fmt: skip
+    try:
+        for relay in run.relays:
+            await relay.start()
+        await run.inbound.start()
+        run.tasks = [asyncio.create_task(relay.run(run.stop)) for relay in run.relays]
+        yield run
+    finally:
+        run.stop.set()
+        await asyncio.gather(*run.tasks, return_exceptions=True)
+        await run.inbound.stop()
+        for relay in run.relays:
+            await relay.stop()
+        backbone.close()

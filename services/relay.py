@@ -153,13 +153,18 @@ class Relay:
             for o in outgoing
         ]
         acks = await asyncio.gather(*futures)
-        offsets = dict(self.state.offsets)
+        # Per partition, the first offset acked in this batch: tansu reports a partition's end
+        # as its last record batch's base offset + 1, not past its last record, so comparing
+        # the end with the last offset would see lost data where there is none.
+        first: dict[str, int] = {}
         for meta in acks:
             key = f"{meta.topic}:{meta.partition}"
-            if meta.offset < offsets.get(key, -1):
-                raise BrokerLostData(f"{key} acked offset {meta.offset} below {offsets[key]}")
-            offsets[key] = meta.offset
-        position = RelayPosition(notifications[-1].id, offsets)
+            if meta.offset <= self.state.offsets.get(key, -1):
+                raise BrokerLostData(
+                    f"{key} acked offset {meta.offset}, not above {self.state.offsets[key]}"
+                )
+            first[key] = min(first.get(key, meta.offset), meta.offset)
+        position = RelayPosition(notifications[-1].id, {**self.state.offsets, **first})
         await asyncio.to_thread(self.router.acked, position.position)
         await asyncio.to_thread(self.positions.save, self.router.name, position)
         self.state = position

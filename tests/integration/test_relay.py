@@ -171,3 +171,17 @@ async def test_on_postgresql_a_notification_wakes_the_relay_long_before_its_next
         await task
         await relay.stop()
         bb.close()
+
+
+async def test_a_batch_of_many_events_per_partition_is_not_taken_for_lost_data(
+    kafka_broker: LocalBroker, kbackbone: Backbone
+) -> None:
+    """tansu reports a partition's end as its last record batch's base offset + 1."""
+    run_script(kbackbone.commands, head_teacher())
+    relay = kbackbone.kafka(kafka_broker.bootstrap).relay()
+    await relay.start()
+    try:
+        assert await relay.catch_up() == stored_count(kbackbone)
+        assert await relay.broker_has_our_data()
+    finally:
+        await relay.stop()

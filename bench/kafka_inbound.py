@@ -1,0 +1,111 @@
+"""Inbound commands/s: N agency commands published to the inbound topic until all are stored,
+next to a plain aiokafka consumer reading the same N messages off that topic."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from adapters.kafka_config import Topics
+from services.bootstrap import build
+from services.commands import parse_command
+from services.inbound import Inbound
+from services.settings import Settings
+
+WARM_UP_MOVEMENT = {
+    "eventType": "prison-offender-events.prisoner.received", "occurredAt": "2025-01-01T09:00Z",
+    "additionalInformation": {"nomsNumber": "Z9999ZZ", "prisonId": "LEI", "reason": "ADMISSION"},
+}  # fmt: skip
+
+
+def key(command: dict[str, Any]) -> bytes:
+    return str(command.get("case_id") or command.get("reference") or command["command_id"]).encode()
+
+
+async def until_stored(inbound: Inbound, count: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(inbound.stats.stored) < count:
+        if inbound.stats.dead_lettered:
+            raise RuntimeError(f"dead-lettered: {inbound.stats.dead_lettered[0]}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(inbound.stats.stored)} of {count} stored")
+        await asyncio.sleep(0.005)
+
+
+async def inbound_rate(settings: Settings, bootstrap: str, commands: list[dict[str, Any]]) -> float:
+    """Seconds from the first publish until all ``commands`` are stored (group already joined)."""
+    backbone = build(settings)
+    inbound = backbone.kafka(bootstrap).inbound(quiet=True)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False,
+                                linger_ms=2)  # fmt: skip
+    await inbound.start()
+    await producer.start()
+    try:
+        # one message on each inbound topic: both subscribers have joined before the clock runs
+        await producer.send_and_wait(inbound.topics.movements, orjson.dumps(WARM_UP_MOVEMENT))
+        first, *rest = commands
+        await producer.send_and_wait(inbound.topics.commands, orjson.dumps(first), key(first))
+        await until_stored(inbound, 2)
+        started = time.perf_counter()
+        acks = [await producer.send(inbound.topics.commands, orjson.dumps(c), key(c)) for c in rest]
+        await asyncio.gather(*acks)
+        await until_stored(inbound, 2 + len(rest))
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+        await inbound.stop()
+        backbone.close()
+
+
+async def raw_consume(bootstrap: str, topic: str, count: int) -> float:
+    """Seconds for a plain aiokafka consumer (assigned, no group) to read ``count`` records."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # refreshes metadata
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        started = time.perf_counter()
+        read = 0
+        while read < count:
+            batch = await consumer.getmany(timeout_ms=100)
+            read += sum(len(records) for records in batch.values())
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+def direct_rate(settings: Settings, commands: list[dict[str, Any]]) -> float:
+    """Seconds for the command service alone to store the same commands (no Kafka)."""
+    backbone = build(settings)
+    try:
+        first, *rest = [parse_command(c) for c in commands]
+        backbone.commands.handle(first)  # as the inbound warm-up: not timed
+        started = time.perf_counter()
+        for command in rest:
+            backbone.commands.handle(command)
+        return time.perf_counter() - started
+    finally:
+        backbone.close()
+
+
+async def measure(
+    settings: Settings, direct: Settings, bootstrap: str, commands: list[dict[str, Any]]
+) -> None:
+    direct_s = direct_rate(direct, commands)
+    stored_s = await inbound_rate(settings, bootstrap, commands)
+    n = len(commands) - 1
+    raw_s = await raw_consume(bootstrap, Topics.from_settings(settings).commands, n + 1)
+    raw, inbound = (n + 1) / raw_s, n / stored_s
+    print(f"  raw aiokafka consume of the same messages: {raw:8.0f} messages/s")
+    print(
+        f"  inbound (consume, validate, store, commit): {inbound:7.0f} commands/s"
+        f"  (inbound/raw {inbound / raw:.3f})"
+    )
+    print(f"  the command service alone, same commands:  {n / direct_s:7.0f} commands/s"
+          f"  (inbound/direct {direct_s / stored_s:.2f})")  # fmt: skip

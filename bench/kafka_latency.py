@@ -1,0 +1,109 @@
+"""End-to-end latency at a steady rate: from a command's commit in the store to its events being
+visible to a consumer of the case-event topic (relay following the log as in ``rjb serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import threading
+import time
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from adapters.cloudevents import attributes
+from services.bootstrap import Backbone, build
+from services.commands import parse_command
+from services.settings import Settings
+
+Key = tuple[str, int]  # (aggregate id, version)
+
+
+def write_steadily(
+    backbone: Backbone, commands: list[dict[str, Any]], rate: float, stored: dict[Key, float]
+) -> None:
+    """Handle one command every 1/rate s; note when each event's transaction committed."""
+    started = time.perf_counter()
+    for i, raw in enumerate(commands):
+        delay = started + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        result = backbone.commands.handle(parse_command(raw))
+        committed = time.perf_counter()
+        for version in range(result.version - result.new_events + 1, result.version + 1):
+            stored[(str(result.aggregate_id), version)] = committed
+
+
+async def tail(consumer: AIOKafkaConsumer, seen: dict[Key, float], done: asyncio.Event) -> None:
+    while not done.is_set():
+        batch = await consumer.getmany(timeout_ms=50)
+        now = time.perf_counter()
+        for records in batch.values():
+            for r in records:
+                version = int(orjson.loads(r.value)["originator_version"])
+                seen.setdefault((attributes(r.headers)["subject"], version), now)
+
+
+async def latencies(
+    settings: Settings,
+    bootstrap: str,
+    commands: list[dict[str, Any]],
+    rate: float,
+    fetch_wait_ms: int,
+) -> list[float]:
+    backbone = build(settings)
+    parts = backbone.kafka(bootstrap)
+    relay = parts.relay()
+    await relay.start()
+    consumer = AIOKafkaConsumer(
+        **parts.connection, enable_auto_commit=False, fetch_max_wait_ms=fetch_wait_ms
+    )
+    await consumer.start()
+    stop, done = asyncio.Event(), asyncio.Event()
+    stored: dict[Key, float] = {}
+    seen: dict[Key, float] = {}
+    try:
+        topic = parts.topics.case_events
+        await consumer.topics()
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        tasks = [asyncio.create_task(relay.run(stop))]
+        tasks.append(asyncio.create_task(tail(consumer, seen, done)))
+        writer = threading.Thread(target=write_steadily, args=(backbone, commands, rate, stored))
+        writer.start()
+        await asyncio.to_thread(writer.join)
+        deadline = time.monotonic() + 30
+        while not set(stored) <= set(seen):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(set(stored) - set(seen))} events never became visible")
+            await asyncio.sleep(0.01)
+        done.set()
+        stop.set()
+        await asyncio.gather(*tasks)
+    finally:
+        stop.set()
+        done.set()
+        await consumer.stop()
+        await relay.stop()
+        backbone.close()
+    return [seen[k] - stored[k] for k in stored]
+
+
+def percentiles(values: list[float]) -> str:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    ms = {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(values)}
+    return "  ".join(f"{name} {v * 1000:6.1f} ms" for name, v in ms.items())
+
+
+async def measure(
+    settings: Settings,
+    bootstrap: str,
+    commands: list[dict[str, Any]],
+    rate: float,
+    fetch_wait_ms: int,
+) -> None:
+    values = await latencies(settings, bootstrap, commands, rate, fetch_wait_ms)
+    print(f"  {len(commands)} commands at {rate:g}/s -> {len(values)} events; "
+          f"stored -> visible on the case-event topic: {percentiles(values)}")  # fmt: skip

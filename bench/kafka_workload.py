@@ -1,0 +1,51 @@
+"""The Kafka benchmarks' workload: copies of the six stories with distinct ids, and stores."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.pg import HOST, USER, scratch_database
+from services.demo.runner import all_scripts
+from services.demo.script import Script
+from services.settings import Settings
+
+
+def story_copy(i: int) -> list[Script]:
+    """The stories again, as new cases: distinct case ids, command ids and agreement references."""
+    scripts = all_scripts()
+    for s in scripts:
+        s.story = f"{s.story}-{i}"
+        s.__post_init__()
+        for c in s.commands:
+            c["command_id"] = f"{i}-{c['command_id']}"
+            if "case_id" in c:
+                c["case_id"] = str(s.case_id)
+            if "reference" in c:
+                c["reference"] = f"{c['reference']}-{i}"
+    return scripts
+
+
+def commands(count: int, start: int = 0) -> list[dict[str, Any]]:
+    """At least ``count`` agency commands (no movements), story by story."""
+    out: list[dict[str, Any]] = []
+    i = start
+    while len(out) < count:
+        out.extend(c for s in story_copy(i) for c in s.commands)
+        i += 1
+    return out[:count]
+
+
+@contextmanager
+def store_settings(kind: str, tmp: Path, **overrides: Any) -> Iterator[Settings]:
+    """A fresh, empty store: a SQLite file under ``tmp`` or a scratch PostgreSQL database."""
+    if kind == "sqlite":
+        path = Path(tempfile.mkdtemp(dir=tmp)) / "bench.sqlite3"
+        yield Settings(store="sqlite", sqlite_path=path, **overrides)
+        return
+    with scratch_database() as name:
+        yield Settings(store="postgres", postgres_host=HOST, postgres_user=USER,
+                       postgres_dbname=name, **overrides)  # fmt: skip

@@ -1,0 +1,225 @@
+"""``rjb demo --via-kafka``: the six stories sent through Kafka as the agencies would send them.
+
+Every step goes to an inbound topic (commands keyed by case id or agreement reference, HMPPS
+movements by prison number) and the backbone, wired exactly as ``rjb serve`` runs it, stores
+it. Kafka orders messages only within a partition, so the next message for another key or
+topic is sent only once the ones before it are stored: the log keeps the order the stories
+tell (an agreement before the cases it covers, a transfer before the cancelled conference).
+Then the case-event topic and each agency's shared topic are read back and checked against the
+store: every version of every case on the topic, and what each agency received or was denied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import orjson
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from rich.console import Console
+from rich.table import Table
+
+from adapters.cloudevents import TYPE_PREFIX
+from adapters.kafka_config import Topics
+from adapters.share_decisions import ShareDecisions
+from services.case_queries import CaseQueries
+from services.commands import SPECS
+from services.demo.readback import ReadBack, read_back
+from services.demo.runner import all_scripts, step_to_command
+from services.demo.script import Script
+from services.kafka_wiring import RunningBackbone, kafka_bootstrap, running
+from services.render import render_case, render_timeline
+from services.settings import Settings
+
+LOCAL_SESSION_MS = 1500
+PREFIX = TYPE_PREFIX + "."
+
+
+class DemoFailed(Exception):
+    """The demo could not go through Kafka; the text says what was missing."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One story step as a Kafka message, and the stored effect that shows it arrived."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    command_id: str
+    aggregate_id: UUID
+
+
+def wire_steps(topics: Topics, script: Script) -> list[Step]:
+    out = []
+    for kind, payload in script.steps():
+        command = step_to_command(kind, payload)
+        if kind == "movement":
+            topic, key = topics.movements, payload["additionalInformation"]["nomsNumber"]
+        else:
+            topic = topics.commands
+            key = payload.get("case_id") or payload.get("reference") or payload["command_id"]
+        aggregate_id = SPECS[command.type].aggregate_id(command)
+        value = orjson.dumps(payload)
+        out.append(Step(topic, str(key).encode(), value, command.command_id, aggregate_id))
+    return out
+
+
+def in_order_batches(steps: list[Step]) -> list[list[Step]]:
+    """Runs of steps on one partition (same topic and key): Kafka keeps each run in order."""
+    return [list(run) for _, run in itertools.groupby(steps, key=lambda s: (s.topic, s.key))]
+
+
+class KafkaDemo:
+    def __init__(self, run: RunningBackbone, console: Console, timeout: float) -> None:
+        self.run = run
+        self.console = console
+        self.timeout = timeout
+        self.topics = run.parts.topics
+        self.store = run.backbone.store
+        self.decisions = ShareDecisions(self.store)
+
+    async def until(self, condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + self.timeout
+        while not await asyncio.to_thread(condition):
+            self.run.check()
+            if self.run.inbound.stats.dead_lettered:
+                raise DemoFailed(f"dead-lettered: {self.run.inbound.stats.dead_lettered[0]}")
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"timed out after {self.timeout:g}s waiting for {what}")
+            await asyncio.sleep(0.02)
+
+    def stored(self, batch: list[Step]) -> bool:
+        loaded: dict[UUID, Any] = {}
+        for step in batch:
+            if step.aggregate_id not in loaded:
+                loaded[step.aggregate_id] = self.run.backbone.commands.load(step.aggregate_id)
+            aggregate = loaded[step.aggregate_id]
+            if aggregate is None or not aggregate.has_applied(step.command_id):
+                return False
+        return True
+
+    async def send(self, scripts: list[Script]) -> None:
+        connection = self.run.parts.connection
+        producer = AIOKafkaProducer(**connection, acks="all", enable_idempotence=False)
+        await producer.start()
+        try:
+            for script in scripts:
+                for batch in in_order_batches(wire_steps(self.topics, script)):
+                    acks = [await producer.send(s.topic, s.value, s.key) for s in batch]
+                    await asyncio.gather(*acks)
+                    what = f"{batch[0].command_id} from {batch[0].topic} to be stored"
+                    await self.until(functools.partial(self.stored, batch), what)
+        finally:
+            await producer.stop()
+
+    async def published(self) -> None:
+        """Until both relays have published everything in the store's log."""
+        last = self.store.recorder.max_notification_id() or 0
+        what = f"the relays to publish up to notification {last}"
+        await self.until(lambda: all(r.state.position >= last for r in self.run.relays), what)
+
+    async def read_back(self, scripts: list[Script]) -> ReadBack:
+        """Read the topics until they hold every case version and every share sent."""
+        cases = [s.case_id for s in scripts if s.story != "agreements"]
+        deadline = time.monotonic() + self.timeout
+        while True:
+            self.run.check()
+            versions = {c: self.run.backbone.commands.load(c).version for c in cases}
+            decisions = {c: self.decisions.about(c) for c in cases}
+            recipients = {r.recipient for rows in decisions.values() for r in rows}
+            connection = self.run.parts.connection
+            back = await read_back(connection, self.topics, recipients, min(self.timeout, 10.0))
+            problems = back.problems(versions, decisions)
+            if not problems:
+                return back
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"after {self.timeout:g}s: {problems[0]}")
+            await asyncio.sleep(0.2)
+
+    def show(self, scripts: list[Script], back: ReadBack) -> None:
+        queries = CaseQueries(self.store)
+        for script in scripts:
+            steps = wire_steps(self.topics, script)
+            self.console.rule(f"[bold]{script.title}[/bold]")
+            movements = sum(s.topic == self.topics.movements for s in steps)
+            self.console.print(
+                f"{len(steps) - movements} commands → {self.topics.commands}, "
+                f"{movements} movements → {self.topics.movements}; all stored"
+            )
+            if script.story == "agreements":
+                continue
+            seen = back.case(script.case_id)
+            partitions = ", ".join(map(str, seen.partitions()))
+            self.console.print(
+                f"[bold]{self.topics.case_events}[/bold] (partition {partitions}): "
+                f"case {script.case_id}, {len(seen.by_version)} events"
+            )
+            pairs = zip(seen.versions(), seen.types(), strict=True)
+            self.console.print(", ".join(f"v{v} {t.removeprefix(PREFIX)}" for v, t in pairs))
+            self.show_shared(script.case_id, back)
+            render_case(self.console, queries.case(script.case_id), title=script.title)
+            render_timeline(self.console, queries.timeline(script.case_id))
+
+    def show_shared(self, case_id: UUID, back: ReadBack) -> None:
+        rows = self.decisions.about(case_id)
+        if not rows:
+            self.console.print("no active agreement shares this case with any agency")
+            return
+        columns = ("shared topic", "received", "of which redacted", "withheld")
+        title = "Shared with agencies under active agreements"
+        table = Table(*columns, title=title, title_justify="left")
+        for recipient in sorted({r.recipient for r in rows}):
+            mine = [r for r in rows if r.recipient == recipient]
+            table.add_row(
+                self.topics.shared(recipient),
+                str(len(back.received(recipient, case_id).by_version)),
+                str(sum(r.outcome == "redacted" for r in mine)),
+                str(sum(r.outcome == "withheld" for r in mine)),
+            )
+        self.console.print(table)
+
+
+async def run_demo(settings: Settings, bootstrap: str, console: Console, timeout: float) -> None:
+    async with running(settings, bootstrap, quiet=True) as run:
+        console.print(f"[bold]Kafka bootstrap:[/bold] {bootstrap}")
+        console.print(f"[bold]Event store:[/bold] {settings.store}")
+        demo = KafkaDemo(run, console, timeout)
+        scripts = all_scripts()
+        started = time.perf_counter()
+        await demo.send(scripts)
+        await demo.published()
+        back = await demo.read_back(scripts)
+        elapsed = time.perf_counter() - started
+        console.print(f"every step stored, published and read back in {elapsed:.1f}s")
+        demo.show(scripts, back)
+
+
+def demo_via_kafka(console: Console, timeout: float) -> int:
+    """Exit status: 0 when every story went through Kafka and was read back complete."""
+    settings = Settings()
+    if not settings.kafka_bootstrap_servers and "kafka_session_timeout_ms" not in (
+        settings.model_fields_set
+    ):
+        # Our own loopback broker: a short session, since each group join waits about one.
+        settings = settings.model_copy(update={"kafka_session_timeout_ms": LOCAL_SESSION_MS})
+    logging.getLogger("aiokafka").setLevel(logging.ERROR)  # rebalancing chatter
+    try:
+        with kafka_bootstrap(settings) as bootstrap:
+            asyncio.run(run_demo(settings, bootstrap, console, timeout))
+    except DemoFailed as failure:
+        console.print(f"[red]demo via Kafka failed:[/red] {failure}")
+        return 1
+    except KafkaError as error:
+        where = settings.kafka_bootstrap_servers or "the local broker"
+        console.print(f"[red]demo via Kafka failed:[/red] cannot use Kafka at {where}: {error}")
+        return 1
+    return 0

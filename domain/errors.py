@@ -55,3 +55,7 @@ class UnknownAggregate(DomainError):
 
 class AlreadyExists(DomainError):
     rule = "an_aggregate_is_created_once"
+
+
+class AgencyNotPermitted(DomainError):
+    rule = "an_agency_sends_only_the_commands_its_role_allows"

@@ -19,7 +19,8 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.event_store import EventStore
 from domain.base import Aggregate
-from domain.errors import AlreadyExists, UnknownAggregate
+from domain.agency_roles import refusal
+from domain.errors import AgencyNotPermitted, AlreadyExists, UnknownAggregate
 from services.commands import SPECS, Command, CommandSpec
 
 
@@ -51,6 +52,9 @@ class CommandService:
             return None
 
     def handle(self, command: Command) -> CommandResult:
+        refused = refusal(command.agency, command.type)
+        if refused:
+            raise AgencyNotPermitted(refused)
         spec = SPECS[command.type]
         aggregate_id = spec.aggregate_id(command)
         for attempt in range(self.retries):

@@ -36,6 +36,8 @@ def commands_file(tmp_path: Path) -> Path:
                       "participant_id": "v1", **BASE}).decode(),
         orjson.dumps({"type": "add_participant", "command_id": "c2", "case_id": CASE,
                       "participant_id": "v1", "role": "victim", "name": "V", **BASE}).decode(),
+        orjson.dumps({"type": "accept_responsibility", "command_id": "c5", "case_id": CASE,
+                      "participant_id": "v1", **{**BASE, "agency": "pcc:kent"}}).decode(),
     ]  # fmt: skip
     path = tmp_path / "commands.jsonl"
     path.write_text("\n".join(lines) + "\n")
@@ -52,9 +54,10 @@ def test_submit_applies_good_lines_and_reports_bad_ones_with_line_and_reason(
     assert "line 2: rejected" in out and "unexpected character" in out
     assert "line 3: ok add_participant" in out
     assert "line 4: rejected" in out and "form_reference" in out and "Field required" in out
-    assert "line 5: rejected" in out and "is the victim; this step is for the offender" in out
+    assert "line 5: rejected" in out and "a police agency may not send accept_responsibility" in out
     assert "line 6: ok add_participant" in out and "duplicate, no effect" in out
-    assert "3 applied, 3 rejected" in out
+    assert "line 7: rejected" in out and "is the victim; this step is for the offender" in out
+    assert "3 applied, 4 rejected" in out
     shown = rjb(tmp_path, "show", CASE)
     assert shown.returncode == 0
     assert "ParticipantAdded" in shown.stdout and "police:kent" in shown.stdout

@@ -18,8 +18,8 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from adapters.event_store import EventStore
-from domain.base import Aggregate
 from domain.agency_roles import refusal
+from domain.base import Aggregate
 from domain.errors import AgencyNotPermitted, AlreadyExists, UnknownAggregate
 from services.commands import SPECS, Command, CommandSpec
 

@@ -165,7 +165,8 @@ class Relay:
     def _read_batch(self) -> list[Any]:
         """The next notifications; keys destroyed by another process are dropped before decoding."""
         batch = self.store.recorder.select_notifications(self.state.position + 1, self.batch_size)
-        self.store.recheck_erasures()
+        if batch:
+            self.store.recheck_erasures()
         return list(batch)
 
     _known_topics: frozenset[str] = frozenset()

@@ -37,6 +37,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "ON {s}.event_chain (prev_originator_id)",
             "CREATE TABLE IF NOT EXISTS {s}.personal_keys (subject text PRIMARY KEY, key bytea, "
             "created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz)",
+            "CREATE INDEX IF NOT EXISTS personal_keys_destroyed "
+            "ON {s}.personal_keys (subject) WHERE key IS NULL",
             "CREATE TABLE IF NOT EXISTS {s}.audit_reads (id bigserial PRIMARY KEY, "
             "read_at timestamptz NOT NULL, reader text NOT NULL, action text NOT NULL, "
             "subject text NOT NULL, detail text NOT NULL)",
@@ -142,6 +144,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             (subject,),
         )
         return bool(rows)
+
+    def count_destroyed_keys(self) -> int:
+        """Grows by one per erasure (a destroyed key never comes back): a cheap change check."""
+        rows = self._rows(
+            self._sql("SELECT COUNT(*) AS n FROM {s}.personal_keys WHERE key IS NULL")
+        )
+        return int(rows[0]["n"])
+
+    def destroyed_subjects(self) -> list[str]:
+        rows = self._rows(self._sql("SELECT subject FROM {s}.personal_keys WHERE key IS NULL"))
+        return [str(r["subject"]) for r in rows]
 
     def key_subjects(self, prefix: str) -> list[tuple[str, bool]]:
         rows = self._rows(

@@ -39,6 +39,8 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             "ON event_chain (prev_originator_id)",
             "CREATE TABLE IF NOT EXISTS personal_keys (subject TEXT PRIMARY KEY, key BLOB, "
             "created_at TEXT NOT NULL, erased_at TEXT)",
+            "CREATE INDEX IF NOT EXISTS personal_keys_destroyed ON personal_keys (subject) "
+            "WHERE key IS NULL",
             "CREATE TABLE IF NOT EXISTS audit_reads (id INTEGER PRIMARY KEY AUTOINCREMENT, "
             "read_at TEXT NOT NULL, reader TEXT NOT NULL, action TEXT NOT NULL, "
             "subject TEXT NOT NULL, detail TEXT NOT NULL)",
@@ -121,6 +123,17 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             )
             c.execute("SELECT changes()")
             return bool(c.fetchone()[0])
+
+    def count_destroyed_keys(self) -> int:
+        """Grows by one per erasure (a destroyed key never comes back): a cheap change check."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM personal_keys WHERE key IS NULL")
+            return int(c.fetchone()[0])
+
+    def destroyed_subjects(self) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT subject FROM personal_keys WHERE key IS NULL")
+            return [str(r[0]) for r in c.fetchall()]
 
     def key_subjects(self, prefix: str) -> list[tuple[str, bool]]:
         with self.datastore.transaction(commit=False) as c:

@@ -35,6 +35,11 @@ class EventStore(Application):  # type: ignore[type-arg]
     def personal(self) -> PersonalDataCipher | None:
         return getattr(self.mapper, "personal", None)
 
+    def recheck_erasures(self) -> None:
+        """Call before decoding a batch in a long-running reader: drops keys destroyed elsewhere."""
+        if self.personal:
+            self.personal.revalidate()
+
 
 def store_env(
     kind: Literal["sqlite", "postgres"],

@@ -81,6 +81,9 @@ class PydanticMapper(Mapper):  # type: ignore[type-arg]
         state = self.transcoder.decode(stored_state)
         if self.personal:
             self.personal.unseal(state, stored_event.originator_id, stored_event.originator_version)
-        return state_to_event(
+        event = state_to_event(
             stored_event.topic, stored_event.originator_id, stored_event.originator_version, state
         )
+        if self.personal:
+            self.personal.notice(event)
+        return event

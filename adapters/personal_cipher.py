@@ -12,6 +12,14 @@ subject ``"<case id>"`` (referral summary, outcome terms, complaints without a p
 Keys live in the ``personal_keys`` table of the same database. Destroying a key makes every
 envelope of that subject read as :data:`ERASED`; the stored bytes, and so the hash chains, do not
 change.
+
+Keys are cached per process, so a long-running reader (a relay, the projection runner) must
+notice an erasure done by another process: the only change a key row ever sees is its
+destruction, so :meth:`PersonalDataCipher.revalidate` compares the count of destroyed keys (one
+indexed ``COUNT``) and drops the cached keys of newly erased subjects. Log followers call it
+before decoding each batch; otherwise the cache checks at most ``recheck_seconds`` apart. A
+decoded ``PersonalDataErased`` event marks its subject erased at once (it is saved before the
+key is destroyed, so what follows it in the log never decodes with the old key).
 """
 
 from __future__ import annotations
@@ -26,6 +34,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel
 
 from domain.personal import personal_fields
+from domain.privacy import CaseErasures
+
+_ERASURE_EVENT: Any = CaseErasures.PersonalDataErased  # type: ignore[attr-defined]
 
 ERASED = "[erased]"
 UNREADABLE = "[undecryptable]"  # ciphertext altered: `rjb audit verify` will say where
@@ -37,6 +48,8 @@ _SUBJECT_FIELDS = ("participant_id", "preferred_by")
 class KeyTable(Protocol):
     def get_key(self, subject: str) -> tuple[bool, bytes | None]: ...
     def create_key(self, subject: str, key: bytes) -> None: ...
+    def count_destroyed_keys(self) -> int: ...
+    def destroyed_subjects(self) -> list[str]: ...
 
 
 def subject_for(state: dict[str, Any], originator_id: Any) -> str:
@@ -51,16 +64,22 @@ def _is_envelope(value: Any) -> bool:
 
 
 class PersonalDataCipher:
-    def __init__(self, keys: KeyTable, *, seal: bool = True, cache_seconds: float = 30.0) -> None:
+    def __init__(self, keys: KeyTable, *, seal: bool = True, recheck_seconds: float = 1.0) -> None:
         self.keys = keys
         self.seal_on_write = seal
-        self.cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[AESGCM | None, float]] = {}
+        self.recheck_seconds = recheck_seconds
+        self._cache: dict[str, AESGCM | None] = {}  # None: erased, for good
+        self._destroyed_seen = -1
+        self._checked_at = -float("inf")
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
-        cached = self._cache.get(subject)
-        if cached and (cached[0] is None or time.monotonic() - cached[1] < self.cache_seconds):
-            return cached[0]
+        if subject in self._cache:
+            if (
+                self._cache[subject] is not None
+                and time.monotonic() - self._checked_at >= self.recheck_seconds
+            ):
+                self.revalidate()
+            return self._cache[subject]
         exists, key = self.keys.get_key(subject)
         if not exists and create:
             self.keys.create_key(subject, AESGCM.generate_key(bit_length=256))
@@ -68,8 +87,24 @@ class PersonalDataCipher:
         if not exists:
             return None
         aead = AESGCM(key) if key is not None else None
-        self._cache[subject] = (aead, time.monotonic())
+        self._cache[subject] = aead
         return aead
+
+    def revalidate(self) -> None:
+        """Drop cached keys destroyed since the last check (by any process)."""
+        self._checked_at = time.monotonic()
+        count = self.keys.count_destroyed_keys()  # first: an erasure after it shows next time
+        if count == self._destroyed_seen:
+            return
+        for subject in self.keys.destroyed_subjects():
+            if subject in self._cache:
+                self._cache[subject] = None
+        self._destroyed_seen = count
+
+    def notice(self, event: Any) -> None:
+        """A decoded erasure event: its subject reads as erased from here on in this process."""
+        if isinstance(event, _ERASURE_EVENT):
+            self._cache[event.subject] = None
 
     def forget(self, subject: str) -> None:
         self._cache.pop(subject, None)

@@ -130,6 +130,7 @@ class ProjectionRunner:
                 if progress:
                     progress(end, end)
                 return applied
+            self.store.recheck_erasures()  # an erasure by another process is seen at once
             events = [mapper.to_domain_event(n) for n in notifications]
             try:
                 self._apply_batch(projection, start, notifications[-1].id, events)

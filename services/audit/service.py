@@ -55,6 +55,7 @@ class AuditService:
         )
 
     def _events(self, aggregate_id: UUID) -> list[Any]:
+        self.store.recheck_erasures()
         return list(self.store.repository.event_store.get(aggregate_id))
 
     def history(self, case_id: UUID) -> CaseHistory:

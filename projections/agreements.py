@@ -118,13 +118,13 @@ class AgreementQueries:
         return flows
 
     def withheld_shares(self) -> dict[str, int] | None:
-        """Shares withheld for lack of an agreement, per receiving agency; None until the Kafka
-        relay (issue 4) records its decisions in ``share_decisions`` (to_agency, decision)."""
+        """Shares withheld for lack of an agreement granting them, per receiving agency; None
+        until the sharing relay has created its ``share_decisions`` table."""
         if not self.runner.db.table_exists(SHARE_DECISIONS_TABLE):
             return None
         with self.runner.db.transaction(commit=False) as tx:
             rows = tx.all(
-                f"SELECT to_agency, count(*) FROM {SHARE_DECISIONS_TABLE} "
-                "WHERE decision = 'withheld' GROUP BY to_agency ORDER BY to_agency"
+                f"SELECT recipient, count(*) FROM {SHARE_DECISIONS_TABLE} "
+                "WHERE outcome = 'withheld' GROUP BY recipient ORDER BY recipient"
             )
         return {str(a): int(str(n)) for a, n in rows}

@@ -59,15 +59,20 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     ) -> None:
         """New people's keys first, in the events' transaction (before the table lock)."""
         super()._insert_events(curs, stored_events, **kwargs)
-        for subject, wrapped in personal_keys.wrapped() if personal_keys else ():
-            curs.execute(
-                self._sql(
-                    "INSERT INTO {s}.personal_keys (subject, key) VALUES (%s, %s) "
-                    "ON CONFLICT (subject) DO NOTHING RETURNING subject"
-                ),
-                (subject, wrapped),
-            )
-            if curs.fetchone() is None:  # another writer's key won: roll back, retry uses it
+        new = personal_keys.wrapped() if personal_keys else []
+        if not new:
+            return
+        curs.execute(
+            self._sql(
+                "INSERT INTO {s}.personal_keys (subject, key) "
+                "SELECT * FROM unnest(%s::text[], %s::bytea[]) "
+                "ON CONFLICT (subject) DO NOTHING RETURNING subject"
+            ),
+            ([subject for subject, _ in new], [wrapped for _, wrapped in new]),
+        )
+        inserted = {row["subject"] for row in curs.fetchall()}
+        for subject, _ in new:
+            if subject not in inserted:  # another writer's key won: roll back, retry uses it
                 raise IntegrityError(f"the personal key of {subject} was created concurrently")
 
     def _fetch_ids_after_insert_events(

@@ -78,6 +78,7 @@ class NewKeys:
 
     def __init__(self) -> None:
         self.by_subject: dict[str, tuple[bytes, AESGCM]] = {}
+        self.new_aggregates: set[str] = set()  # version 1 is in this save: no key exists yet
 
     def wrapped(self) -> list[tuple[str, bytes]]:
         """(subject, wrapped key) in subject order (a fixed lock order for concurrent savers)."""
@@ -104,6 +105,7 @@ class PersonalDataCipher:
         self.recheck_seconds = recheck_seconds
         self._cache: dict[str, AESGCM | None] = {}  # None: erased, for good
         self._destroyed_seen = -1
+        self._look_up_first: set[str] = set()  # new aggregates whose save failed: no shortcut
         self._checked_at = -float("inf")
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
@@ -117,6 +119,8 @@ class PersonalDataCipher:
         new: NewKeys | None = getattr(self._batch, "new", None)
         if new is not None and subject in new.by_subject:
             return new.by_subject[subject][1]  # created earlier in this save, not committed yet
+        if create and new is not None and subject.split("/")[0] in new.new_aggregates:
+            return self._create(subject, new)  # if this save succeeds, no such key existed
         exists, wrapped = self.keys.get_key(subject)
         if not exists and create:
             return self._create(subject, new)
@@ -145,9 +149,12 @@ class PersonalDataCipher:
             return
         new = self._batch.new = NewKeys()
         try:
-            yield new  # an exception here means rolled back: the keys are forgotten
+            yield new
             for subject, (_, aead) in new.by_subject.items():
                 self._cache.setdefault(subject, aead)
+        except BaseException:  # rolled back: the keys are forgotten; a retry looks keys up
+            self._look_up_first |= new.new_aggregates
+            raise
         finally:
             self._batch.new = None
 
@@ -172,6 +179,9 @@ class PersonalDataCipher:
 
     def seal(self, cls: type[BaseModel], state: dict[str, Any], oid: Any, version: int) -> None:
         """Encrypt the personal fields of ``state`` in place (an erased person's stay erased)."""
+        new: NewKeys | None = getattr(self._batch, "new", None)
+        if new is not None and version == 1 and str(oid) not in self._look_up_first:
+            new.new_aggregates.add(str(oid))
         fields = personal_fields(cls) if self.seal_on_write else frozenset()
         if not fields:
             return

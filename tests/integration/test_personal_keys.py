@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
@@ -28,8 +28,8 @@ def meta(n: int = 0) -> EventMeta:
                      command_id=f"c-{uuid4()}-{n}")  # fmt: skip
 
 
-def new_case() -> Case:
-    return Case(id=uuid4(), route=ReferralRoute.POLICE, cjs_stage=CjsStage.PRE_SENTENCE,
+def new_case(case_id: UUID | None = None) -> Case:
+    return Case(id=case_id or uuid4(), route=ReferralRoute.POLICE, cjs_stage=CjsStage.PRE_SENTENCE,
                 crime_type=CrimeType.BURGLARY, pcc_area="kent", crime_reported_on=None,
                 summary="Burglary of a corner shop", meta=meta())  # fmt: skip
 
@@ -134,3 +134,26 @@ def test_two_writers_creating_one_persons_key_end_with_one_key(
         for reader in (backbone, second):
             assert reader.store.personal is not None
             assert opened(reader.store.personal, stored, subject_case) == f"{name} says hello"
+
+
+def test_a_key_made_before_its_case_was_saved_is_found_when_the_save_is_retried(
+    backbone: Backbone, second: Backbone
+) -> None:
+    store = backbone.store
+    assert store.personal is not None and second.store.personal is not None
+    case_id = uuid4()
+    # another process seals outside a save, so it commits the key on its own first
+    early = sealed_event(second.store.personal, case_id, "noted before the case existed")
+    attempts = 0
+    while True:
+        case = new_case(case_id)
+        case.add_participant("v1", ParticipantRole.VICTIM, "Mrs A.", meta(1))
+        attempts += 1
+        try:
+            store.save(case)
+            break
+        except IntegrityError:
+            assert attempts < 3
+    assert attempts == 2  # the first assumed a brand-new case had no keys; the retry looked
+    assert store.repository.get(case_id).participants["v1"].name == "Mrs A."
+    assert opened(store.personal, early, case_id) == "noted before the case existed"

@@ -39,7 +39,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate "
             "ON event_chain (prev_originator_id)",
             "CREATE TABLE IF NOT EXISTS personal_keys (subject TEXT PRIMARY KEY, key BLOB, "
-            "created_at TEXT NOT NULL, erased_at TEXT)",
+            "created_at TEXT NOT NULL, erased_at TEXT) WITHOUT ROWID",
             "CREATE INDEX IF NOT EXISTS personal_keys_destroyed ON personal_keys (subject) "
             "WHERE key IS NULL",
             "CREATE TABLE IF NOT EXISTS audit_reads (id INTEGER PRIMARY KEY AUTOINCREMENT, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -18,6 +18,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
 from adapters.audit_recorder import ReadRecord
+from adapters.personal_cipher import NewKeys
 
 _COLS = SQL(", ".join(COLUMNS))
 
@@ -47,6 +48,32 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=Identifier(self.datastore.schema))  # type: ignore[arg-type]
+
+    def _insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        personal_keys: NewKeys | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """New people's keys first, in the events' transaction (before the table lock)."""
+        super()._insert_events(curs, stored_events, **kwargs)
+        new = personal_keys.wrapped() if personal_keys else []
+        if not new:
+            return
+        curs.execute(
+            self._sql(
+                "INSERT INTO {s}.personal_keys (subject, key) "
+                "SELECT * FROM unnest(%s::text[], %s::bytea[]) "
+                "ON CONFLICT (subject) DO NOTHING RETURNING subject"
+            ),
+            ([subject for subject, _ in new], [wrapped for _, wrapped in new]),
+        )
+        inserted = {row["subject"] for row in curs.fetchall()}
+        for subject, _ in new:
+            if subject not in inserted:  # another writer's key won: roll back, retry uses it
+                raise IntegrityError(f"the personal key of {subject} was created concurrently")
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -126,14 +153,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         key = rows[0]["key"]
         return True, None if key is None else bytes(key)
 
-    def create_key(self, subject: str, key: bytes) -> None:
-        self._rows(
+    def create_key(self, subject: str, key: bytes) -> bool:
+        """A key in its own transaction (sealing outside a save); False if one exists."""
+        rows = self._rows(
             self._sql(
                 "INSERT INTO {s}.personal_keys (subject, key) VALUES (%s, %s) "
-                "ON CONFLICT (subject) DO NOTHING"
+                "ON CONFLICT (subject) DO NOTHING RETURNING subject"
             ),
             (subject, key),
         )
+        return bool(rows)
 
     def destroy_key(self, subject: str) -> bool:
         rows = self._rows(

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
 from adapters.audit_recorder import ReadRecord
+from adapters.personal_cipher import NewKeys
 
 _COLS = ", ".join(COLUMNS)
 
@@ -38,7 +39,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate "
             "ON event_chain (prev_originator_id)",
             "CREATE TABLE IF NOT EXISTS personal_keys (subject TEXT PRIMARY KEY, key BLOB, "
-            "created_at TEXT NOT NULL, erased_at TEXT)",
+            "created_at TEXT NOT NULL, erased_at TEXT) WITHOUT ROWID",
             "CREATE INDEX IF NOT EXISTS personal_keys_destroyed ON personal_keys (subject) "
             "WHERE key IS NULL",
             "CREATE TABLE IF NOT EXISTS audit_reads (id INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -47,8 +48,22 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         ]
 
     def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        personal_keys: NewKeys | None = None,
+        **kwargs: Any,
     ) -> Sequence[int] | None:
+        for subject, wrapped in personal_keys.wrapped() if personal_keys else ():
+            c.execute(
+                "INSERT INTO personal_keys (subject, key, created_at) VALUES (?,?,?) "
+                "ON CONFLICT (subject) DO NOTHING",
+                (subject, wrapped, _now()),
+            )
+            c.execute("SELECT changes()")
+            if not c.fetchone()[0]:  # another writer's key won: roll back, the retry uses it
+                raise IntegrityError(f"the personal key of {subject} was created concurrently")
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
 
@@ -106,12 +121,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return (False, None) if row is None else (True, row[0])
 
-    def create_key(self, subject: str, key: bytes) -> None:
+    def create_key(self, subject: str, key: bytes) -> bool:
+        """A key in its own transaction (sealing outside a save); False if one exists."""
         with self.datastore.transaction(commit=True) as c:
             c.execute(
                 "INSERT OR IGNORE INTO personal_keys (subject, key, created_at) VALUES (?,?,?)",
                 (subject, key, _now()),
             )
+            c.execute("SELECT changes()")
+            return bool(c.fetchone()[0])
 
     def destroy_key(self, subject: str) -> bool:
         """Overwrite and forget the key; True when a key was destroyed now."""

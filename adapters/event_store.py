@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
+from eventsourcing import persistence
 from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
+from adapters.key_wrap import KeyWrapper, MasterKeyError, parse_master_key
 from adapters.mapper import OrjsonTranscoder, PydanticMapper
 from adapters.personal_cipher import KeyTable, PersonalDataCipher
+
+
+class _SealingEventStore(persistence.EventStore):  # type: ignore[type-arg]
+    """Puts the keys of new people, created while mapping, into the events' own transaction."""
+
+    def put(self, domain_events: Sequence[DomainEventProtocol[Any]], **kwargs: Any) -> Any:
+        personal = getattr(self.mapper, "personal", None)
+        if personal is None:
+            return super().put(domain_events, **kwargs)
+        with personal.new_keys() as new_keys:
+            return super().put(domain_events, personal_keys=new_keys, **kwargs)
 
 
 class EventStore(Application):  # type: ignore[type-arg]
@@ -16,7 +31,8 @@ class EventStore(Application):  # type: ignore[type-arg]
 
     When the recorder keeps personal-data keys (the chained recorders do), the mapper gets a
     :class:`PersonalDataCipher`; ``ENCRYPT_PERSONAL=no`` only stops sealing new writes, reading
-    always decrypts what was sealed.
+    always decrypts what was sealed. ``PERSONAL_DATA_MASTER_KEY`` (base64, 32 bytes) wraps the
+    per-person keys and is then required.
     """
 
     name = "rjb"
@@ -29,7 +45,17 @@ class EventStore(Application):  # type: ignore[type-arg]
         super().__init__(env)
         if isinstance(self.mapper, PydanticMapper) and isinstance(self.recorder, KeyTable):
             seal = (self.env.get("ENCRYPT_PERSONAL") or "yes").lower() not in ("no", "false", "0")
-            self.mapper.personal = PersonalDataCipher(self.recorder, seal=seal)
+            master = self.env.get("PERSONAL_DATA_MASTER_KEY") or ""
+            if not master:
+                raise MasterKeyError(
+                    "PERSONAL_DATA_MASTER_KEY is required: it wraps the per-person keys "
+                    "(set RJB_PERSONAL_DATA_MASTER_KEY, see the README's auditor's guide)"
+                )
+            wrapper = KeyWrapper(parse_master_key(master))
+            self.mapper.personal = PersonalDataCipher(self.recorder, wrapper, seal=seal)
+
+    def construct_event_store(self) -> persistence.EventStore:  # type: ignore[type-arg]
+        return _SealingEventStore(mapper=self.mapper, recorder=self.recorder)
 
     @property
     def personal(self) -> PersonalDataCipher | None:

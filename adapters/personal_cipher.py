@@ -9,7 +9,8 @@ ciphertext to its aggregate, version and field, so it cannot be pasted elsewhere
 Subject (whose key): ``"<case id>/<participant id>"`` when the event names a participant
 (``participant_id``, or ``preferred_by`` for a change of activity type); otherwise the case-level
 subject ``"<case id>"`` (referral summary, outcome terms, complaints without a participant).
-Keys live in the ``personal_keys`` table of the same database. Destroying a key makes every
+Keys live, wrapped under the master key (:mod:`adapters.key_wrap`), in the ``personal_keys``
+table of the same database. Destroying a key makes every
 envelope of that subject read as :data:`ERASED`; the stored bytes, and so the hash chains, do not
 change.
 
@@ -20,19 +21,30 @@ indexed ``COUNT``) and drops the cached keys of newly erased subjects. Log follo
 before decoding each batch; otherwise the cache checks at most ``recheck_seconds`` apart. A
 decoded ``PersonalDataErased`` event marks its subject erased at once (it is saved before the
 key is destroyed, so what follows it in the log never decodes with the old key).
+
+A new person's key is written in the same transaction as the first events sealed with it: while
+the event store saves, :meth:`PersonalDataCipher.new_keys` collects (per thread) the keys created
+by sealing, the chained recorder inserts them before the event rows, and only once the
+transaction has committed do they join the cache. If it rolls back (a concurrency conflict, or
+another writer created the same person's key first), the new keys are forgotten, so the retried
+command reads the key that exists or creates a new one. No ciphertext can exist without its key.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel
 
+from adapters.key_wrap import KeyWrapper
 from domain.personal import personal_fields
 from domain.privacy import CaseErasures
 
@@ -46,8 +58,10 @@ _SUBJECT_FIELDS = ("participant_id", "preferred_by")
 
 @runtime_checkable
 class KeyTable(Protocol):
+    """The ``personal_keys`` table; keys are passed and returned wrapped."""
+
     def get_key(self, subject: str) -> tuple[bool, bytes | None]: ...
-    def create_key(self, subject: str, key: bytes) -> None: ...
+    def create_key(self, subject: str, key: bytes) -> bool: ...
     def count_destroyed_keys(self) -> int: ...
     def destroyed_subjects(self) -> list[str]: ...
 
@@ -59,17 +73,39 @@ def subject_for(state: dict[str, Any], originator_id: Any) -> str:
     return str(originator_id)
 
 
+class NewKeys:
+    """The keys created by sealing during one save, not yet stored."""
+
+    def __init__(self) -> None:
+        self.by_subject: dict[str, tuple[bytes, AESGCM]] = {}
+        self.new_aggregates: set[str] = set()  # version 1 is in this save: no key exists yet
+
+    def wrapped(self) -> list[tuple[str, bytes]]:
+        """(subject, wrapped key) in subject order (a fixed lock order for concurrent savers)."""
+        return [(subject, wrapped) for subject, (wrapped, _) in sorted(self.by_subject.items())]
+
+
 def _is_envelope(value: Any) -> bool:
     return isinstance(value, dict) and MARK in value and "v" in value
 
 
 class PersonalDataCipher:
-    def __init__(self, keys: KeyTable, *, seal: bool = True, recheck_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        keys: KeyTable,
+        wrapper: KeyWrapper,
+        *,
+        seal: bool = True,
+        recheck_seconds: float = 1.0,
+    ) -> None:
         self.keys = keys
+        self.wrapper = wrapper
+        self._batch = threading.local()  # .new: the NewKeys of the save in progress
         self.seal_on_write = seal
         self.recheck_seconds = recheck_seconds
         self._cache: dict[str, AESGCM | None] = {}  # None: erased, for good
         self._destroyed_seen = -1
+        self._look_up_first: set[str] = set()  # new aggregates whose save failed: no shortcut
         self._checked_at = -float("inf")
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
@@ -80,15 +116,47 @@ class PersonalDataCipher:
             ):
                 self.revalidate()
             return self._cache[subject]
-        exists, key = self.keys.get_key(subject)
+        new: NewKeys | None = getattr(self._batch, "new", None)
+        if new is not None and subject in new.by_subject:
+            return new.by_subject[subject][1]  # created earlier in this save, not committed yet
+        if create and new is not None and subject.split("/")[0] in new.new_aggregates:
+            return self._create(subject, new)  # if this save succeeds, no such key existed
+        exists, wrapped = self.keys.get_key(subject)
         if not exists and create:
-            self.keys.create_key(subject, AESGCM.generate_key(bit_length=256))
-            exists, key = self.keys.get_key(subject)
+            return self._create(subject, new)
         if not exists:
             return None
-        aead = AESGCM(key) if key is not None else None
+        aead = None if wrapped is None else AESGCM(self.wrapper.unwrap(subject, wrapped))
         self._cache[subject] = aead
         return aead
+
+    def _create(self, subject: str, new: NewKeys | None) -> AESGCM | None:
+        key = AESGCM.generate_key(bit_length=256)
+        wrapped = self.wrapper.wrap(subject, key)
+        if new is not None:  # inserted in the events' own transaction
+            new.by_subject[subject] = (wrapped, AESGCM(key))
+            return new.by_subject[subject][1]
+        self.keys.create_key(subject, wrapped)  # sealed outside a save: commit the key first
+        return self._key(subject, create=False)
+
+    @contextmanager
+    def new_keys(self) -> Iterator[NewKeys]:
+        """Scope of one save: yields the wrapped keys created by sealing, for the recorder to
+        insert before the events; they are cached only if the save returns normally."""
+        outer: NewKeys | None = getattr(self._batch, "new", None)
+        if outer is not None:  # nested: the outer save owns the keys
+            yield outer
+            return
+        new = self._batch.new = NewKeys()
+        try:
+            yield new
+            for subject, (_, aead) in new.by_subject.items():
+                self._cache.setdefault(subject, aead)
+        except BaseException:  # rolled back: the keys are forgotten; a retry looks keys up
+            self._look_up_first |= new.new_aggregates
+            raise
+        finally:
+            self._batch.new = None
 
     def revalidate(self) -> None:
         """Drop cached keys destroyed since the last check (by any process)."""
@@ -111,6 +179,9 @@ class PersonalDataCipher:
 
     def seal(self, cls: type[BaseModel], state: dict[str, Any], oid: Any, version: int) -> None:
         """Encrypt the personal fields of ``state`` in place (an erased person's stay erased)."""
+        new: NewKeys | None = getattr(self._batch, "new", None)
+        if new is not None and version == 1 and str(oid) not in self._look_up_first:
+            new.new_aggregates.add(str(oid))
         fields = personal_fields(cls) if self.seal_on_write else frozenset()
         if not fields:
             return

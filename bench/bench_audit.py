@@ -1,8 +1,10 @@
-"""Audit benchmarks on SQLite: state at an instant, verify throughput, write cost of encryption.
+"""Audit benchmarks on SQLite and PostgreSQL: state at an instant, verify throughput, write cost
+of the hash chain and of per-person encryption (keys created in the events' own transaction).
 
 Sizes (env): RJB_BENCH_AUDIT_CASE_EVENTS (default 1000), RJB_BENCH_AUDIT_VERIFY_EVENTS (default
 100000; the issue's full size is 1000000), RJB_BENCH_AUDIT_WRITE_CASES (default 1000 cases of 5
-events). Each figure is printed next to the raw eventsourcing equivalent measured in the same run.
+events), RJB_BENCH_AUDIT_STORES (default "sqlite,postgres"). Each figure is printed next to the
+raw eventsourcing equivalent measured in the same run.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from uuid import uuid4
 from eventsourcing.persistence import StoredEvent
 
 from adapters.event_store import EventStore, open_event_store, store_env
+from adapters.key_wrap import new_master_key
+from bench.pg import HOST, USER, scratch_database
 from domain.base import EventMeta
 from domain.case.aggregate import Case
 from domain.case.values import CjsStage, CrimeType, ParticipantRole, ReferralRoute
@@ -35,11 +40,30 @@ def _meta(n: int) -> EventMeta:
                      command_id=f"bench-{n}")  # fmt: skip
 
 
-def _store(path: Path, *, encrypt: bool = True, chained: bool = True) -> EventStore:
-    env = store_env("sqlite", sqlite_path=str(path))
-    if not chained:
-        env.pop("APPLICATION_RECORDER_TOPIC")
-    return open_event_store(env, ENCRYPT_PERSONAL="yes" if encrypt else "no")
+@contextmanager
+def _store(
+    kind: str, tmp: Path, name: str, *, encrypt: bool = True, chained: bool = True
+) -> Iterator[EventStore]:
+    """A fresh store: a new SQLite file in ``tmp``, or a scratch PostgreSQL database."""
+    with scratch_database() if kind == "postgres" else _no_database() as dbname:
+        env = (
+            store_env("postgres", host=HOST, user=USER, dbname=dbname)
+            if kind == "postgres"
+            else store_env("sqlite", sqlite_path=str(tmp / f"{name}.sqlite3"))
+        )
+        if not chained:
+            env.pop("APPLICATION_RECORDER_TOPIC")
+        store = open_event_store(env, ENCRYPT_PERSONAL="yes" if encrypt else "no",
+                                 PERSONAL_DATA_MASTER_KEY=new_master_key())  # fmt: skip
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+@contextmanager
+def _no_database() -> Iterator[str]:
+    yield ""
 
 
 def _new_case(n: int) -> Case:
@@ -58,9 +82,13 @@ def _timed(fn: Callable[[], Any], repeat: int = 1) -> float:
     return (time.perf_counter() - start) / repeat
 
 
-def bench_state_at_instant(tmp: Path) -> None:
+def bench_state_at_instant(kind: str, tmp: Path) -> None:
+    with _store(kind, tmp, "at") as store:
+        _state_at_instant(kind, store)
+
+
+def _state_at_instant(kind: str, store: EventStore) -> None:
     events = _size("RJB_BENCH_AUDIT_CASE_EVENTS", 1000)
-    store = _store(tmp / "at.sqlite3")
     case = _new_case(0)
     midpoint = None
     for i in range(events - len(case.pending_events)):
@@ -75,15 +103,18 @@ def bench_state_at_instant(tmp: Path) -> None:
     audit = AuditService(store, "bench")
     at = _timed(lambda: audit.at(case.id, midpoint), repeat=5)
     raw = _timed(lambda: store.repository.get(case.id), repeat=5)
-    print(f"state at an instant, case of {case.version} events: {at * 1000:.1f} ms "
+    print(f"[{kind}] state at an instant, case of {case.version} events: {at * 1000:.1f} ms "
           f"(raw eventsourcing replay of the whole case: {raw * 1000:.1f} ms, "
           f"ratio {at / raw:.2f})")  # fmt: skip
-    store.close()
 
 
-def bench_verify(tmp: Path) -> None:
+def bench_verify(kind: str, tmp: Path) -> None:
+    with _store(kind, tmp, "verify") as store:
+        _verify(kind, store)
+
+
+def _verify(kind: str, store: EventStore) -> None:
     total = _size("RJB_BENCH_AUDIT_VERIFY_EVENTS", 100_000)
-    store = _store(tmp / "verify.sqlite3")
     per_aggregate, batch = 50, 1000
     ids = [uuid4() for _ in range(total // per_aggregate + 1)]
     state = b'{"meta":{"agency":"pcc:x","user":"u"},"notes":"' + b"x" * 200 + b'"}'
@@ -109,50 +140,66 @@ def bench_verify(tmp: Path) -> None:
             start_id = page[-1].id + 1
 
     raw = _timed(scan)
-    print(f"verify {total} events: {seconds:.1f} s = {total / seconds:,.0f} events/s "
+    print(f"[{kind}] verify {total} events: {seconds:.1f} s = {total / seconds:,.0f} events/s "
           f"(raw notification scan {total / raw:,.0f} events/s, ratio {seconds / raw:.1f}; "
           f"chained insert {total / written:,.0f} events/s)")  # fmt: skip
-    store.close()
 
 
-def _write_cases(store: EventStore, cases: int) -> tuple[float, float]:
-    """(events/s creating cases: 3 new people's keys per 5 events, events/s of later events)."""
+def _write_cases(store: EventStore, first: int, cases: int) -> tuple[float, float]:
+    """Seconds (creating cases: 3 new people's keys per 5 events; 5 later events per case about
+    the same, known, people)."""
     start = time.perf_counter()
     saved = []
-    for n in range(cases):
+    for n in range(first, first + cases):
         case = _new_case(n)
         case.record_follow_up("v1", "called back", _meta(n))
         case.record_follow_up("o1", "called back", _meta(n))
         store.save(case)
         saved.append(case)
-    created = cases * 5 / (time.perf_counter() - start)
+    created = time.perf_counter() - start
     start = time.perf_counter()
     for n, case in enumerate(saved):
         for i in range(5):
             case.record_follow_up("v1" if i % 2 else "o1", f"update {i}", _meta(n))
         store.save(case)
-    return created, cases * 5 / (time.perf_counter() - start)
+    return created, time.perf_counter() - start
 
 
-def bench_write(tmp: Path) -> None:
+_WRITE_CONFIGS = {
+    "plain eventsourcing recorder": {"chained": False, "encrypt": False},
+    "hash chain, no encryption": {"encrypt": False},
+    "hash chain + per-person encryption": {},
+}
+
+
+def bench_write(kind: str, tmp: Path, rounds: int = 5) -> None:
+    """The three configurations take turns, a slice of the cases each per round, so load from
+    other jobs on the machine falls on all of them alike."""
     cases = _size("RJB_BENCH_AUDIT_WRITE_CASES", 1000)
-    _write_cases(_store(tmp / "warmup.sqlite3", chained=False), 50)
-    rates = {}
-    for label, kwargs in (("plain eventsourcing recorder", {"chained": False, "encrypt": False}),
-                          ("hash chain, no encryption", {"encrypt": False}),
-                          ("hash chain + per-person encryption", {})):  # fmt: skip
-        store = _store(tmp / f"write-{len(rates)}.sqlite3", **kwargs)  # type: ignore[arg-type]
-        rates[label] = _write_cases(store, cases)
-        store.close()
-    base = rates["hash chain, no encryption"]
-    for label, (new, later) in rates.items():
-        print(f"write {cases * 5} events, {label}: new cases {new:,.0f} events/s "
-              f"({new / base[0]:.2f}x), later events {later:,.0f} events/s "
-              f"({later / base[1]:.2f}x)")  # fmt: skip
+    per_round = max(1, cases // rounds)
+    with ExitStack() as stack:
+        stores = {label: stack.enter_context(_store(kind, tmp, f"write-{i}", **kwargs))  # type: ignore[arg-type]
+                  for i, (label, kwargs) in enumerate(_WRITE_CONFIGS.items())}  # fmt: skip
+        for store in stores.values():
+            _write_cases(store, 0, 20)  # warm up: tables, connections, caches
+        seconds = {label: [0.0, 0.0] for label in stores}
+        for r in range(rounds):
+            for label, store in stores.items():
+                new, later = _write_cases(store, 20 + r * per_round, per_round)
+                seconds[label][0] += new
+                seconds[label][1] += later
+    events = per_round * rounds * 5
+    base = seconds["hash chain, no encryption"]
+    for label, (new, later) in seconds.items():
+        print(f"[{kind}] write {events} events, {label}: new cases {events / new:,.0f} events/s "
+              f"({base[0] / new:.2f}x), known people {events / later:,.0f} events/s "
+              f"({base[1] / later:.2f}x)")  # fmt: skip
 
 
 def main() -> None:
+    stores = os.environ.get("RJB_BENCH_AUDIT_STORES", "sqlite,postgres").split(",")
     with tempfile.TemporaryDirectory() as tmp:
-        bench_state_at_instant(Path(tmp))
-        bench_write(Path(tmp))
-        bench_verify(Path(tmp))
+        for kind in stores:
+            bench_state_at_instant(kind, Path(tmp))
+            bench_write(kind, Path(tmp))
+            bench_verify(kind, Path(tmp))

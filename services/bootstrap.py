@@ -5,12 +5,15 @@ Nothing connects at import time; :func:`build` opens the store when asked.
 
 from __future__ import annotations
 
+import base64
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.event_store import EventStore, open_event_store, store_env
+from adapters.key_wrap import load_or_create_master_key
 from projections.runner import ProjectionRunner
 from services.audit.service import AuditService
 from services.command_service import CommandService
@@ -19,6 +22,20 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     from services.kafka_wiring import KafkaParts
+
+log = logging.getLogger(__name__)
+
+
+def master_key(settings: Settings) -> str:
+    """Base64 master key: from the setting, else the ``master.key`` file next to the SQLite
+    database (created with mode 0600 on first use, also when the store is PostgreSQL)."""
+    configured = settings.personal_data_master_key.get_secret_value()
+    if configured:
+        return configured
+    path = Path(settings.sqlite_path).parent / "master.key"
+    if settings.store == "postgres":
+        log.warning("RJB_PERSONAL_DATA_MASTER_KEY is not set: using %s (dev only)", path)
+    return base64.b64encode(load_or_create_master_key(path)).decode()
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
@@ -71,6 +88,8 @@ class Backbone:
 def build(settings: Settings | None = None) -> Backbone:
     settings = settings or Settings()
     store = open_event_store(
-        event_store_env(settings), ENCRYPT_PERSONAL="yes" if settings.encrypt_personal else "no"
+        event_store_env(settings),
+        ENCRYPT_PERSONAL="yes" if settings.encrypt_personal else "no",
+        PERSONAL_DATA_MASTER_KEY=master_key(settings),
     )
     return Backbone(settings, store, CommandService(store, settings.command_retries))

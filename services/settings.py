@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     encrypt_personal: bool = Field(
         default=True, description="Encrypt personal fields with a key per person (erasable)"
     )
+    personal_data_master_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Base64 of 32 bytes wrapping every per-person key (from a secret store); "
+        "empty: read/create `master.key` next to the SQLite database",
+    )
 
     # --- projections (issue 5) ----------------------------------------------------------------
     projection_batch_size: int = Field(

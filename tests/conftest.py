@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from services.bootstrap import Backbone, build
 from services.settings import Settings
@@ -34,6 +36,9 @@ def pg_database() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+TEST_MASTER_KEY = SecretStr(base64.b64encode(b"test master key, never for real!").decode())
+
+
 def pg_settings(database: str, **overrides: object) -> Settings:
     """Settings for a fresh schema of the session database (so tests never share tables)."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -41,6 +46,7 @@ def pg_settings(database: str, **overrides: object) -> Settings:
         host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database, autocommit=True
     ) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
+    overrides.setdefault("personal_data_master_key", TEST_MASTER_KEY)
     return Settings(
         store="postgres",
         postgres_host=PG_HOST,

@@ -9,118 +9,14 @@ gone) or ``reordered`` (a row sits at another position than the one it was chain
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
-from adapters.audit_chain import GENESIS, ChainRecord, LogHead, event_hash, log_hash
+from adapters.audit_chain import ChainRecord, LogHead
 from adapters.audit_recorder import AuditRecorder
+from services.audit.chain_checks import ChainChecker
+from services.audit.findings import Finding, VerifyReport, summary
 
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    originator_id: str | None
-    version: int | None
-    notification_id: int | None
-    detail: str
-
-    def __str__(self) -> str:
-        where = f"aggregate {self.originator_id} version {self.version}"
-        if self.notification_id is not None:
-            where += f" (notification {self.notification_id})"
-        return f"{self.kind.upper()}: {where}: {self.detail}"
-
-
-@dataclass
-class VerifyReport:
-    scope: str
-    events_checked: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    head: LogHead | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    def add(self, finding: Finding) -> None:
-        if not any(
-            (f.kind, f.originator_id, f.version)
-            == (finding.kind, finding.originator_id, finding.version)
-            for f in self.findings
-        ):
-            self.findings.append(finding)
-
-
-class _Checker:
-    """Running state shared by the whole-log and one-aggregate checks."""
-
-    def __init__(self, report: VerifyReport) -> None:
-        self.report = report
-        self.heads: dict[str, tuple[int, str]] = {}
-
-    def content(self, stored: Any, rec: ChainRecord, nid: int | None) -> None:
-        oid, version = str(stored.originator_id), stored.originator_version
-        if (oid, version) != (rec.originator_id, rec.originator_version):
-            self.report.add(
-                Finding(
-                    "reordered",
-                    oid,
-                    version,
-                    nid,
-                    f"stored here, but the chain recorded aggregate {rec.originator_id} version "
-                    f"{rec.originator_version} at this position",
-                )
-            )
-            return
-        if event_hash(rec.prev_event_hash, oid, version, stored.topic, stored.state) != (
-            rec.event_hash
-        ):
-            self.report.add(
-                Finding("altered", oid, version, nid, "stored bytes differ from the hashed ones")
-            )
-
-    def record(self, rec: ChainRecord) -> None:
-        """The chain record itself: self-consistent and linked to its aggregate's previous one."""
-        oid, v, nid = rec.originator_id, rec.originator_version, rec.notification_id
-        if log_hash(rec.prev_log_hash, nid, rec.event_hash) != rec.log_hash:
-            self.report.add(
-                Finding(
-                    "altered",
-                    oid,
-                    v,
-                    nid,
-                    "the chain record was rewritten or moved from its notification id",
-                )
-            )
-        last_v, last_h = self.heads.get(oid, (0, GENESIS))
-        if v > last_v + 1:
-            for gone in range(last_v + 1, v):
-                self.report.add(
-                    Finding("removed", oid, gone, None, f"version {v} follows version {last_v}")
-                )
-        elif v <= last_v:
-            self.report.add(
-                Finding(
-                    "reordered",
-                    oid,
-                    v,
-                    nid,
-                    f"version {v} comes after version {last_v} of the same aggregate",
-                )
-            )
-        elif rec.prev_event_hash != last_h:
-            self.report.add(
-                Finding(
-                    "altered",
-                    oid,
-                    v,
-                    nid,
-                    f"its link to version {last_v} does not match that version's hash",
-                )
-            )
-        self.heads[oid] = (max(v, last_v), rec.event_hash)
+__all__ = ["Finding", "VerifyReport", "summary", "verify_aggregate", "verify_log"]
 
 
 def verify_log(
@@ -128,7 +24,7 @@ def verify_log(
 ) -> VerifyReport:
     """Check every stored event and both chains over the whole notification log."""
     report = VerifyReport(scope="log")
-    checker = _Checker(report)
+    checker = ChainChecker(report)
     head = LogHead()
     top = max(recorder.max_notification_id() or 0, recorder.max_chain_id())
     lo = 1
@@ -219,7 +115,7 @@ def verify_aggregate(recorder: AuditRecorder, aggregate_id: UUID) -> VerifyRepor
     """Check one aggregate's events against its chain (and the log links that name it)."""
     oid = str(aggregate_id)
     report = VerifyReport(scope=oid)
-    checker = _Checker(report)
+    checker = ChainChecker(report)
     events = {s.originator_version: s for s in recorder.select_events(aggregate_id)}
     records: dict[int, ChainRecord] = {}
     for chained in recorder.select_chain_for(oid):
@@ -257,10 +153,3 @@ def verify_aggregate(recorder: AuditRecorder, aggregate_id: UUID) -> VerifyRepor
                 )
             )
     return report
-
-
-def summary(report: VerifyReport) -> Iterable[str]:
-    if report.ok:
-        yield f"OK: {report.events_checked} events verified ({report.scope})"
-    for finding in report.findings:
-        yield str(finding)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from adapters.key_wrap import KeyWrapper
 from adapters.personal_cipher import ERASED, PersonalDataCipher
 from domain.base import EventMeta
 from domain.case.aggregate import Case
 from domain.privacy import CaseErasures
+
+WRAPPER = KeyWrapper(b"k" * 32)
 
 
 class KeyRows:
@@ -22,8 +25,8 @@ class KeyRows:
         self.reads += 1
         return (subject in self.rows, self.rows.get(subject))
 
-    def create_key(self, subject: str, key: bytes) -> None:
-        self.rows.setdefault(subject, key)
+    def create_key(self, subject: str, key: bytes) -> bool:
+        return self.rows.setdefault(subject, key) is key
 
     def count_destroyed_keys(self) -> int:
         return sum(1 for key in self.rows.values() if key is None)
@@ -47,7 +50,7 @@ def opened(cipher: PersonalDataCipher, state: dict[str, object], subject: str) -
 
 def test_a_key_destroyed_elsewhere_is_dropped_at_the_next_revalidation() -> None:
     keys = KeyRows()
-    cipher = PersonalDataCipher(keys, recheck_seconds=3600)
+    cipher = PersonalDataCipher(keys, WRAPPER, recheck_seconds=3600)
     victim, offender = f"{uuid4()}/v1", f"{uuid4()}/o1"
     v, o = sealed(cipher, victim, "Mrs A."), sealed(cipher, offender, "Mr B.")
     assert opened(cipher, v, victim) == "Mrs A."
@@ -64,7 +67,7 @@ def test_a_key_destroyed_elsewhere_is_dropped_at_the_next_revalidation() -> None
 
 def test_a_cached_key_is_rechecked_after_the_interval_without_an_explicit_revalidation() -> None:
     keys = KeyRows()
-    cipher = PersonalDataCipher(keys, recheck_seconds=0.0)
+    cipher = PersonalDataCipher(keys, WRAPPER, recheck_seconds=0.0)
     victim = f"{uuid4()}/v1"
     v = sealed(cipher, victim, "Mrs A.")
     assert opened(cipher, v, victim) == "Mrs A."
@@ -74,7 +77,7 @@ def test_a_cached_key_is_rechecked_after_the_interval_without_an_explicit_revali
 
 def test_reading_the_erasure_event_marks_the_person_erased_before_the_key_is_destroyed() -> None:
     keys = KeyRows()
-    cipher = PersonalDataCipher(keys, recheck_seconds=3600)
+    cipher = PersonalDataCipher(keys, WRAPPER, recheck_seconds=3600)
     case = uuid4()
     victim = f"{case}/v1"
     v = sealed(cipher, victim, "Mrs A.")

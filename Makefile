@@ -31,4 +31,4 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 asyncapi: $(STAMP)
-	cd docs && PYTHONPATH=.. ../$(BIN)/faststream docs gen services.asyncapi_app:app
+	$(BIN)/python -m services.asyncapi_app

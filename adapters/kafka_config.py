@@ -82,13 +82,40 @@ class Topics:
         )  # fmt: skip
 
 
+class KafkaSecurityError(ValueError):
+    """The Kafka security settings contradict each other (said at start-up, not at connect)."""
+
+
+def check_security(settings: Settings) -> None:
+    protocol, mechanism = settings.kafka_security_protocol, settings.kafka_sasl_mechanism
+    if protocol.startswith("SASL_"):
+        if not mechanism:
+            raise KafkaSecurityError(f"{protocol} needs RJB_KAFKA_SASL_MECHANISM")
+        if not settings.kafka_sasl_username or not settings.kafka_sasl_password:
+            raise KafkaSecurityError(
+                f"{protocol} needs RJB_KAFKA_SASL_USERNAME and RJB_KAFKA_SASL_PASSWORD"
+            )
+    elif mechanism:
+        raise KafkaSecurityError(
+            f"RJB_KAFKA_SASL_MECHANISM={mechanism} needs RJB_KAFKA_SECURITY_PROTOCOL "
+            f"SASL_SSL or SASL_PLAINTEXT, not {protocol}"
+        )
+    cafile = settings.kafka_ssl_cafile
+    if cafile is not None:
+        if protocol not in ("SSL", "SASL_SSL"):
+            raise KafkaSecurityError(f"RJB_KAFKA_SSL_CAFILE is set but {protocol} uses no TLS")
+        if not cafile.is_file():
+            raise KafkaSecurityError(f"RJB_KAFKA_SSL_CAFILE {cafile} is not a file")
+
+
 def client_kwargs(settings: Settings, bootstrap: str | None = None) -> dict[str, Any]:
     """aiokafka connection arguments (also accepted by FastStream's ``KafkaBroker``)."""
+    check_security(settings)
     kwargs: dict[str, Any] = {
         "bootstrap_servers": bootstrap or settings.kafka_bootstrap_servers,
         "security_protocol": settings.kafka_security_protocol,
     }
-    if settings.kafka_sasl_mechanism:
+    if settings.kafka_sasl_mechanism:  # aiokafka takes SCRAM credentials as sasl_plain_*
         kwargs["sasl_mechanism"] = settings.kafka_sasl_mechanism
         kwargs["sasl_plain_username"] = settings.kafka_sasl_username
         kwargs["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
@@ -121,6 +148,7 @@ def faststream_security(settings: Settings) -> Any:
     """The same connection security as :func:`client_kwargs`, as FastStream expects it."""
     from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
+    check_security(settings)
     protocol = settings.kafka_security_protocol
     if protocol == "PLAINTEXT":
         return None

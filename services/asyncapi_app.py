@@ -1,12 +1,105 @@
-"""The FastStream application as documented by ``faststream docs gen`` (no connection made)."""
+"""The FastStream application as documented by ``faststream docs gen`` (no connection made).
+
+``make asyncapi`` writes ``docs/asyncapi.json`` from here; ``tests/unit/test_asyncapi.py`` fails
+when the committed document no longer matches :func:`document`. Besides the inbound subscribers
+and the dead-letter publisher, the document declares what the relays publish (with aiokafka, so
+they are declared here, not used): the case-event topic and the per-agency shared topics.
+FastStream's AsyncAPI model has no message headers, so :class:`BackboneAsyncAPI` adds them.
+"""
 
 from __future__ import annotations
 
-from faststream import FastStream
-from faststream.specification import AsyncAPI
+import json
+from pathlib import Path
+from typing import Any
 
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from faststream.specification.base import Specification
+from pydantic import BaseModel
+
+from adapters.kafka_config import Topics
 from services.inbound import Inbound
+from services.message_schemas import (
+    CloudEventHeaders,
+    DeadLetterHeaders,
+    InboundHeaders,
+    SharedEventHeaders,
+    StoredEvent,
+)
 from services.settings import Settings
 
-inbound = Inbound(Settings(), "localhost:9092")
-app = FastStream(inbound.broker, specification=AsyncAPI(title="rj-backbone", version="0.1.0"))
+DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.json"
+
+CASE_EVENTS = "case events"
+SHARED = "shared events"
+HEADERS: dict[str, type[BaseModel]] = {
+    "agency commands": InboundHeaders,
+    "prison movements": InboundHeaders,
+    "dead letters": DeadLetterHeaders,
+    CASE_EVENTS: CloudEventHeaders,
+    SHARED: SharedEventHeaders,
+}
+
+AGENCY_PARAMETER = {
+    "description": "Recipient agency code with ':' written as '.', e.g. pcc.west-yorkshire",
+    "examples": ["pcc.west-yorkshire", "probation.yorkshire", "prison.LEI"],
+}
+
+
+def declare_relay_topics(broker: KafkaBroker, topics: Topics) -> None:
+    broker.publisher(
+        topics.case_events, title=CASE_EVENTS, schema=StoredEvent,
+        description="Every stored event, CloudEvents 1.0 binary mode, key = aggregate id "
+        "(per-aggregate order); at least once: deduplicate on ce_subject + originator_version",
+    )  # fmt: skip
+    broker.publisher(
+        f"{topics.prefix}.shared.{{agency}}.v1", title=SHARED, schema=StoredEvent,
+        description="Per recipient agency: the events its active sharing agreements grant, "
+        "fields it is not granted removed; the case-event envelope plus ce_recipient",
+    )  # fmt: skip
+
+
+class BackboneAsyncAPI(AsyncAPI):
+    """FastStream's AsyncAPI 3.0 document with each message's Kafka headers."""
+
+    def to_specification(self) -> Specification:
+        spec = super().to_specification()
+        messages = getattr(spec, "components").messages or {}  # noqa: B009
+        for name, message in messages.items():
+            channel = name.partition(":")[0]
+            if channel in HEADERS:
+                headers = HEADERS[channel].model_json_schema(by_alias=True)
+                setattr(message, "headers", headers)  # noqa: B010
+        shared = getattr(spec, "channels").get(SHARED)  # noqa: B009
+        if shared is not None:
+            setattr(shared, "parameters", {"agency": AGENCY_PARAMETER})  # noqa: B010
+        return spec
+
+
+def build_app(settings: Settings | None = None) -> FastStream:
+    """Defaults only (not the environment), so the document is the same wherever it is made."""
+    settings = settings or Settings.model_construct()
+    inbound = Inbound(settings, "localhost:9092")
+    declare_relay_topics(inbound.broker, inbound.topics)
+    spec = BackboneAsyncAPI(title="rj-backbone", version="0.1.0")
+    return FastStream(inbound.broker, specification=spec)
+
+
+def document() -> dict[str, Any]:
+    """The AsyncAPI document as ``faststream docs gen`` writes it."""
+    spec = build_app().schema
+    assert spec is not None
+    jsonable: dict[str, Any] = spec.to_specification().to_jsonable()
+    return jsonable
+
+
+def main() -> None:
+    DOCUMENT.write_text(json.dumps(document(), indent=2) + "\n", encoding="utf-8")
+
+
+app = build_app()
+
+if __name__ == "__main__":
+    main()

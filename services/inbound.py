@@ -27,6 +27,7 @@ from domain.agency_roles import refusal
 from domain.errors import DomainError
 from services.command_service import CommandResult, CommandService
 from services.commands import COMMAND_MODELS, Command, parse_command
+from services.message_schemas import CommandBody, DeadLetter, MovementBody, raw_body
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -116,22 +117,23 @@ class Inbound:
         self.dead_letters = self.broker.publisher(
             self.topics.dead_letter, title="dead letters",
             description="Rejected inbound messages: original bytes, reason and source in headers",
+            schema=DeadLetter,
         )  # fmt: skip
 
         @self.broker.subscriber(
             self.topics.commands, title="agency commands",
             description="Agency commands (JSON object with `type`, `command_id`, `agency`, ...)",
-            **options,
+            decoder=raw_body, **options,
         )  # type: ignore[untyped-decorator]  # fmt: skip
-        async def agency_command(msg: KafkaMessage) -> None:
+        async def agency_command(body: CommandBody, msg: KafkaMessage) -> None:
             await self.process(msg, movement=False)
 
         @self.broker.subscriber(
             self.topics.movements, title="prison movements",
             description="HMPPS prison-offender-events.prisoner.received / .released messages",
-            **options,
+            decoder=raw_body, **options,
         )  # type: ignore[untyped-decorator]  # fmt: skip
-        async def prison_movement(msg: KafkaMessage) -> None:
+        async def prison_movement(body: MovementBody, msg: KafkaMessage) -> None:
             await self.process(msg, movement=True)
 
     async def process(self, msg: Any, movement: bool) -> None:

@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 from adapters.cloudevents import Record, to_record
 from adapters.event_store import EventStore
 from adapters.kafka_config import Topics, TopicSpec, ensure_topics
+from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
 
 log = logging.getLogger(__name__)
@@ -143,16 +144,10 @@ class Relay:
         if any(o.topic not in {s.name for s in specs} for o in outgoing):
             raise RuntimeError("router produced a topic it does not declare")
         await self.ensure_new_topics(specs)
-        futures = [
-            await self.producer.send(
-                o.topic, o.record.value, o.record.key, headers=o.record.headers
-            )
-            for o in outgoing
-        ]
-        acks = await asyncio.gather(*futures)
-        # Per partition, the first offset acked in this batch: tansu reports a partition's end
-        # as its last record batch's base offset + 1, not past its last record, so comparing
-        # the end with the last offset would see lost data where there is none.
+        acks = await send_in_order(self.producer, [(o.topic, o.record) for o in outgoing])
+        # One ack per record batch (its first offset). Per partition, the first offset acked:
+        # tansu reports a partition's end as its last record batch's base offset + 1, not past
+        # its last record, so comparing the end with the last offset would see lost data.
         first: dict[str, int] = {}
         for meta in acks:
             key = f"{meta.topic}:{meta.partition}"

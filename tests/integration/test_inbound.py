@@ -116,6 +116,8 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
         (t.commands, b"k6", orjson.dumps(command(command_id="c-2")),
          [("rjb_agency", b"police:essex")]),
         (t.commands, b"k7", orjson.dumps({**consent, "agency": "pcc:kent"}), []),
+        # FastStream's own decoder would fail on this before our dead-letter handling
+        (t.commands, b"k8", b"\xff{", [("content-type", b"application/json")]),
     ]  # fmt: skip
     await send(parts.bootstrap, bad)
     await until(lambda: len(inbound.stats.dead_lettered) == len(bad))
@@ -129,6 +131,7 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
     assert reasons[b"k5"].startswith("schema violation")
     assert reasons[b"k6"] == "sent by police:essex but claims to come from police:kent"
     assert reasons[b"k7"].startswith("domain rule: no Case")
+    assert reasons[b"k8"].startswith("malformed JSON")
     first = by_key[b"k1"]
     assert first.value == b"{not json"
     headers = dict(first.headers)

@@ -1,0 +1,124 @@
+"""What goes over each topic, as pydantic models, so the AsyncAPI document carries real schemas.
+
+The inbound subscribers document their payloads with :class:`DocumentedAs`: the schema shown is
+the command union or the HMPPS message, but FastStream hands the handler the raw bytes without
+validating them, because validation (and the dead letter for a bad message) is ours to do in
+``services.inbound``: a message that fails in FastStream's decoder would never be dead-lettered.
+Kafka headers are not in FastStream's AsyncAPI model, so the header models here are added to the
+document's messages by ``services.asyncapi_app``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+from adapters.hmpps import PrisonMovementMessage
+from domain.base import EventMeta
+from services.commands import AnyCommand
+
+
+class DocumentedAs:
+    """Annotation: the JSON schema of ``documented``, while any value passes unvalidated."""
+
+    def __init__(self, documented: Any) -> None:
+        self.documented = documented
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        documented = handler.generate_schema(self.documented)
+        metadata = {"pydantic_js_annotation_functions": [lambda _c, h: h(documented)]}
+        # The serializer keeps the documented definitions reachable (as SkipValidation does).
+        serialization = core_schema.plain_serializer_function_ser_schema(
+            lambda value: value, return_schema=documented
+        )
+        return core_schema.any_schema(metadata=metadata, serialization=serialization)  # type: ignore[arg-type]
+
+
+CommandBody = Annotated[bytes, DocumentedAs(AnyCommand)]
+MovementBody = Annotated[bytes, DocumentedAs(PrisonMovementMessage)]
+
+
+async def raw_body(message: Any) -> bytes:
+    """FastStream decoder that never fails: the record's value, as sent."""
+    body: bytes = message.body
+    return body
+
+
+class StoredEvent(BaseModel):
+    """A stored event as JSON: these fields, then the event's own fields (per ``ce_type``).
+
+    On a shared topic, fields the recipient is not granted are left out (see ``ce_recipient``
+    and the ``share_decisions`` table).
+    """
+
+    model_config = ConfigDict(extra="allow", title="StoredEvent")
+
+    originator_id: UUID = Field(description="Aggregate id (the case, custody or agreement)")
+    originator_version: int = Field(ge=1, description="Version of the aggregate: 1, 2, 3, ...")
+    timestamp: datetime = Field(description="When the backbone recorded the event")
+    meta: EventMeta
+
+
+def _header(description: str, **kw: Any) -> Any:
+    return Field(description=description, **kw)
+
+
+class CloudEventHeaders(BaseModel):
+    """CloudEvents 1.0 binary mode: the attributes as ``ce_*`` Kafka headers (UTF-8)."""
+
+    model_config = ConfigDict(populate_by_name=True, title="CloudEventHeaders")
+
+    ce_specversion: str = _header("CloudEvents version", json_schema_extra={"const": "1.0"})
+    ce_id: UUID = _header("uuid5(aggregate id, version): the same on every republishing")
+    ce_source: str = _header("Acting agency, e.g. police:west-yorkshire")
+    ce_type: str = _header(
+        "uk.gov.rj.<case|custody|agreement>.<event>.v<N>, e.g. uk.gov.rj.case.referred.v2",
+        pattern=r"^uk\.gov\.rj\.[a-z_]+\.[a-z_]+\.v[0-9]+$",
+    )
+    ce_time: datetime = _header("When it happened (meta.occurred_at)")
+    ce_subject: UUID = _header("Aggregate id (also the record key)")
+    ce_sequence: int = _header("Position in the store's notification log")
+    content_type: str = Field(
+        alias="content-type", description="Content type of the value",
+        json_schema_extra={"const": "application/json"},
+    )  # fmt: skip
+
+
+class SharedEventHeaders(CloudEventHeaders):
+    model_config = ConfigDict(title="SharedEventHeaders")
+
+    ce_recipient: str = _header("The agency this copy is for (its sharing agreements apply)")
+
+
+class InboundHeaders(BaseModel):
+    model_config = ConfigDict(title="InboundHeaders")
+
+    rjb_agency: str | None = _header(
+        "Optional: the sending agency; the message is dead-lettered unless it matches `agency`",
+        default=None,
+    )
+
+
+class DeadLetterHeaders(InboundHeaders):
+    """The original headers are kept; these are added."""
+
+    model_config = ConfigDict(title="DeadLetterHeaders", extra="allow")
+
+    rjb_dlq_reason: str = _header(
+        "Why: malformed JSON, unknown command type, schema violation, agency role, "
+        "sender mismatch or domain rule, with details"
+    )
+    rjb_dlq_source_topic: str = _header("Topic the message came from")
+    rjb_dlq_source_partition: int = _header("Its partition")
+    rjb_dlq_source_offset: int = _header("Its offset")
+
+
+DeadLetter = Annotated[
+    bytes, Field(description="The rejected message's original bytes (often not valid JSON)")
+]

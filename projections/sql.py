@@ -18,6 +18,11 @@ from eventsourcing.postgres import PostgresDatastore
 from adapters.event_store import EventStore
 
 Row = tuple[Any, ...]
+_INSERT_VALUES = re.compile(
+    r"^(?P<head>INSERT INTO \w+(?: \([\w, ]+\))?) VALUES (?P<row>\((?:\?, )*\?\))"
+    r"(?P<tail>(?: ON CONFLICT DO NOTHING)?)$"
+)
+_ROWS_PER_INSERT = 500
 
 
 def iso(moment: datetime | date | None) -> str | None:
@@ -83,9 +88,20 @@ class ViewTx:
                 j += 1
             if j - i == 1:
                 self._cursor.execute(self._sql(sql), queue[i][1])
+            elif self._postgres and (insert := _INSERT_VALUES.match(sql)):
+                self._insert_rows(sql, insert, [q[1] for q in queue[i:j]])
             else:
                 self._cursor.executemany(self._sql(sql), [q[1] for q in queue[i:j]])
             i = j
+
+    def _insert_rows(self, sql: str, insert: re.Match[str], rows: list[tuple[Any, ...]]) -> None:
+        """On PostgreSQL a run of the same INSERT goes as multi-row VALUES (one round trip per
+        chunk); each row still meets ON CONFLICT as it would one statement after another."""
+        for k in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[k : k + _ROWS_PER_INSERT]
+            values = ", ".join([insert["row"]] * len(chunk))
+            many = f"{insert['head']} VALUES {values}{insert['tail']}"
+            self._cursor.execute(self._sql(many), [v for row in chunk for v in row])
 
     def _run(self, sql: str, params: Sequence[Any]) -> None:
         if self._queue:

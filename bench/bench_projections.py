@@ -1,9 +1,11 @@
-"""Rebuild rate of the prison moves projection over generated prison movements (SQLite).
+"""Rebuild rate of every projection, on SQLite and PostgreSQL, against the raw library.
 
-Writes RJB_BENCH_EVENTS custody events straight into a fresh store (Opened plus alternating
-transfers between two prisons), then times (a) the raw library reading and decoding the whole
-notification log, and (b) ``ProjectionRunner.rebuild("moves")`` over the same log; prints both
-rates, their ratio, and the peak Python memory (tracemalloc) during the rebuild.
+For each store the same mixed log is written (RJB_BENCH_EVENTS events, RJB_BENCH_CASE_SHARE of
+them case events from copies of the demo stories, the rest prison movements; see
+``bench/projection_workload.py``). Then, in the same run: (a) the raw library reads and
+decodes the whole notification log; (b) each projection is rebuilt on its own, and all four
+together, rates given as log events per second and as a ratio to (a); (c) the rebuild of all
+four is run again under tracemalloc for its peak Python memory. RJB_BENCH_STORES picks stores.
 """
 
 from __future__ import annotations
@@ -12,71 +14,75 @@ import os
 import tempfile
 import time
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from domain.base import EventMeta
-from domain.custody import Movement, MovementKind
-from projections.events import Custody
-from projections.moves import PrisonMoves
+from bench.pg import scratch_database
+from bench.projection_workload import write_cases, write_custody
+from projections.registry import all_projections
 from projections.runner import ProjectionRunner
-from services.bootstrap import build
+from services.bootstrap import Backbone, build
 from services.settings import Settings
 
 
-def _generate(store: Any, total: int) -> None:
-    start = datetime(2020, 1, 1, tzinfo=UTC)
-    meta = EventMeta(agency="prison:LEI", user="bench", occurred_at=start, command_id="bench")
-    per_offender = 50
-    written = 0
-    batch: list[Any] = []
-    n = 0
-    while written < total:
-        custody = Custody(prison_number=f"Z{n:06d}ZZ", meta=meta)
-        for i in range(min(per_offender, total - written) - 1):
-            at = start + timedelta(days=i)
-            prison = ("LEI", "DAI")[i % 2]
-            kind = MovementKind.RECEIVED if i % 2 == 0 else MovementKind.RELEASED
-            custody.record_movement(Movement(kind=kind, reason="TRANSFERRED",
-                                             prison_id=prison, occurred_at=at), meta)  # fmt: skip
-        written += len(custody.pending_events)
-        batch.append(custody)
-        n += 1
-        if len(batch) >= 40:
-            store.save(*batch)
-            batch = []
-    if batch:
-        store.save(*batch)
+def _timed(work: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    work()
+    return time.perf_counter() - t0
+
+
+def _raw_read(store: Any) -> None:
+    start = 1
+    while True:
+        page = store.recorder.select_notifications(start=start, limit=500)
+        for n in page:
+            store.mapper.to_domain_event(n)
+        if len(page) < 500:
+            return
+        start = page[-1].id + 1
+
+
+def _run(label: str, settings: Settings, total: int, case_share: float) -> None:
+    bb: Backbone = build(settings)
+    try:
+        t0 = time.perf_counter()
+        copies = write_cases(bb, int(total * case_share))
+        cases = bb.store.recorder.max_notification_id() or 0
+        write_custody(bb.store, total - cases)
+        log = bb.store.recorder.max_notification_id() or 0
+        print(f"[{label}] {log:,} events ({cases:,} from {copies} copies of the case stories, "
+              f"the rest custody) written in {time.perf_counter() - t0:.0f}s")  # fmt: skip
+        raw = log / _timed(lambda: _raw_read(bb.store))
+        print(f"[{label}] raw library read+decode: {raw:,.0f} events/s")
+        runner = ProjectionRunner(bb.store, all_projections(), batch_size=2000)
+        for name in [*sorted(runner.projections), None]:
+            t0 = time.perf_counter()
+            applied = runner.rebuild(name)
+            rate = log / (time.perf_counter() - t0)
+            print(f"[{label}] rebuild {name or 'all':12} {rate:>9,.0f} log events/s "
+                  f"({applied:,} applied) ratio to raw read {rate / raw:.2f}")  # fmt: skip
+        tracemalloc.start()
+        runner.rebuild()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"[{label}] peak traced memory during the rebuild of all: {peak / 2**20:.1f} MiB")
+    finally:
+        bb.close()
 
 
 def main() -> None:
-    total = int(os.environ.get("RJB_BENCH_EVENTS", "50000"))
-    with tempfile.TemporaryDirectory() as tmp:
-        bb = build(Settings(store="sqlite", sqlite_path=Path(tmp) / "bench.sqlite3"))
-        t0 = time.perf_counter()
-        _generate(bb.store, total)
-        print(f"generated {total} events in {time.perf_counter() - t0:.1f}s")
-        t0 = time.perf_counter()
-        read, start = 0, 1
-        while True:
-            page = bb.store.recorder.select_notifications(start=start, limit=500)
-            for n in page:
-                bb.store.mapper.to_domain_event(n)
-            read += len(page)
-            if len(page) < 500:
-                break
-            start = page[-1].id + 1
-        raw = read / (time.perf_counter() - t0)
-        runner = ProjectionRunner(bb.store, [PrisonMoves()], batch_size=500)
-        tracemalloc.start()
-        t0 = time.perf_counter()
-        applied = runner.rebuild("moves")
-        rate = applied / (time.perf_counter() - t0)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        print(f"raw library read+decode: {raw:,.0f} events/s")
-        print(f"moves rebuild:           {rate:,.0f} events/s ({applied} events)")
-        print(f"ratio rebuild/raw read:  {rate / raw:.2f}")
-        print(f"peak traced memory during rebuild: {peak / 2**20:.1f} MiB")
-        bb.close()
+    total = int(os.environ.get("RJB_BENCH_EVENTS", "20000"))
+    case_share = float(os.environ.get("RJB_BENCH_CASE_SHARE", "0.15"))
+    stores = os.environ.get("RJB_BENCH_STORES", "sqlite,postgres").split(",")
+    if "sqlite" in stores:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "bench.sqlite3"
+            _run("sqlite", Settings(store="sqlite", sqlite_path=path), total, case_share)
+    if "postgres" in stores:
+        with scratch_database() as db:
+            _run("postgres", Settings(store="postgres", postgres_dbname=db), total, case_share)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,11 +8,13 @@ which is what makes a rebuild give the same rows as the incremental run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from projections.sql import ViewTx
 
+_INDEX_NAME = re.compile(r"INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
 Handler = Callable[[Any, Any, ViewTx], None]
 
 
@@ -59,10 +61,20 @@ class Projection:
     def topics(self) -> list[str]:
         return sorted({f"{c.__module__}:{c.__qualname__}" for c in self._handlers})
 
-    def apply(self, event: Any, tx: ViewTx) -> None:
+    @property
+    def index_names(self) -> list[str]:
+        return [m.group(1) for i in self.indexes if (m := _INDEX_NAME.search(i))]
+
+    def apply(self, event: Any, tx: ViewTx) -> bool:
+        """Applies the event if this projection handles it; says whether it did."""
         handler = self._handlers.get(type(event))
-        if handler is not None:
-            handler(self, event, tx)
+        if handler is None:
+            return False
+        handler(self, event, tx)
+        return True
+
+    def finish(self, tx: ViewTx) -> None:
+        """Writes what handlers kept in ``tx.state`` during a batch; called before commit."""
 
     def create_tables(self, tx: ViewTx) -> None:
         for table, body in self.tables.items():

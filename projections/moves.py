@@ -13,18 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from domain.case.values import DelayReason, ParticipantRole
-from domain.custody import CustodyStatus, MovementKind
+from domain.custody import MovementKind
 from domain.reference import load_reference_data
 from projections.events import Case, Custody
 from projections.framework import Projection, handles
+from projections.moves_batch import MovesBatch
 from projections.sql import ViewTx, iso
 
 DEPARTURES = ("TRANSFERRED", "RELEASED")
-_AFTER_RELEASE = {
-    "TRANSFERRED": CustodyStatus.IN_TRANSIT,
-    "SENT_TO_COURT": CustodyStatus.AT_COURT,
-    "TEMPORARY_ABSENCE_RELEASE": CustodyStatus.TEMPORARY_ABSENCE,
-}
+
+
+def _batch(tx: ViewTx) -> MovesBatch:
+    batch: MovesBatch = tx.state.setdefault("moves", MovesBatch())
+    return batch
 
 
 def area_of_prison(code: str | None) -> str | None:
@@ -39,7 +40,7 @@ class PrisonMoves(Projection):
         "kind TEXT NOT NULL, reason TEXT NOT NULL, prison_id TEXT NOT NULL, "
         "PRIMARY KEY (prison_number, occurred_at, kind, reason, prison_id)",
         "moves_custody": "custody_id TEXT PRIMARY KEY, prison_number TEXT NOT NULL UNIQUE, "
-        "status TEXT, current_prison TEXT, last_prison TEXT, moved_at TEXT",
+        "status TEXT, current_prison TEXT, last_prison TEXT, moved_at TEXT, last_kind TEXT",
         "moves_case": "case_id TEXT PRIMARY KEY, pcc_area TEXT NOT NULL, is_open INTEGER NOT NULL, "
         "prison_number TEXT, venue_prison TEXT, access_prison TEXT, access_status TEXT, "
         "pre_visit_done INTEGER NOT NULL, waiting_for_release_since TEXT",
@@ -54,62 +55,45 @@ class PrisonMoves(Projection):
         "released_at TEXT NOT NULL, prison_id TEXT NOT NULL, waiting_since TEXT NOT NULL, "
         "PRIMARY KEY (case_id, released_at)",
     }
-    indexes = ("CREATE INDEX IF NOT EXISTS moves_case_pn ON moves_case (prison_number)",)
+    version = 2  # 2: custody keeps the kind of its latest movement; affected by prison number
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS moves_case_pn ON moves_case (prison_number)",
+        "CREATE INDEX IF NOT EXISTS moves_affected_pn ON moves_affected (prison_number)",
+    )
 
     # --- custody ------------------------------------------------------------------------------
     @handles(Custody.Opened)
     def _opened(self, e: Any, tx: ViewTx) -> None:
+        pn = e.prison_number.upper()
+        batch = _batch(tx)
+        batch.write_custody(pn, tx)  # forget what this batch knew: the row may now exist
+        batch.prison_numbers.pop(str(e.originator_id), None)
         tx.execute(
             "INSERT INTO moves_custody (custody_id, prison_number) VALUES (?, ?) "
             "ON CONFLICT DO NOTHING",
-            (str(e.originator_id), e.prison_number.upper()),
+            (str(e.originator_id), pn),
         )
 
     @handles(Custody.MovementRecorded)
     def _moved(self, e: Any, tx: ViewTx) -> None:
         m = e.movement
-        pn = self._prison_number(e, tx)
+        batch = _batch(tx)
+        pn = batch.prison_number(str(e.originator_id), tx)
         at = iso(m.occurred_at)
         tx.execute(
             "INSERT INTO moves_movement VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (pn, at, m.kind.value, m.reason, m.prison_id),
         )
-        self._refresh_custody(pn, tx)
+        batch.moved(pn, m.kind.value, m.reason, m.prison_id, str(at), tx)
+        if not batch.has_cases(pn, tx):
+            return
         if m.kind is MovementKind.RELEASED and m.reason in DEPARTURES:
             self._departure(pn, at, m.reason, m.prison_id, tx)
         if m.kind is MovementKind.RECEIVED and m.reason == "TRANSFERRED":
             self._arrival(pn, at, m.prison_id, tx)
 
-    @staticmethod
-    def _prison_number(e: Any, tx: ViewTx) -> str:
-        """Movement events carry only the custody id; Opened told us its prison number."""
-        return str(
-            tx.scalar(
-                "SELECT prison_number FROM moves_custody WHERE custody_id = ?",
-                (str(e.originator_id),),
-            )
-        )
-
-    @staticmethod
-    def _refresh_custody(pn: str, tx: ViewTx) -> None:
-        latest = tx.one(
-            "SELECT kind, reason, prison_id, occurred_at FROM moves_movement "
-            "WHERE prison_number = ? ORDER BY occurred_at DESC, "
-            "CASE kind WHEN 'received' THEN 1 ELSE 0 END DESC LIMIT 1",
-            (pn,),
-        )
-        assert latest is not None
-        kind, reason, prison, at = latest
-        if kind == MovementKind.RECEIVED.value:
-            status = CustodyStatus.IN_PRISON
-        else:
-            status = _AFTER_RELEASE.get(reason, CustodyStatus.RELEASED)
-        current = None if status in (CustodyStatus.RELEASED, CustodyStatus.IN_TRANSIT) else prison
-        tx.execute(
-            "UPDATE moves_custody SET status = ?, current_prison = ?, last_prison = ?, "
-            "moved_at = ? WHERE prison_number = ?",
-            (status.value, current, prison, at, pn),
-        )
+    def finish(self, tx: ViewTx) -> None:
+        _batch(tx).write_all(tx)
 
     def _departure(self, pn: str, at: str | None, reason: str, prison: str, tx: ViewTx) -> None:
         cases = tx.all(
@@ -184,6 +168,7 @@ class PrisonMoves(Projection):
     @handles(Case.ParticipantAdded)
     def _participant(self, e: Any, tx: ViewTx) -> None:
         if e.role is ParticipantRole.OFFENDER and e.prison_number:
+            _batch(tx).cases[e.prison_number.upper()] = True
             self._set(tx, e, prison_number=e.prison_number.upper())
 
     @handles(Case.VenueSet)

@@ -20,7 +20,16 @@ from projections.framework import Projection
 from projections.sql import ViewDatabase, ViewTx
 
 TRACKING_TABLE = "projection_tracking"
+SHADOW = "__rebuild"  # suffix of the tables (and tracking row) a rebuild writes before the swap
 Progress = Callable[[int, int], None]  # (notification id reached, last notification id)
+Target = tuple[Projection, str]  # a projection and the tracking row it advances
+Renames = dict[str, str] | None
+
+
+def shadow_names(projections: Iterable[Projection]) -> dict[str, str]:
+    """View table and index names -> their shadow names, for a rebuild's transactions."""
+    names = [n for p in projections for n in (*p.tables, *p.index_names)]
+    return {n: n + SHADOW for n in names}
 
 
 class PositionMoved(Exception):
@@ -79,13 +88,15 @@ class ProjectionRunner:
                 projection.create_tables(tx)
         self._ready.add(projection.name)
 
-    def _reset(self, projection: Projection, tx: ViewTx) -> None:
+    def _reset(self, projection: Projection, tx: ViewTx, key: str | None = None) -> None:
+        """Empty tables (the shadow ones under a rebuild's renames) and position 0 for ``key``."""
+        key = key or projection.name
         projection.drop_tables(tx)
         projection.create_tables(tx)
-        tx.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (projection.name,))
+        tx.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (key,))
         tx.execute(
             f"INSERT INTO {TRACKING_TABLE} (projection, notification_id, version) VALUES (?, 0, ?)",
-            (projection.name, projection.version),
+            (key, projection.version),
         )
 
     def position(self, name: str) -> int:
@@ -107,63 +118,120 @@ class ProjectionRunner:
     # --- running --------------------------------------------------------------------------------
     def catch_up(self, name: str | None = None, progress: Progress | None = None) -> int:
         """Applies every notification not yet applied; returns how many events were applied."""
-        return sum(self._catch_up(self.get(n), progress) for n in self._names(name))
+        projections = [self.get(n) for n in self._names(name)]
+        for projection in projections:
+            self._ensure(projection)
+        return self._run([(p, p.name) for p in projections], None, progress)
 
-    def _catch_up(self, projection: Projection, progress: Progress | None) -> int:
-        self._ensure(projection)
+    def _positions(self, targets: list[Target]) -> list[int]:
+        with self.db.transaction(commit=False) as tx:
+            rows: dict[Any, Any] = dict(
+                tx.all(f"SELECT projection, notification_id FROM {TRACKING_TABLE}")
+            )
+        return [int(rows.get(key, 0)) for _, key in targets]
+
+    def _run(self, targets: list[Target], renames: Renames, progress: Progress | None) -> int:
+        """Feeds the projections one read of the log: each notification is decoded once and
+        given to every projection that handles it and has not yet applied it."""
         recorder: Any = self.store.recorder
         mapper: Any = self.store.mapper
-        topics = projection.topics
+        topics = sorted({t for projection, _ in targets for t in projection.topics})
         applied = 0
         end = recorder.max_notification_id() or 0
         while True:
-            start = self.position(projection.name)
+            starts = self._positions(targets)
+            start = min(starts)
             notifications = recorder.select_notifications(
                 start=start + 1, limit=self.batch_size, topics=topics
             )
             if not notifications:
                 if end > start:  # nothing of interest up to the log end seen: record that
                     try:
-                        self._apply_batch(projection, start, end, [])
+                        self._apply_batch(targets, starts, end, [], renames)
                     except PositionMoved:
                         continue
                 if progress:
                     progress(end, end)
                 return applied
             self.store.recheck_erasures()  # an erasure by another process is seen at once
-            events = [mapper.to_domain_event(n) for n in notifications]
+            events = [(n.id, mapper.to_domain_event(n)) for n in notifications]
+            last = notifications[-1].id
             try:
-                self._apply_batch(projection, start, notifications[-1].id, events)
+                applied += self._apply_batch(targets, starts, last, events, renames)
             except PositionMoved:
                 continue
-            applied += len(events)
             if progress:
-                progress(notifications[-1].id, max(end, notifications[-1].id))
+                progress(last, max(end, last))
 
     def _apply_batch(
-        self, projection: Projection, start: int, last: int, events: list[Any]
-    ) -> None:
-        with self.db.transaction(commit=True) as tx:
-            moved = tx.one(
-                f"UPDATE {TRACKING_TABLE} SET notification_id = ? "
-                "WHERE projection = ? AND notification_id = ? RETURNING notification_id",
-                (last, projection.name, start),
-            )
-            if moved is None:
-                raise PositionMoved(projection.name)
-            for event in events:
-                projection.apply(event, tx)
+        self,
+        targets: list[Target],
+        starts: list[int],
+        last: int,
+        events: list[tuple[int, Any]],
+        renames: Renames,
+    ) -> int:
+        """One transaction: each projection's compare-and-set, its events, its finish."""
+        applied = 0
+        with self.db.transaction(commit=True, renames=renames) as tx:
+            for (projection, key), start in zip(targets, starts, strict=True):
+                if start >= last:
+                    continue
+                moved = tx.one(
+                    f"UPDATE {TRACKING_TABLE} SET notification_id = ? "
+                    "WHERE projection = ? AND notification_id = ? RETURNING notification_id",
+                    (last, key, start),
+                )
+                if moved is None:
+                    raise PositionMoved(key)
+                for notification_id, event in events:
+                    if notification_id > start and projection.apply(event, tx):
+                        applied += 1
+                projection.finish(tx)
+        return applied
 
     def rebuild(self, name: str | None = None, progress: Progress | None = None) -> int:
-        """Drops the views and replays the whole log into them."""
-        applied = 0
-        for n in self._names(name):
-            projection = self.get(n)
+        """Replays the whole log into shadow tables, then swaps them in in one transaction.
+
+        Readers keep seeing the old complete views until the swap commits, then the new ones;
+        events recorded during the replay are applied by a catch-up after the swap.
+        """
+        projections = [self.get(n) for n in self._names(name)]
+        for projection in projections:
             self._ensure(projection)
-            with self.db.transaction(commit=True) as tx:
-                self._reset(projection, tx)
-            applied += self._catch_up(projection, progress)
-        return applied
+        renames = shadow_names(projections)
+        with self.db.transaction(commit=True, renames=renames) as tx:
+            for projection in projections:
+                self._reset(projection, tx, projection.name + SHADOW)
+        applied = self._run([(p, p.name + SHADOW) for p in projections], renames, progress)
+        self._swap(projections)
+        return applied + self.catch_up(name)
+
+    def _swap(self, projections: list[Projection]) -> None:
+        with self.db.transaction(commit=True) as tx:
+            for projection in projections:
+                reached = tx.scalar(
+                    f"SELECT notification_id FROM {TRACKING_TABLE} WHERE projection = ?",
+                    (projection.name + SHADOW,),
+                )
+                projection.drop_tables(tx)
+                for table in projection.tables:
+                    tx.execute(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}")
+                for index in projection.index_names:
+                    if self.db.postgres:
+                        tx.execute(f"ALTER INDEX {index}{SHADOW} RENAME TO {index}")
+                    else:  # SQLite cannot rename an index: build it again
+                        tx.execute(f"DROP INDEX IF EXISTS {index}{SHADOW}")
+                projection.create_tables(tx)
+                tx.execute(
+                    f"UPDATE {TRACKING_TABLE} SET notification_id = ?, version = ? "
+                    "WHERE projection = ?",
+                    (reached, projection.version, projection.name),
+                )
+                tx.execute(
+                    f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?",
+                    (projection.name + SHADOW,),
+                )
 
     # --- reading --------------------------------------------------------------------------------
     def rows(self, name: str) -> dict[str, list[tuple[Any, ...]]]:

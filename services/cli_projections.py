@@ -17,7 +17,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
@@ -92,14 +91,14 @@ def _run(bb: Backbone, name: str | None, *, rebuild: bool) -> int:
     )
     applied = 0
     with Progress(*columns, console=console) as progress:
-        for n in names:
-            task = progress.add_task(n, total=None)
+        # all of them in one pass over the log: each event is read and decoded once
+        task = progress.add_task(", ".join(names), total=None)
 
-            def advance(reached: int, end: int, task: TaskID = task) -> None:
-                progress.update(task, completed=reached, total=end)
+        def advance(reached: int, end: int) -> None:
+            progress.update(task, completed=reached, total=end)
 
-            go = runner.rebuild if rebuild else runner.catch_up
-            applied += go(n, advance)
+        go = runner.rebuild if rebuild else runner.catch_up
+        applied += go(name, advance)
     return applied
 
 

@@ -49,9 +49,12 @@ class LocalBroker:
     def start(self, timeout: float = 10.0) -> LocalBroker:
         if self.process is not None:
             return self
+        # Its own session: a Ctrl-C in the terminal reaches only the backbone, which stops its
+        # consumers first and the broker last (otherwise they fail to leave their groups).
         self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

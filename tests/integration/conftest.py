@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from uuid import UUID
 
 import pytest
 
 from adapters.local_broker import LocalBroker
+from services.bootstrap import Backbone
+from services.demo.runner import run_script
+from services.demo.stories import STORIES
+from tests.integration.tamper import RawRows
 from tests.kafka_helpers import fast_kafka_settings
 
 
@@ -24,3 +29,17 @@ def topic_prefix() -> str:
 
 
 __all__ = ["fast_kafka_settings"]
+
+
+@pytest.fixture
+def head_teacher_case(backbone: Backbone) -> UUID:
+    """The head teacher's story, stored; its case id."""
+    return run_script(backbone.commands, STORIES[0]()).script.case_id
+
+
+@pytest.fixture
+def rows(backbone: Backbone) -> Iterator[RawRows]:
+    """Direct SQL on the store's tables, as someone tampering with the database would use."""
+    raw = RawRows(backbone.settings)
+    yield raw
+    raw.close()

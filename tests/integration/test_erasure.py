@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
-
-import pytest
 
 from services.audit.state import audit_state
 from services.audit.verify import verify_aggregate, verify_log
 from services.bootstrap import Backbone
 from services.case_queries import CaseQueries
 from services.commands import parse_command
-from services.demo.runner import run_script
-from services.demo.stories import STORIES
 from tests.integration.tamper import RawRows
 
 VICTIM_NAME = "Mrs A. (head teacher)"
 OFFENDER_NAME = "Mr B."
-
-
-@pytest.fixture
-def head_teacher_case(backbone: Backbone) -> UUID:
-    return run_script(backbone.commands, STORIES[0]()).script.case_id
-
-
-@pytest.fixture
-def rows(backbone: Backbone) -> Iterator[RawRows]:
-    raw = RawRows(backbone.settings)
-    yield raw
-    raw.close()
 
 
 def stored_bytes(rows: RawRows) -> bytes:

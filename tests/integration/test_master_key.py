@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -15,25 +14,11 @@ from pydantic import SecretStr
 
 from adapters.key_wrap import KeyWrapper, MasterKeyError, parse_master_key
 from services.bootstrap import Backbone, build, master_key
-from services.demo.runner import run_script
-from services.demo.stories import STORIES
 from services.settings import Settings
 from tests.conftest import sqlite_settings
 from tests.integration.tamper import RawRows
 
 VICTIM_NAME = "Mrs A. (head teacher)"
-
-
-@pytest.fixture
-def head_teacher_case(backbone: Backbone) -> UUID:
-    return run_script(backbone.commands, STORIES[0]()).script.case_id
-
-
-@pytest.fixture
-def rows(backbone: Backbone) -> Iterator[RawRows]:
-    raw = RawRows(backbone.settings)
-    yield raw
-    raw.close()
 
 
 def victim_name_envelope(rows: RawRows, case_id: UUID) -> tuple[int, dict[str, str]]:

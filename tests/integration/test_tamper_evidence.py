@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
@@ -18,13 +17,6 @@ from tests.integration.tamper import RawRows
 def two_cases(backbone: Backbone) -> tuple[UUID, UUID]:
     first, second = (run_script(backbone.commands, story()) for story in STORIES[:2])
     return first.script.case_id, second.script.case_id
-
-
-@pytest.fixture
-def rows(backbone: Backbone) -> Iterator[RawRows]:
-    raw = RawRows(backbone.settings)
-    yield raw
-    raw.close()
 
 
 def located(findings: list[Finding]) -> set[tuple[str, str | None, int | None]]:

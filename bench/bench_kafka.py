@@ -88,7 +88,8 @@ def main() -> None:
         asyncio.run(relay_vs_raw(broker, settings))
         work = commands(inbound_n)
         for n, kind in enumerate(stores):
-            session = {"kafka_session_timeout_ms": 1000, "kafka_topic_prefix": f"in{n}"}
+            session = {"kafka_session_timeout_ms": 1000, "kafka_topic_prefix": f"in{n}",
+                       "kafka_consumer_group": f"bench-in{n}"}  # fmt: skip
             print(f"inbound, {kind}: {inbound_n} commands")
             with (
                 store_settings(kind, Path(tmp), **session) as s,
@@ -97,7 +98,9 @@ def main() -> None:
                 asyncio.run(kafka_inbound.measure(s, direct, broker.bootstrap, work))
         for n, kind in enumerate(stores):
             print(f"end-to-end latency, {kind}:")
-            with store_settings(kind, Path(tmp), kafka_topic_prefix=f"lat{n}") as s:
+            with store_settings(
+                kind, Path(tmp), kafka_topic_prefix=f"lat{n}", kafka_consumer_group=f"bench-lat{n}"
+            ) as s:
                 work = commands(int(rate * seconds))
                 asyncio.run(kafka_latency.measure(s, broker.bootstrap, work, rate, fetch_wait))
 

@@ -88,6 +88,9 @@ class InboundStats:
     dead_lettered: list[str] = field(default_factory=list)
 
 
+START_TIMEOUT = 60.0  # a hung group join must fail loudly, not stall `rjb serve`
+
+
 class Inbound:
     """The FastStream broker with the two inbound subscribers and the dead-letter publisher."""
 
@@ -174,7 +177,15 @@ class Inbound:
             client_kwargs(self.settings, self.bootstrap), self.topics.core(),
             self.settings.kafka_replication_factor,
         )  # fmt: skip
-        await self.broker.start()
+        try:
+            await asyncio.wait_for(self.broker.start(), START_TIMEOUT)
+        except TimeoutError:
+            await self.broker.stop()
+            raise TimeoutError(
+                f"inbound subscribers did not start within {START_TIMEOUT:.0f}s: is the broker "
+                f"at {self.bootstrap} reachable, and is consumer group "
+                f"{self.settings.kafka_consumer_group!r} free of stale members?"
+            ) from None
 
     async def stop(self) -> None:
         await self.broker.stop()

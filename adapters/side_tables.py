@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.postgres import PostgresDatastore
+
 from adapters.event_store import EventStore
 
 
 class SideTables:
     def __init__(self, store: EventStore) -> None:
         self.datastore: Any = getattr(store.recorder, "datastore")  # noqa: B009
-        self.postgres = type(self.datastore).__name__ == "PostgresDatastore"
+        self.postgres = isinstance(self.datastore, PostgresDatastore)
 
     def table(self, name: str) -> str:
         return f'"{self.datastore.schema}".{name}' if self.postgres else name

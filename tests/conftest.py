@@ -1,9 +1,9 @@
-"""Shared fixtures: a throwaway PostgreSQL database per test session, one schema per test."""
+"""Shared fixtures: real PostgreSQL and Apache Kafka for the run (see ``tests/servers.py``); a
+fresh database per run and a fresh schema per test, so tests never share tables."""
 
 from __future__ import annotations
 
 import base64
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,47 +12,71 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from adapters.apache_kafka import ApacheKafka, fetch_jars, kafka_version
+from adapters.local_broker import LocalBroker
+from adapters.throwaway_postgres import ThrowawayPostgres
 from services.bootstrap import Backbone, build
 from services.settings import Settings
-
-PG_HOST = os.environ.get("RJB_TEST_POSTGRES_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("RJB_TEST_POSTGRES_PORT", "5432"))
-PG_USER = os.environ.get("RJB_TEST_POSTGRES_USER", "postgres")
+from tests.servers import ExternalKafka, PgDatabase, PgServer, existing_kafka, existing_postgres
 
 
-def _admin() -> psycopg.Connection[tuple[object, ...]]:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which broker and database the run proves things on."""
+    external = existing_kafka()
+    kafka = f"kafka: external cluster at {external}" if external else ""
+    if not external:
+        fetch_jars()
+        kafka = f"apache-kafka {kafka_version()} (KRaft, one broker+controller, started per run)"
+    pg = existing_postgres()
+    where = f"{pg.host}:{pg.port}" if pg else "throwaway cluster started per run"
+    return [kafka, f"postgresql: {where}"]
+
+
+def _admin(server: PgServer) -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(
-        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
+        host=server.host, port=server.port, user=server.user, dbname="postgres", autocommit=True
     )
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
+def pg_server() -> Iterator[PgServer]:
+    existing = existing_postgres()
+    if existing is not None:
+        yield existing
+        return
+    with ThrowawayPostgres() as cluster:
+        yield PgServer(cluster.host, cluster.port, cluster.user)
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server: PgServer) -> Iterator[PgDatabase]:
     name = f"rjb_test_{uuid.uuid4().hex[:10]}"
-    with _admin() as conn:
+    with _admin(pg_server) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield name
-    with _admin() as conn:
+    yield PgDatabase(pg_server, name)
+    with _admin(pg_server) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 TEST_MASTER_KEY = SecretStr(base64.b64encode(b"test master key, never for real!").decode())
 
 
-def pg_settings(database: str, **overrides: object) -> Settings:
+def pg_settings(database: PgDatabase, **overrides: object) -> Settings:
     """Settings for a fresh schema of the session database (so tests never share tables)."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
+    server = database.server
     with psycopg.connect(
-        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database, autocommit=True
-    ) as conn:
+        host=server.host, port=server.port, user=server.user, dbname=database.name,
+        autocommit=True,
+    ) as conn:  # fmt: skip
         conn.execute(f'CREATE SCHEMA "{schema}"')
     overrides.setdefault("personal_data_master_key", TEST_MASTER_KEY)
     return Settings(
         store="postgres",
-        postgres_host=PG_HOST,
-        postgres_port=PG_PORT,
-        postgres_user=PG_USER,
-        postgres_dbname=database,
+        postgres_host=server.host,
+        postgres_port=server.port,
+        postgres_user=server.user,
+        postgres_dbname=database.name,
         postgres_schema=schema,
         **overrides,  # type: ignore[arg-type]
     )
@@ -75,3 +99,34 @@ def backbone(store_settings: Settings) -> Iterator[Backbone]:
     bb = build(store_settings)
     yield bb
     bb.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[ApacheKafka | ExternalKafka]:
+    """Apache Kafka for the whole run: every Kafka integration and e2e test runs on it."""
+    external = existing_kafka()
+    if external:
+        yield ExternalKafka(external)
+        return
+    with ApacheKafka() as broker:
+        yield broker
+
+
+@pytest.fixture
+def own_kafka_broker() -> Iterator[ApacheKafka]:
+    """A broker of this test's own, for tests that kill it or bring it back empty."""
+    with ApacheKafka() as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def tansu_broker() -> Iterator[LocalBroker]:
+    """The embedded dev broker of ``make run``, for the smoke tests that keep it working."""
+    with LocalBroker() as broker:
+        yield broker
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """Each test gets its own topics on the shared broker."""
+    return f"t{uuid.uuid4().hex[:10]}"

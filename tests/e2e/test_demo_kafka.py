@@ -9,26 +9,19 @@ import subprocess
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
-import pytest
 
 from adapters.cloudevents import attributes
-from adapters.local_broker import LocalBroker, free_port
+from adapters.local_broker import free_port
 from services.bootstrap import build
 from services.demo.runner import all_scripts
 from services.demo.stories import HUB_WY, head_teacher
 from services.kafka_wiring import KafkaParts
 from services.settings import Settings
 from tests.kafka_helpers import read_topic
-
-
-@pytest.fixture(scope="module")
-def broker() -> Iterator[LocalBroker]:
-    with LocalBroker() as running:
-        yield running
+from tests.servers import Broker
 
 
 def rjb_demo(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -51,11 +44,11 @@ def versions_by_case(records: list[object]) -> dict[str, set[int]]:
 
 
 def test_every_story_goes_through_kafka_and_every_version_of_each_case_comes_back(
-    tmp_path: Path, broker: LocalBroker
+    tmp_path: Path, kafka_broker: Broker
 ) -> None:
     prefix = f"d{uuid.uuid4().hex[:8]}"
     result = rjb_demo(
-        tmp_path, RJB_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap, RJB_KAFKA_TOPIC_PREFIX=prefix
+        tmp_path, RJB_KAFKA_BOOTSTRAP_SERVERS=kafka_broker.bootstrap, RJB_KAFKA_TOPIC_PREFIX=prefix
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "every step stored, published and read back" in result.stdout
@@ -65,7 +58,7 @@ def test_every_story_goes_through_kafka_and_every_version_of_each_case_comes_bac
                         kafka_topic_prefix=prefix)  # fmt: skip
     backbone = build(settings)
     try:
-        topics = KafkaParts(backbone, broker.bootstrap).topics
+        topics = KafkaParts(backbone, kafka_broker.bootstrap).topics
         stored = {
             str(s.case_id): backbone.commands.load(s.case_id).version
             for s in all_scripts()
@@ -74,12 +67,12 @@ def test_every_story_goes_through_kafka_and_every_version_of_each_case_comes_bac
     finally:
         backbone.close()
     assert len(stored) == 6 and all(v > 1 for v in stored.values())
-    on_topic = versions_by_case(asyncio.run(read_topic(broker.bootstrap, topics.case_events)))
+    on_topic = versions_by_case(asyncio.run(read_topic(kafka_broker.bootstrap, topics.case_events)))
     for case_id, version in stored.items():
         assert on_topic[case_id] == set(range(1, version + 1)), case_id
         assert f"case {case_id}, {version} events" in result.stdout
 
-    hub = asyncio.run(read_topic(broker.bootstrap, topics.shared(HUB_WY)))
+    hub = asyncio.run(read_topic(kafka_broker.bootstrap, topics.shared(HUB_WY)))
     head_teacher_case = str(head_teacher().case_id)
     shared_types = {attributes(r.headers)["type"] for r in hub
                     if attributes(r.headers)["subject"] == head_teacher_case}  # fmt: skip

@@ -9,6 +9,7 @@ from uuid import UUID
 from services.bootstrap import build
 from services.command_service import CommandResult
 from services.commands import parse_command
+from tests.servers import PgDatabase
 
 CASE = "0b6a6c62-0000-4000-8000-00000000c0c0"
 WRITERS = 12
@@ -21,7 +22,7 @@ def command(type_: str, command_id: str, **fields: Any) -> Any:
     })  # fmt: skip
 
 
-def test_concurrent_writers_never_lose_an_update(pg_database: str) -> None:
+def test_concurrent_writers_never_lose_an_update(pg_database: PgDatabase) -> None:
     from tests.conftest import pg_settings
 
     settings = pg_settings(pg_database, postgres_pool_size=WRITERS, command_retries=50)
@@ -52,7 +53,7 @@ def test_concurrent_writers_never_lose_an_update(pg_database: str) -> None:
             bb.close()
 
 
-def test_the_same_command_sent_concurrently_has_one_effect(pg_database: str) -> None:
+def test_the_same_command_sent_concurrently_has_one_effect(pg_database: PgDatabase) -> None:
     from tests.conftest import pg_settings
 
     settings = pg_settings(pg_database, postgres_pool_size=WRITERS)

@@ -9,12 +9,12 @@ import orjson
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from adapters.cloudevents import attributes
-from adapters.local_broker import LocalBroker
 from services.bootstrap import build
 from services.demo.runner import run_script
 from services.demo.stories import learning_difficulties
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import fast_kafka_settings
+from tests.servers import Broker
 
 
 def read_with_librdkafka(bootstrap: str, topic: str, partitions: int, want: int) -> list[object]:
@@ -35,7 +35,7 @@ def read_with_librdkafka(bootstrap: str, topic: str, partitions: int, want: int)
 
 
 async def test_confluent_kafka_reads_the_case_events_and_their_cloudevents_headers(
-    kafka_broker: LocalBroker, tmp_path: Path, topic_prefix: str
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
 ) -> None:
     bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
     try:

@@ -28,6 +28,7 @@ from services.demo.stories import head_teacher, sharing_agreements
 from services.relay import Relay
 from services.settings import Settings
 from tests.kafka_helpers import fast_kafka_settings, read_topic
+from tests.servers import Broker
 
 VICTIM_NAME, OFFENDER_NAME = "Mrs A. (head teacher)", "Mr B."
 HUB = "pcc:west-yorkshire"
@@ -95,7 +96,7 @@ async def published_after(broker: LocalBroker, relay: Relay, topic: str, before:
 
 
 async def test_republishing_the_case_events_after_an_erasure_sends_the_victim_as_erased(
-    kafka_broker: LocalBroker, kbackbone: Backbone, store_settings: Settings
+    kafka_broker: Broker, kbackbone: Backbone, store_settings: Settings
 ) -> None:
     case_id, personal = case_with_victim(kbackbone)
     relay = kbackbone.kafka(kafka_broker.bootstrap).relay()
@@ -135,7 +136,7 @@ async def test_republishing_the_case_events_after_an_erasure_sends_the_victim_as
 
 
 async def test_what_is_shared_after_an_erasure_carries_no_clear_data_of_the_person(
-    kafka_broker: LocalBroker, tmp_path: Path, topic_prefix: str
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
 ) -> None:
     from tests.conftest import sqlite_settings
 
@@ -222,7 +223,7 @@ def test_the_audit_export_after_an_erasure_holds_nothing_of_the_person_and_still
 
 
 async def test_an_erasure_recorded_but_not_yet_carried_out_already_reads_as_erased_downstream(
-    kafka_broker: LocalBroker, tmp_path: Path, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`privacy erase` saves its event first and destroys the key next; between the two (or if
     it crashed there) a log follower already treats the person as erased from that point on."""

@@ -12,17 +12,17 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from adapters.cloudevents import attributes
-from adapters.local_broker import LocalBroker
 from services.bootstrap import Backbone, build
 from services.demo.stories import head_teacher
 from services.inbound import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC, Inbound
 from services.kafka_wiring import KafkaParts
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import fast_kafka_settings, read_topic
+from tests.servers import Broker
 
 
 @pytest.fixture
-def parts(kafka_broker: LocalBroker, tmp_path: Path, topic_prefix: str) -> Iterator[KafkaParts]:
+def parts(kafka_broker: Broker, tmp_path: Path, topic_prefix: str) -> Iterator[KafkaParts]:
     bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
     yield bb.kafka(kafka_broker.bootstrap)
     bb.close()

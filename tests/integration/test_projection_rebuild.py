@@ -16,6 +16,7 @@ from services.bootstrap import build
 from services.settings import Settings
 from tests.conftest import pg_settings
 from tests.projection_world import apply, prepared_case, steps
+from tests.servers import PgDatabase
 
 World = list[tuple[str, dict[str, Any]]]
 
@@ -53,6 +54,6 @@ def test_rebuild_gives_the_incremental_rows_on_sqlite(world: World, batch: int, 
 )
 @given(world=steps, batch=st.integers(1, 40), every=st.integers(1, 9))
 def test_rebuild_gives_the_incremental_rows_on_postgres(
-    pg_database: str, world: World, batch: int, every: int
+    pg_database: PgDatabase, world: World, batch: int, every: int
 ) -> None:
     _incremental_equals_rebuild(pg_settings(pg_database), world, batch, every)

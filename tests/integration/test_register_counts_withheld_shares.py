@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.local_broker import LocalBroker
 from adapters.share_decisions import ShareDecisions
 from projections.agreements import AgreementQueries
 from services.bootstrap import build
 from services.demo.runner import run_all
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import fast_kafka_settings
+from tests.servers import Broker
 
 
 async def test_the_register_counts_shares_withheld_by_the_sharing_relay(
-    kafka_broker: LocalBroker, tmp_path: Path, topic_prefix: str
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
 ) -> None:
     bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
     try:

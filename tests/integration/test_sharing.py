@@ -8,7 +8,6 @@ from pathlib import Path
 import orjson
 
 from adapters.cloudevents import attributes
-from adapters.local_broker import LocalBroker
 from adapters.share_decisions import ShareDecisions
 from services.bootstrap import build
 from services.demo.runner import run_script
@@ -16,6 +15,7 @@ from services.demo.script import Script
 from services.demo.stories import sharing_agreements
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import fast_kafka_settings, read_topic
+from tests.servers import Broker
 
 POLICE, HUB, PRISON = "police:west-yorkshire", "pcc:west-yorkshire", "prison:LEI"
 
@@ -65,7 +65,7 @@ def isa_story() -> Script:
 
 
 async def test_shared_topics_carry_only_granted_data_and_stop_when_the_agreement_ends(
-    kafka_broker: LocalBroker, tmp_path: Path, topic_prefix: str
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
 ) -> None:
     bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
     try:

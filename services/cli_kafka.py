@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from services.kafka_wiring import kafka_bootstrap, running
+from services.kafka_wiring import kafka_cluster, running
 from services.settings import Settings
 
 kafka_cli = typer.Typer()
@@ -46,6 +46,5 @@ def serve(
 
     With no RJB_KAFKA_BOOTSTRAP_SERVERS, a local in-memory broker (tansu) is started too.
     """
-    settings = Settings()
-    with kafka_bootstrap(settings, port) as bootstrap:
-        asyncio.run(serve_backbone(settings, bootstrap, seconds))
+    with kafka_cluster(Settings(), port) as settings:
+        asyncio.run(serve_backbone(settings, settings.kafka_bootstrap_servers, seconds))

@@ -62,6 +62,7 @@ class KafkaParts:
             batch_size=s.kafka_relay_batch_size, poll_interval=s.kafka_relay_poll_interval,
             check_interval=s.kafka_broker_check_interval,
             replication_factor=s.kafka_replication_factor, wakeup=self.wakeup(),
+            idempotent=s.kafka_idempotent_producer,
         )  # fmt: skip
 
     def inbound(self, quiet: bool = False) -> Inbound:
@@ -87,13 +88,18 @@ def default_port() -> int:
 
 
 @contextlib.contextmanager
-def kafka_bootstrap(settings: Settings, port: int = 0) -> Iterator[str]:
-    """The configured cluster's bootstrap servers, or a local broker's for the duration."""
+def kafka_cluster(settings: Settings, port: int = 0) -> Iterator[Settings]:
+    """The settings for the configured cluster; with none configured, an embedded dev broker
+    (tansu) runs for the duration and the settings point at it. tansu has no idempotent
+    producer, so the relay sends without it there (per-key order then rests on
+    :func:`adapters.ordered_send.send_in_order` alone)."""
     if settings.kafka_bootstrap_servers:
-        yield settings.kafka_bootstrap_servers
+        yield settings
         return
     with LocalBroker(port or default_port()) as broker:
-        yield broker.bootstrap
+        yield settings.model_copy(
+            update={"kafka_bootstrap_servers": broker.bootstrap, "kafka_idempotent_producer": False}
+        )
 
 
 @dataclass

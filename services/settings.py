@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     kafka_relay_poll_interval: float = Field(
         default=0.5, gt=0, description="Seconds between polls when no notification wakes it"
     )
+    kafka_idempotent_producer: bool = Field(
+        default=True,
+        description="Relay producer with enable.idempotence (Apache Kafka); off on the embedded "
+        "dev broker, which lacks it",
+    )
     kafka_broker_check_interval: float = Field(
         default=5.0, gt=0, description="Seconds between checks that the broker still has our data"
     )
@@ -61,7 +66,13 @@ class Settings(BaseSettings):
     personal_data_master_key: SecretStr = Field(
         default=SecretStr(""),
         description="Base64 of 32 bytes wrapping every per-person key (from a secret store); "
-        "empty: read/create `master.key` next to the SQLite database",
+        "empty (and no key file): read/create `master.key` next to the SQLite database",
+    )
+    personal_data_master_key_file: Path | None = Field(
+        default=None,
+        description="File holding that key, e.g. a compose secret; read, never created (a "
+        "missing file refuses to start). The image sets /run/secrets/personal_data_master_key; "
+        "empty: unset",
     )
 
     # --- projections (issue 5) ----------------------------------------------------------------
@@ -77,3 +88,8 @@ class Settings(BaseSettings):
     sla_prison_access_days: int = Field(
         default=14, ge=1, description="Longest a prison access request may stay undecided"
     )
+
+    @field_validator("personal_data_master_key_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value

@@ -35,7 +35,7 @@ from services.commands import SPECS
 from services.demo.readback import ReadBack, read_back
 from services.demo.runner import all_scripts, step_to_command
 from services.demo.script import Script
-from services.kafka_wiring import RunningBackbone, kafka_bootstrap, running
+from services.kafka_wiring import RunningBackbone, kafka_cluster, running
 from services.render import render_case, render_timeline
 from services.settings import Settings
 
@@ -213,8 +213,8 @@ def demo_via_kafka(console: Console, timeout: float) -> int:
         settings = settings.model_copy(update={"kafka_session_timeout_ms": LOCAL_SESSION_MS})
     logging.getLogger("aiokafka").setLevel(logging.ERROR)  # rebalancing chatter
     try:
-        with kafka_bootstrap(settings) as bootstrap:
-            asyncio.run(run_demo(settings, bootstrap, console, timeout))
+        with kafka_cluster(settings) as cluster:
+            asyncio.run(run_demo(cluster, cluster.kafka_bootstrap_servers, console, timeout))
     except DemoFailed as failure:
         console.print(f"[red]demo via Kafka failed:[/red] {failure}")
         return 1

@@ -86,3 +86,12 @@ def test_an_unreachable_kafka_is_a_clear_error_not_a_traceback(tmp_path: Path) -
     assert result.returncode == 1
     assert "demo via Kafka failed: cannot use Kafka at 127.0.0.1" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_with_no_cluster_configured_the_demo_runs_on_the_embedded_dev_broker(
+    tmp_path: Path,
+) -> None:
+    """tansu smoke test: `make run`'s embedded broker still carries the whole demo."""
+    result = rjb_demo(tmp_path, RJB_KAFKA_BOOTSTRAP_SERVERS="")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "every step stored, published and read back" in result.stdout

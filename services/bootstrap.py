@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.event_store import EventStore, open_event_store, store_env
-from adapters.key_wrap import load_or_create_master_key
+from adapters.key_wrap import MasterKeyError, load_or_create_master_key, parse_master_key
 from projections.runner import ProjectionRunner
 from services.audit.service import AuditService
 from services.command_service import CommandService
@@ -27,15 +28,50 @@ log = logging.getLogger(__name__)
 
 
 def master_key(settings: Settings) -> str:
-    """Base64 master key: from the setting, else the ``master.key`` file next to the SQLite
-    database (created with mode 0600 on first use, also when the store is PostgreSQL)."""
+    """Base64 master key: ``RJB_PERSONAL_DATA_MASTER_KEY``, or the file that
+    ``RJB_PERSONAL_DATA_MASTER_KEY_FILE`` names (a mounted secret: read, never created), else the
+    development ``master.key`` file next to the SQLite database (created with mode 0600 on first
+    use, also when the store is PostgreSQL, with a warning)."""
     configured = settings.personal_data_master_key.get_secret_value()
+    key_file = settings.personal_data_master_key_file
+    if configured and key_file is not None:
+        raise MasterKeyError(
+            "set RJB_PERSONAL_DATA_MASTER_KEY or RJB_PERSONAL_DATA_MASTER_KEY_FILE, not both "
+            "(RJB_PERSONAL_DATA_MASTER_KEY_FILE= with no value unsets the image's default)"
+        )
     if configured:
         return configured
+    if key_file is not None:
+        return base64.b64encode(read_master_key_file(key_file)).decode()
     path = Path(settings.sqlite_path).parent / "master.key"
     if settings.store == "postgres":
-        log.warning("RJB_PERSONAL_DATA_MASTER_KEY is not set: using %s (dev only)", path)
+        log.warning(
+            "RJB_PERSONAL_DATA_MASTER_KEY(_FILE) is not set: using %s (dev only; in a container "
+            "it is lost with the container, and the data it wrapped with it)",
+            path,
+        )
     return base64.b64encode(load_or_create_master_key(path)).decode()
+
+
+def read_master_key_file(path: Path) -> bytes:
+    """The master key in a secret file. A missing file refuses to start: creating a key here
+    would let a recreated container wrap new keys under a key that opens none of the old ones."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise MasterKeyError(
+            f"RJB_PERSONAL_DATA_MASTER_KEY_FILE: {path} does not exist; mount the secret that "
+            "holds the personal-data master key (it is never created)"
+        ) from None
+    except OSError as e:
+        raise MasterKeyError(
+            f"RJB_PERSONAL_DATA_MASTER_KEY_FILE: {path} cannot be read ({e.strerror}); it must "
+            f"be readable by uid {os.getuid()}"
+        ) from None
+    try:
+        return parse_master_key(text)
+    except MasterKeyError as e:
+        raise MasterKeyError(f"RJB_PERSONAL_DATA_MASTER_KEY_FILE {path}: {e}") from None
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:

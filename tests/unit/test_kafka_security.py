@@ -126,12 +126,3 @@ def test_contradictory_security_settings_are_refused_before_connecting(
         client_kwargs(settings, "b1:9093")
     with pytest.raises(KafkaSecurityError, match=re.escape(complaint)):
         faststream_security(settings)
-
-
-def test_every_rjb_variable_in_the_deployment_files_is_a_real_setting() -> None:
-    fields = set(Settings.model_fields)
-    for path in (ROOT / "deploy" / "compose.yaml", ROOT / "deploy" / "backbone.env.example"):
-        names = set(re.findall(r"\bRJB_([A-Z0-9_]+)\b", path.read_text()))
-        assert names, path
-        unknown = sorted(n for n in names if n.lower() not in fields)
-        assert not unknown, f"{path.name}: not settings: {unknown}"

@@ -23,7 +23,7 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters.event_store import EventStore, open_event_store, store_env
 from adapters.key_wrap import new_master_key
-from bench.pg import HOST, USER, scratch_database
+from bench.pg import scratch_database, server
 from domain.base import EventMeta
 from domain.case.aggregate import Case
 from domain.case.values import CjsStage, CrimeType, ParticipantRole, ReferralRoute
@@ -47,7 +47,13 @@ def _store(
     """A fresh store: a new SQLite file in ``tmp``, or a scratch PostgreSQL database."""
     with scratch_database() if kind == "postgres" else _no_database() as dbname:
         env = (
-            store_env("postgres", host=HOST, user=USER, dbname=dbname)
+            store_env(
+                "postgres",
+                host=server().host,
+                port=server().port,
+                user=server().user,
+                dbname=dbname,
+            )
             if kind == "postgres"
             else store_env("sqlite", sqlite_path=str(tmp / f"{name}.sqlite3"))
         )

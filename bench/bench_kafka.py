@@ -1,4 +1,7 @@
-"""Kafka backbone figures next to raw aiokafka on the same local tansu broker, in one run.
+"""Kafka backbone figures next to raw aiokafka on the same local broker, in one run.
+
+The broker is Apache Kafka (Maven jars, KRaft, as the tests use) unless
+RJB_BENCH_KAFKA_BROKER=tansu picks the embedded dev broker.
 
 1. Relay events/s (read log, map, send, await acks, save position) vs raw aiokafka produce of
    the same records. Size: RJB_BENCH_KAFKA_COPIES copies of the six stories (default 3).
@@ -25,7 +28,9 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from adapters.apache_kafka import ApacheKafka
 from adapters.cloudevents import to_record
+from adapters.kafka_config import TopicSpec, ensure_topics
 from adapters.local_broker import LocalBroker
 from bench import kafka_inbound, kafka_latency
 from bench.kafka_workload import commands, store_settings, story_copy
@@ -43,14 +48,21 @@ def fill(settings: Settings, copies: int) -> None:
         bb.close()
 
 
-async def relay_vs_raw(broker: LocalBroker, settings: Settings) -> None:
+async def relay_vs_raw(broker: LocalBroker | ApacheKafka, settings: Settings) -> None:
     bb = build(settings)
     try:
         events = [(n.id, bb.store.mapper.to_domain_event(n))
                   for n in bb.store.recorder.select_notifications(1, 10**7)]  # fmt: skip
         records = [to_record(e, seq) for seq, e in events]
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all",
-                                    enable_idempotence=False, linger_ms=2)  # fmt: skip
+        spec = TopicSpec("raw-bench", settings.kafka_case_event_partitions, "key", "raw")
+        await ensure_topics({"bootstrap_servers": broker.bootstrap}, [spec])
+        relay = bb.kafka(broker.bootstrap).relay()
+        await relay.ensure_topics()
+        await asyncio.sleep(2)  # new partitions' leaders settle (NotLeaderForPartition retries)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=broker.bootstrap, acks="all", linger_ms=2,
+            enable_idempotence=settings.kafka_idempotent_producer,
+        )  # fmt: skip
         await producer.start()
         started = time.perf_counter()
         futures = [await producer.send("raw-bench", r.value, r.key, headers=r.headers)
@@ -58,7 +70,6 @@ async def relay_vs_raw(broker: LocalBroker, settings: Settings) -> None:
         await asyncio.gather(*futures)
         raw = time.perf_counter() - started
         await producer.stop()
-        relay = bb.kafka(broker.bootstrap).relay()
         await relay.start()
         started = time.perf_counter()
         count = await relay.catch_up()
@@ -81,8 +92,13 @@ def main() -> None:
     seconds = float(os.environ.get("RJB_BENCH_KAFKA_SECONDS", "10"))
     fetch_wait = int(os.environ.get("RJB_BENCH_KAFKA_FETCH_WAIT_MS", "10"))
     stores = os.environ.get("RJB_BENCH_KAFKA_STORES", "postgres,sqlite").split(",")
-    with tempfile.TemporaryDirectory() as tmp, LocalBroker() as broker:
-        settings = Settings(store="sqlite", sqlite_path=Path(tmp) / "bench.sqlite3")
+    tansu = os.environ.get("RJB_BENCH_KAFKA_BROKER", "apache") == "tansu"
+    with tempfile.TemporaryDirectory() as tmp, LocalBroker() if tansu else ApacheKafka() as broker:
+        print(f"broker: {broker.bootstrap} ({'tansu, memory' if tansu else 'Apache Kafka'})")
+        settings = Settings(
+            store="sqlite", sqlite_path=Path(tmp) / "bench.sqlite3",
+            kafka_idempotent_producer=not tansu,
+        )  # fmt: skip
         fill(settings, copies)
         print("relay, SQLite:")
         asyncio.run(relay_vs_raw(broker, settings))

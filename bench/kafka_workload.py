@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.pg import HOST, USER, scratch_database
+from bench.pg import scratch_database, server
 from services.demo.runner import all_scripts
 from services.demo.script import Script
 from services.settings import Settings
@@ -47,5 +47,12 @@ def store_settings(kind: str, tmp: Path, **overrides: Any) -> Iterator[Settings]
         yield Settings(store="sqlite", sqlite_path=path, **overrides)
         return
     with scratch_database() as name:
-        yield Settings(store="postgres", postgres_host=HOST, postgres_user=USER,
-                       postgres_dbname=name, **overrides)  # fmt: skip
+        pg = server()
+        yield Settings(
+            store="postgres",
+            postgres_host=pg.host,
+            postgres_port=pg.port,
+            postgres_user=pg.user,
+            postgres_dbname=name,
+            **overrides,
+        )

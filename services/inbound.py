@@ -3,92 +3,45 @@
 Offsets are committed by hand, only once the message has had its effect: stored, or written to
 the dead-letter topic. A crash before that means redelivery, and a redelivered command has one
 effect because the command service is idempotent on ``command_id`` (movement commands get an id
-derived from the movement). Whatever cannot be applied (malformed JSON, unknown type, schema
-violation, an agency acting outside its role, a domain rule) goes to the dead-letter topic with
-the original bytes and headers saying why and where it came from; nothing is dropped silently.
+derived from the movement). Whatever cannot be applied (too large, not UTF-8, malformed JSON,
+unknown type, schema violation, an agency acting outside its role, a domain rule, data the store
+refuses) goes to the dead-letter topic with the original bytes and headers saying why and where
+it came from (:mod:`services.dead_letters`). Only a store that cannot be reached, or a dead letter
+that cannot be written, is tried again: with back-off, then the partition is paused (logged at
+ERROR, shown in :class:`InboundHealth`) and tried again after ``RJB_INBOUND_PAUSE_SECONDS``.
+The consumer is seeked back to the message first, so no commit ever passes it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
-from pydantic import ValidationError
 
-from adapters.hmpps import PrisonMovementMessage
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststream_security
-from domain.agency_roles import refusal
 from domain.errors import DomainError
 from services.command_service import CommandResult, CommandService
-from services.commands import COMMAND_MODELS, Command, parse_command
+from services.commands import Command
+from services.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
+from services.inbound_errors import Rejected, describe, is_transient
+from services.inbound_health import InboundHealth, InboundStats
+from services.inbound_parse import command_in
+from services.inbound_pause import PartitionPauser, Revocations
+from services.inbound_settings import InboundSettings
 from services.message_schemas import CommandBody, DeadLetter, MovementBody, raw_body
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DLQ_REASON = "rjb_dlq_reason"
-DLQ_TOPIC = "rjb_dlq_source_topic"
-DLQ_PARTITION = "rjb_dlq_source_partition"
-DLQ_OFFSET = "rjb_dlq_source_offset"
-SENDER_HEADER = "rjb_agency"
-
-
-class Rejected(Exception):
-    """The message cannot be applied; the text is the reason given in the dead letter."""
-
-
-def explain(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in error.errors()
-    )
-
-
-def decode(body: bytes) -> dict[str, Any]:
-    try:
-        raw = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise Rejected(f"malformed JSON: {error}") from error
-    if not isinstance(raw, dict):
-        raise Rejected("malformed message: expected a JSON object")
-    return raw
-
-
-def command_from(body: bytes, movement: bool) -> Command:
-    raw = decode(body)
-    try:
-        if movement:
-            return parse_command(PrisonMovementMessage.model_validate(raw).to_command())
-        if raw.get("type") not in COMMAND_MODELS:
-            raise Rejected(f"unknown command type {raw.get('type')!r}")
-        return parse_command(raw)
-    except ValidationError as error:
-        raise Rejected(f"schema violation: {explain(error)}") from error
-    except ValueError as error:  # e.g. a movement with no NOMS number
-        raise Rejected(f"schema violation: {error}") from error
-
-
-def check_sender(command: Command, headers: dict[str, str]) -> None:
-    sender = headers.get(SENDER_HEADER)
-    if sender is not None and sender != command.agency:
-        raise Rejected(f"sent by {sender} but claims to come from {command.agency}")
-    reason = refusal(command.agency, command.type)
-    if reason:
-        raise Rejected(f"agency role: {reason}")
-
-
-@dataclass
-class InboundStats:
-    stored: list[CommandResult] = field(default_factory=list)
-    dead_lettered: list[str] = field(default_factory=list)
-
-
 START_TIMEOUT = 60.0  # a hung group join must fail loudly, not stall `rjb serve`
+
+
+def at(record: Any) -> str:
+    return f"{record.topic}[{record.partition}]@{record.offset}"
 
 
 class Inbound:
@@ -100,87 +53,137 @@ class Inbound:
         bootstrap: str,
         commands: CommandService | None = None,
         quiet: bool = False,
+        limits: InboundSettings | None = None,
     ) -> None:
         self.settings = settings
         self.bootstrap = bootstrap
         self.topics = Topics.from_settings(settings)
         self.commands = commands
+        self.limits = limits or InboundSettings()
         self.stats = InboundStats()
+        self.health = InboundHealth()
+        self.writer = DeadLetterWriter(
+            client_kwargs(settings, bootstrap),
+            self.topics.dead_letter,
+            self.limits.dead_letter_max_bytes,
+        )
+        self.pauser = PartitionPauser(self.health, self.limits.pause_seconds)
         quiet_log: dict[str, Any] = {"logger": None} if quiet else {}  # no per-message log
         self.broker = KafkaBroker(
-            bootstrap, security=faststream_security(settings), enable_idempotence=False,
-            acks="all", description="rj-backbone: restorative justice case backbone", **quiet_log,
-        )  # fmt: skip
+            bootstrap,
+            security=faststream_security(settings),
+            enable_idempotence=False,
+            acks="all",
+            description="rj-backbone: restorative justice case backbone",
+            **quiet_log,
+        )
         session = settings.kafka_session_timeout_ms
         options: dict[str, Any] = dict(
-            group_id=settings.kafka_consumer_group, ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest", session_timeout_ms=session,
+            group_id=settings.kafka_consumer_group,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            session_timeout_ms=session,
             heartbeat_interval_ms=max(100, session // 10),
-        )  # fmt: skip
+            listener=Revocations(self.pauser),
+        )
+        # Documents the topic; dead letters are sent by `self.writer`, which keeps header lists.
         self.dead_letters = self.broker.publisher(
-            self.topics.dead_letter, title="dead letters",
+            self.topics.dead_letter,
+            title="dead letters",
             description="Rejected inbound messages: original bytes, reason and source in headers",
             schema=DeadLetter,
-        )  # fmt: skip
+        )
 
         @self.broker.subscriber(
-            self.topics.commands, title="agency commands",
+            self.topics.commands,
+            title="agency commands",
             description="Agency commands (JSON object with `type`, `command_id`, `agency`, ...)",
-            decoder=raw_body, **options,
-        )  # type: ignore[untyped-decorator]  # fmt: skip
+            decoder=raw_body,
+            **options,
+        )  # type: ignore[untyped-decorator]
         async def agency_command(body: CommandBody, msg: KafkaMessage) -> None:
             await self.process(msg, movement=False)
 
         @self.broker.subscriber(
-            self.topics.movements, title="prison movements",
+            self.topics.movements,
+            title="prison movements",
             description="HMPPS prison-offender-events.prisoner.received / .released messages",
-            decoder=raw_body, **options,
-        )  # type: ignore[untyped-decorator]  # fmt: skip
+            decoder=raw_body,
+            **options,
+        )  # type: ignore[untyped-decorator]
         async def prison_movement(body: MovementBody, msg: KafkaMessage) -> None:
             await self.process(msg, movement=True)
 
     async def process(self, msg: Any, movement: bool) -> None:
+        """Store or dead-letter the message, then commit; or pause its partition before it."""
         record = msg.raw_message
-        headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
-        try:
-            command = command_from(record.value, movement)
-            check_sender(command, headers)
-            assert self.commands is not None, "inbound needs a command service to store into"
-            result = await asyncio.to_thread(self.commands.handle, command)
-        except Rejected as rejected:
-            await self.dead_letter(record, str(rejected))
-        except DomainError as error:
-            await self.dead_letter(record, f"domain rule: {error.message} [rule: {error.rule}]")
-        except Exception:
-            log.exception("inbound %s@%s: not stored; it will be redelivered",
-                          record.topic, record.offset)  # fmt: skip
-            await asyncio.sleep(0.5)
-            await msg.nack()
+        attempt = 0
+        while True:
+            try:
+                await self.attempt(record, movement)
+            except Exception as error:  # the store or the dead-letter topic, not the message
+                attempt += 1
+                where = (record.topic, record.partition, record.offset)
+                self.health.failed(*where, describe(error))
+                if attempt >= self.limits.retry_attempts:
+                    await self.pauser.pause(msg, describe(error))
+                    return
+                wait = self.limits.backoff(attempt)
+                tries = f"attempt {attempt} of {self.limits.retry_attempts}"
+                log.warning(
+                    "inbound %s not stored (%s), again in %.1fs: %s",
+                    *(at(record), tries, wait, describe(error)),
+                )
+                await asyncio.sleep(wait)
+                continue
+            self.health.done(record.topic, record.partition)
+            await msg.ack()
             return
-        else:
-            self.stats.stored.append(result)
-        await msg.ack()
 
-    async def dead_letter(self, record: Any, reason: str) -> None:
-        headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
-        headers.update({
-            DLQ_REASON: reason, DLQ_TOPIC: record.topic,
-            DLQ_PARTITION: str(record.partition), DLQ_OFFSET: str(record.offset),
-        })  # fmt: skip
-        await self.broker.publish(
-            record.value, self.topics.dead_letter, key=record.key, headers=headers
-        )
-        self.stats.dead_lettered.append(reason)
+    async def attempt(self, record: Any, movement: bool) -> None:
+        """Store the record's command, or dead-letter it; raises when it could do neither."""
+        try:
+            command = command_in(
+                record.value, record.headers or (), movement, self.limits.max_message_bytes
+            )
+            result = await self.store(command)
+        except Rejected as rejected:
+            await self.dead_letter(record, rejected)
+            return
+        self.stats.record_stored(result)
+
+    async def store(self, command: Command) -> CommandResult:
+        assert self.commands is not None, "inbound needs a command service to store into"
+        try:
+            return await asyncio.to_thread(self.commands.handle, command)
+        except DomainError as error:
+            reason = f"domain rule: {error.message} [rule: {error.rule}]"
+            raise Rejected(reason, type(error).__name__) from error
+        except Exception as error:
+            if is_transient(error):
+                raise
+            log.exception("inbound: the store refused %s %s", command.type, command.command_id)
+            raise Rejected(f"not stored: {describe(error)}", type(error).__name__) from error
+
+    async def dead_letter(self, record: Any, rejected: Rejected) -> None:
+        letter = await self.writer.publish(record, rejected.reason, rejected.error)
+        self.stats.record_dead_letter(rejected.reason)
+        self.health.dead_lettered(rejected.reason)
+        cut = " (truncated)" if letter.header(DLQ_TRUNCATED) else ""
+        log.warning("inbound %s dead-lettered%s: %s", at(record), cut, rejected.reason)
 
     async def start(self) -> None:
         await ensure_topics(
-            client_kwargs(self.settings, self.bootstrap), self.topics.core(),
+            client_kwargs(self.settings, self.bootstrap),
+            self.topics.core(),
             self.settings.kafka_replication_factor,
-        )  # fmt: skip
+        )
+        await self.writer.start()
         try:
             await asyncio.wait_for(self.broker.start(), START_TIMEOUT)
         except TimeoutError:
             await self.broker.stop()
+            await self.writer.stop()
             raise TimeoutError(
                 f"inbound subscribers did not start within {START_TIMEOUT:.0f}s: is the broker "
                 f"at {self.bootstrap} reachable, and is consumer group "
@@ -188,4 +191,6 @@ class Inbound:
             ) from None
 
     async def stop(self) -> None:
+        self.pauser.cancel_all()
         await self.broker.stop()
+        await self.writer.stop()

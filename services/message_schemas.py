@@ -100,7 +100,8 @@ class InboundHeaders(BaseModel):
     model_config = ConfigDict(title="InboundHeaders")
 
     rjb_agency: str | None = _header(
-        "Optional: the sending agency; the message is dead-lettered unless it matches `agency`",
+        "Optional: the sending agency; the message is dead-lettered unless it matches `agency` "
+        "(copies of the header must agree; a null or non-UTF-8 value is refused)",
         default=None,
     )
 
@@ -111,14 +112,37 @@ class DeadLetterHeaders(InboundHeaders):
     model_config = ConfigDict(title="DeadLetterHeaders", extra="allow")
 
     rjb_dlq_reason: str = _header(
-        "Why: malformed JSON, unknown command type, schema violation, agency role, "
-        "sender mismatch or domain rule, with details"
+        "Why: message too large, empty message, malformed JSON (or not UTF-8), malformed "
+        "message, unknown command type, schema violation, agency role, sender mismatch, domain "
+        "rule or not stored (data the store refuses), with details; at most 2,000 characters"
+    )
+    rjb_dlq_error: str = _header(
+        "The kind of failure: the exception class (e.g. ValidationError, JSONDecodeError, "
+        "CaseClosed) or MessageTooLarge, EmptyMessage, NotAnObject, UnknownCommandType, "
+        "SenderMismatch, AgencyNotPermitted"
     )
     rjb_dlq_source_topic: str = _header("Topic the message came from")
     rjb_dlq_source_partition: int = _header("Its partition")
     rjb_dlq_source_offset: int = _header("Its offset")
+    rjb_dlq_original_size: int = _header("Size of the original value in bytes")
+    rjb_dlq_original_sha256: str = _header(
+        "sha256 of the original value (hex)", pattern="^[0-9a-f]{64}$"
+    )
+    rjb_dlq_truncated: str | None = _header(
+        "Present when the dead letter would exceed RJB_INBOUND_DEAD_LETTER_MAX_BYTES: `value` "
+        "(only the first bytes are kept) or `key`",
+        default=None,
+    )
+    rjb_dlq_headers_dropped: int | None = _header(
+        "Present when the original headers alone were too big to keep: how many were dropped",
+        default=None,
+    )
 
 
 DeadLetter = Annotated[
-    bytes, Field(description="The rejected message's original bytes (often not valid JSON)")
+    bytes,
+    Field(
+        description="The rejected message's original bytes (often not valid JSON), cut short "
+        "when `rjb_dlq_truncated` says so"
+    ),
 ]

@@ -14,7 +14,8 @@ from aiokafka import AIOKafkaProducer
 from adapters.cloudevents import attributes
 from services.bootstrap import Backbone, build
 from services.demo.stories import head_teacher
-from services.inbound import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC, Inbound
+from services.dead_letters import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC
+from services.inbound import Inbound
 from services.kafka_wiring import KafkaParts
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import fast_kafka_settings, read_topic
@@ -71,8 +72,8 @@ async def test_a_story_sent_over_kafka_is_stored_and_comes_back_on_the_case_even
 ) -> None:
     messages = story_messages(parts)
     await send(parts.bootstrap, messages)
-    await until(lambda: len(inbound.stats.stored) == len(messages))
-    assert inbound.stats.dead_lettered == []
+    await until(lambda: inbound.stats.stored_count == len(messages))
+    assert inbound.stats.dead_letter_count == 0
     backbone: Backbone = parts.backbone
     case = backbone.commands.load(head_teacher().case_id)
     assert case.closed_reason.value == "completed"
@@ -120,7 +121,7 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
         (t.commands, b"k8", b"\xff{", [("content-type", b"application/json")]),
     ]  # fmt: skip
     await send(parts.bootstrap, bad)
-    await until(lambda: len(inbound.stats.dead_lettered) == len(bad))
+    await until(lambda: inbound.stats.dead_letter_count == len(bad))
     dead = await read_topic(parts.bootstrap, t.dead_letter, len(bad))
     by_key = {r.key: r for r in dead}
     reasons = {k: dict(r.headers)[DLQ_REASON].decode() for k, r in by_key.items()}
@@ -138,7 +139,7 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
     assert headers["trace"] == b"x"
     assert headers[DLQ_TOPIC].decode() == t.commands
     assert int(headers[DLQ_PARTITION]) in range(2) and int(headers[DLQ_OFFSET]) >= 0
-    assert inbound.stats.stored == []
+    assert inbound.stats.stored_count == 0
 
 
 async def test_a_command_redelivered_after_a_crash_before_commit_has_one_effect(

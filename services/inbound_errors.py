@@ -1,0 +1,68 @@
+"""How the inbound pipeline tells a bad message from a passing outage.
+
+A message is *rejected* (dead-lettered, then committed) when it fails for a reason that will not
+change by trying again: anything raised while decoding, parsing or validating it, a domain rule,
+or an error the store raises about this message's data. Only failures that say the store cannot
+be reached right now are *transient*: the message is tried again with back-off, then its
+partition is paused. Everything else is a rejection, so no message can stall a partition.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+from eventsourcing import persistence
+from pydantic import ValidationError
+
+from services.command_service import ConcurrencyConflict
+
+REASON_LIMIT = 2000  # characters of a reason kept in the dead letter's header
+
+
+def shorten(text: str, limit: int = REASON_LIMIT) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 30]}... ({len(text)} characters)"
+
+
+class Rejected(Exception):
+    """Cannot be applied: ``reason`` goes to the dead letter, ``error`` names the kind."""
+
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(shorten(reason))
+        self.reason = shorten(reason)
+        self.error = error
+
+
+def describe(error: BaseException) -> str:
+    """``ExceptionClass: message``, shortened."""
+    return shorten(f"{type(error).__name__}: {error}")
+
+
+def explain(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in error.errors()
+    )
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,  # server down or restarting, connection lost, pool timeout
+    psycopg.InterfaceError,
+    persistence.OperationalError,  # what eventsourcing raises for the above
+    persistence.InterfaceError,
+    persistence.InternalError,  # e.g. a transaction aborted under us
+    sqlite3.OperationalError,  # "database is locked", disk I/O error, unable to open
+    OSError,  # connection refused or reset, timeouts
+    ConcurrencyConflict,  # the aggregate kept moving: another writer is busy on it
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when trying again later may succeed (the error or one it was raised from)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TRANSIENT):
+            return True
+        seen.add(id(current))
+        current = current.__cause__
+    return False

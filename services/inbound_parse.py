@@ -1,0 +1,104 @@
+"""From an inbound record's bytes and headers to a command, or :class:`Rejected` with the reason.
+
+Nothing here may raise anything else: every failure of decoding, parsing or validating a message
+is a fact about that message, so :func:`command_in` turns whatever is raised into a rejection.
+Headers may come in any shape Kafka allows: a key more than once, a null value, binary values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from adapters.hmpps import PrisonMovementMessage
+from domain.agency_roles import refusal
+from services.commands import COMMAND_MODELS, Command, parse_command
+from services.inbound_errors import Rejected, describe, explain, shorten
+
+SENDER_HEADER = "rjb_agency"
+
+Headers = Sequence[tuple[str, bytes | None]]
+
+
+def check_size(value: bytes | None, limit: int) -> bytes:
+    if value is None:
+        raise Rejected("empty message: the record has no value", "EmptyMessage")
+    if len(value) > limit:
+        raise Rejected(
+            f"message too large: {len(value)} bytes, the limit is {limit} "
+            "(RJB_INBOUND_MAX_MESSAGE_BYTES)",
+            "MessageTooLarge",
+        )
+    return value
+
+
+def decode(body: bytes) -> dict[str, Any]:
+    """The JSON object in ``body`` (UTF-8; orjson refuses nesting deeper than 1024)."""
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise Rejected(f"malformed JSON: {describe(error)}", "JSONDecodeError") from error
+    if not isinstance(raw, dict):
+        got = type(raw).__name__
+        raise Rejected(f"malformed message: expected a JSON object, got {got}", "NotAnObject")
+    return raw
+
+
+def parse(raw: dict[str, Any], movement: bool) -> Command:
+    try:
+        if movement:
+            return parse_command(PrisonMovementMessage.model_validate(raw).to_command())
+        kind = raw.get("type")
+        if not isinstance(kind, str) or kind not in COMMAND_MODELS:
+            raise Rejected(f"unknown command type {shorten(repr(kind), 200)}", "UnknownCommandType")
+        return parse_command(raw)
+    except Rejected:
+        raise
+    except ValidationError as error:
+        raise Rejected(f"schema violation: {explain(error)}", "ValidationError") from error
+    except Exception as error:  # e.g. a movement with no NOMS number, or a bug on odd input
+        raise Rejected(f"schema violation: {describe(error)}", type(error).__name__) from error
+
+
+def claimed_sender(headers: Headers) -> str | None:
+    """The ``rjb_agency`` header: absent, or one value (repeated copies must agree)."""
+    values = {value for key, value in headers if key == SENDER_HEADER}
+    if not values:
+        return None
+    if len(values) > 1:
+        shown = ", ".join(sorted(repr(v) for v in values))
+        raise Rejected(f"conflicting {SENDER_HEADER} headers: {shown}", "SenderMismatch")
+    (value,) = values
+    if value is None:
+        raise Rejected(f"{SENDER_HEADER} header has a null value", "SenderMismatch")
+    try:
+        return value.decode()
+    except UnicodeDecodeError as error:
+        raise Rejected(f"{SENDER_HEADER} header: {describe(error)}", "SenderMismatch") from error
+
+
+def check_sender(command: Command, headers: Headers) -> None:
+    sender = claimed_sender(headers)
+    if sender is not None and sender != command.agency:
+        raise Rejected(
+            f"sent by {shorten(sender, 200)} but claims to come from {command.agency}",
+            "SenderMismatch",
+        )
+    reason = refusal(command.agency, command.type)
+    if reason:
+        raise Rejected(f"agency role: {reason}", "AgencyNotPermitted")
+
+
+def command_in(value: bytes | None, headers: Headers, movement: bool, max_bytes: int) -> Command:
+    """The command a record carries, checked: size, JSON, schema, sender and agency role."""
+    try:
+        command = parse(decode(check_size(value, max_bytes)), movement)
+        check_sender(command, headers)
+    except Rejected:
+        raise
+    except Exception as error:  # anything else raised by odd input is still about the input
+        raise Rejected(f"malformed message: {describe(error)}", type(error).__name__) from error
+    return command

@@ -1,0 +1,73 @@
+"""Pausing one inbound partition while its message cannot be stored, and resuming it later.
+
+The consumer is first seeked back to the message (``nack``), so the partition's committed offset
+can never pass it, whatever other partitions commit meanwhile; then the partition is paused (the
+consumer fetches nothing more from it) and a timer resumes it, when the message is tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+
+from services.inbound_health import InboundHealth
+
+log = logging.getLogger("services.inbound")
+
+
+class PartitionPauser:
+    def __init__(self, health: InboundHealth, seconds: float) -> None:
+        self.health = health
+        self.seconds = seconds
+        self.resumers: dict[TopicPartition, asyncio.Task[None]] = {}
+
+    async def pause(self, msg: Any, error: str) -> None:
+        """Rewind to ``msg``, pause its partition, and resume it after ``seconds``."""
+        record = msg.raw_message
+        tp = TopicPartition(record.topic, record.partition)
+        await msg.nack()  # seeks back to this offset
+        consumer = msg.consumer
+        consumer.pause(tp)
+        trouble = self.health.troubles[(tp.topic, tp.partition)]
+        self.health.pause(trouble, self.seconds)
+        where = f"{tp.topic}[{tp.partition}]"
+        log.error(
+            "inbound %s PAUSED at offset %d after %d attempts, for %.0fs: %s",
+            *(where, record.offset, trouble.attempts, self.seconds, error),
+        )
+        self.cancel({tp})
+        self.resumers[tp] = asyncio.create_task(self.resume_later(consumer, tp))
+
+    async def resume_later(self, consumer: Any, tp: TopicPartition) -> None:
+        await asyncio.sleep(self.seconds)
+        self.resumers.pop(tp, None)
+        self.health.resumed(tp.topic, tp.partition)
+        if tp in consumer.assignment():
+            log.warning("inbound %s[%d] resumed: trying its message again", tp.topic, tp.partition)
+            consumer.resume(tp)
+
+    def cancel(self, partitions: set[TopicPartition]) -> None:
+        for tp in partitions:
+            task = self.resumers.pop(tp, None)
+            if task is not None:
+                task.cancel()
+
+    def cancel_all(self) -> None:
+        self.cancel(set(self.resumers))
+
+
+class Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions taken away in a rebalance: their pauses and troubles are no longer ours."""
+
+    def __init__(self, pauser: PartitionPauser) -> None:
+        self.pauser = pauser
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.pauser.cancel(set(revoked))
+        self.pauser.health.forget({(tp.topic, tp.partition) for tp in revoked})
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        pass

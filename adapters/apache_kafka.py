@@ -22,37 +22,18 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 
+from adapters.kafka_server_settings import (
+    SHARED_SERVER_SETTINGS,
+    UNSECURED_OVERRIDES,
+    SuperUser,
+    plain_jaas,
+    scram_jaas,
+)
 from adapters.local_broker import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 POM = ROOT / "deploy" / "kafka" / "pom.xml"
 LIBS = Path(os.environ.get("RJB_KAFKA_LIBS", ROOT / "build" / "apache-kafka" / "libs"))
-
-# Server settings production (deploy/compose.yaml) and the test broker share, value for value;
-# tests/unit/test_deploy.py holds the compose file to them.
-SHARED_SERVER_SETTINGS: dict[str, str] = {
-    "process.roles": "broker,controller",
-    "controller.listener.names": "CONTROLLER",
-    "inter.broker.listener.name": "CLIENT",
-    "listener.security.protocol.map": "CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-    "auto.create.topics.enable": "false",
-}
-
-# Settings that differ between one test broker and the three-broker cluster, and why.
-PER_DEPLOYMENT_SETTINGS: dict[str, str] = {
-    "node.id": "each broker has its own",
-    "controller.quorum.voters": "the controllers of that cluster",
-    "listeners": "addresses of that host",
-    "advertised.listeners": "addresses of that host",
-    "log.dirs": "that host's volume",
-    "default.replication.factor": "3 on three brokers, 1 on one",
-    "min.insync.replicas": "2 of 3 on three brokers, 1 on one",
-    "offsets.topic.replication.factor": "3 on three brokers, 1 on one",
-    "transaction.state.log.replication.factor": "3 on three brokers, 1 on one",
-    "transaction.state.log.min.isr": "2 of 3 on three brokers, 1 on one",
-    "group.initial.rebalance.delay.ms": "0 in tests: groups join at once; 3 s in production",
-    "group.min.session.timeout.ms": "0.5 s in tests: a killed consumer's partitions move at once",
-}
 
 LOG4J2 = """status = warn
 appender.file.type = File
@@ -111,7 +92,7 @@ class ApacheKafka:
 
     def __init__(
         self, data_dir: Path | None = None, port: int | None = None, host: str = "127.0.0.1",
-        libs: Path = LIBS, heap: str = "768m",
+        libs: Path = LIBS, heap: str = "768m", secured_by: SuperUser | None = None,
     ) -> None:  # fmt: skip
         self.host = host
         self.port = port or free_port(host)
@@ -120,6 +101,7 @@ class ApacheKafka:
         self.dir = data_dir or Path(tempfile.mkdtemp(prefix="rjb-kafka-"))
         self.libs = libs
         self.heap = heap
+        self.super_user = secured_by
         self.cluster_id = ""
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -135,9 +117,13 @@ class ApacheKafka:
     def log_file(self) -> Path:
         return self.dir / "server.log"
 
+    @property
+    def secured(self) -> bool:
+        return self.super_user is not None
+
     def server_settings(self) -> dict[str, str]:
         client, controller = f"{self.host}:{self.port}", f"{self.host}:{self.controller_port}"
-        return {
+        settings = {
             **SHARED_SERVER_SETTINGS,
             "node.id": "1",
             "controller.quorum.voters": f"1@{controller}",
@@ -151,6 +137,20 @@ class ApacheKafka:
             "transaction.state.log.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
             "group.min.session.timeout.ms": "500",
+        }
+        if self.super_user is None:
+            for key, value in UNSECURED_OVERRIDES.items():
+                settings.pop(key, None)
+                if value is not None:
+                    settings[key] = value
+            return settings
+        user, password = self.super_user.name, self.super_user.password
+        return {
+            **settings,
+            "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            "super.users": f"User:{user}",
+            "listener.name.client.scram-sha-512.sasl.jaas.config": scram_jaas(user, password),
+            "listener.name.controller.plain.sasl.jaas.config": plain_jaas(user, password),
         }
 
     def _java(self, main: str, *args: str) -> list[str]:
@@ -176,6 +176,9 @@ class ApacheKafka:
         self.cluster_id = random_cluster_id()
         command = self._java("kafka.tools.StorageTool", "format",
                              "-t", self.cluster_id, "-c", str(config))  # fmt: skip
+        if self.super_user is not None:  # its SCRAM credential, before anyone can connect
+            user, password = self.super_user.name, self.super_user.password
+            command += ["--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise KafkaUnavailable(f"kafka-storage format failed: {result.stdout}{result.stderr}")

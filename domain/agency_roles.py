@@ -3,6 +3,8 @@
 The role is the prefix of the agency code (``prison:LEI`` → ``prison``). Victim hubs (PCC areas)
 commission and run RJ, so they may drive the whole case; the other agencies send what their part
 of the process produces. Any agency may complain, sign an agreement it is party to, or refer.
+RJ service providers deliver RJ for the hubs that commission them, so they do the case work;
+administrators (``admin:``) only register agencies (:mod:`domain.registry`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ class AgencyRole(StrEnum):
     PCC = "pcc"
     PROBATION = "probation"
     PRISON = "prison"
+    PROVIDER = "provider"
+    ADMIN = "admin"
 
 
 _EVERYONE = frozenset({"refer_case", "add_participant", "record_complaint", "sign_agreement"})
@@ -43,6 +47,8 @@ ALLOWED_COMMANDS: dict[AgencyRole, frozenset[str]] = {
                                                   "record_contact", "update_victim"},
     AgencyRole.PROBATION: _EVERYONE | _OFFENDER_SIDE | {"update_victim"},
     AgencyRole.PRISON: _EVERYONE | {"record_movement", "decide_prison_access"},
+    AgencyRole.PROVIDER: _EVERYONE | _CASE_WORK,
+    AgencyRole.ADMIN: frozenset({"register_agency"}),
 }  # fmt: skip
 
 

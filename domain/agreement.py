@@ -2,90 +2,42 @@
 
 An agency receives a data category only while an *active* agreement grants it; suspension or
 termination stops sharing from that moment.
+
+Agreements cannot be self-granted: only a party drafts, signs (for itself only), activates,
+suspends, resumes, terminates or reviews; every party is a known agency; every grant names one
+sending party and one receiving party (no ``*`` wildcard: an agency that never signed cannot be
+made to share); activation needs every party's sign-off. The drafting checks run when the
+agreement is drafted (:meth:`SharingAgreement._create`), not when its history is replayed.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from typing import Any, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import event
-from pydantic import Field
+from eventsourcing.domain import CanInitAggregate, event
 
-from domain.base import Aggregate, EventMeta, Immutable
-from domain.errors import AgreementRuleViolation
+from domain.agencies import unknown_agency
+from domain.agreement_terms import (
+    AgreementStatus,
+    AgreementTerms,
+    DataCategory,
+    Grant,
+    LawfulBasis,
+    Party,
+    PartyRole,
+)
+from domain.base import Aggregate, EventMeta
+from domain.errors import AgreementRuleViolation, GrantOutsideParties, NotAParty, UnknownAgency
+from domain.text import FreeText, Identifier, Name
+
+__all__ = [
+    "AgreementStatus", "AgreementTerms", "DataCategory", "Grant", "LawfulBasis", "Party",
+    "PartyRole", "SharingAgreement",
+]  # fmt: skip
 
 AGREEMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://rj-backbone/agreement")
-
-
-class DataCategory(StrEnum):
-    """Categories of case data an agreement can grant (each event type belongs to some)."""
-
-    REFERRAL = "referral"
-    VICTIM_IDENTITY = "victim_identity"
-    VICTIM_CONTACT = "victim_contact"
-    OFFENDER_IDENTITY = "offender_identity"
-    CUSTODY = "custody"
-    CONSENT = "consent"
-    ASSESSMENT = "assessment"
-    SUPPORT = "support"
-    FACILITATION = "facilitation"
-    ACTIVITY = "activity"
-    PRISON_ACCESS = "prison_access"
-    OUTCOME = "outcome"
-    FEEDBACK = "feedback"
-    COMPLAINT = "complaint"
-    CASE_STATUS = "case_status"
-
-
-class PartyRole(StrEnum):
-    CONTROLLER = "controller"
-    JOINT_CONTROLLER = "joint_controller"
-    PROCESSOR = "processor"
-
-
-class LawfulBasis(StrEnum):
-    UK_GDPR_PUBLIC_TASK = "uk_gdpr_6_1_e_public_task"
-    UK_GDPR_LEGAL_OBLIGATION = "uk_gdpr_6_1_c_legal_obligation"
-    UK_GDPR_CONSENT = "uk_gdpr_6_1_a_consent"
-    DPA_2018_PART_3 = "dpa_2018_part_3_law_enforcement"
-
-
-class AgreementStatus(StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    TERMINATED = "terminated"
-
-
-class Party(Immutable):
-    agency: str
-    role: PartyRole
-
-
-class Grant(Immutable):
-    """``from_agency`` may share these categories with ``to_agency`` (``*`` = any agency)."""
-
-    from_agency: str
-    to_agency: str
-    categories: frozenset[DataCategory] = Field(min_length=1)
-
-
-class AgreementTerms(Immutable):
-    title: str = Field(min_length=1)
-    lead: str
-    parties: tuple[Party, ...] = Field(min_length=2)
-    purpose: str = Field(min_length=1)
-    data_subject_groups: tuple[str, ...]
-    grants: tuple[Grant, ...] = Field(min_length=1)
-    special_category: bool
-    criminal_offence_data: bool
-    lawful_basis: LawfulBasis
-    powers: str
-    retention: str
-    effective_from: date
-    review_due: date
 
 
 class SharingAgreement(Aggregate):
@@ -97,8 +49,52 @@ class SharingAgreement(Aggregate):
     def create_id(reference: str, **_: object) -> UUID:
         return SharingAgreement.id_for(reference)
 
+    @classmethod
+    def _create(
+        cls,
+        event_class: type[CanInitAggregate[UUID]],
+        *,
+        id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Drafting checks, run only when an agreement is drafted (never on replay)."""
+        terms = AgreementTerms.model_validate(kwargs["terms"])
+        cls.check_every_party_is_a_known_agency(terms)
+        cls.check_only_a_party_drafts(terms, kwargs["meta"])
+        cls.check_grants_are_between_two_parties(terms)
+        return super()._create(event_class, id=id, **kwargs)
+
+    @staticmethod
+    def check_every_party_is_a_known_agency(terms: AgreementTerms) -> None:
+        for agency in sorted(terms.party_agencies):
+            problem = unknown_agency(agency)
+            if problem:
+                raise UnknownAgency(f"party {problem}")
+
+    @staticmethod
+    def check_only_a_party_drafts(terms: AgreementTerms, meta: EventMeta) -> None:
+        if meta.agency not in terms.party_agencies:
+            raise NotAParty(f"{meta.agency} drafts only agreements it is a party to")
+
+    @staticmethod
+    def check_grants_are_between_two_parties(terms: AgreementTerms) -> None:
+        parties = terms.party_agencies
+        if len(parties) != len(terms.parties):
+            raise AgreementRuleViolation("each party is listed once")
+        if terms.lead not in parties:
+            raise GrantOutsideParties(f"the lead {terms.lead} is not a party")
+        for g in terms.grants:
+            outside = sorted({g.from_agency, g.to_agency} - parties)
+            if outside:
+                raise GrantOutsideParties(
+                    f"grant {g.from_agency} → {g.to_agency} names {', '.join(outside)}, "
+                    "not a party: both ends of a grant must be parties that sign"
+                )
+            if g.from_agency == g.to_agency:
+                raise GrantOutsideParties(f"grant {g.from_agency} → itself shares nothing")
+
     @event("Drafted")
-    def __init__(self, reference: str, terms: AgreementTerms, meta: EventMeta) -> None:
+    def __init__(self, reference: Identifier, terms: AgreementTerms, meta: EventMeta) -> None:
         self.reference = reference
         self.terms = terms
         self.status = AgreementStatus.DRAFT
@@ -107,7 +103,11 @@ class SharingAgreement(Aggregate):
 
     @property
     def party_agencies(self) -> set[str]:
-        return {p.agency for p in self.terms.parties}
+        return self.terms.party_agencies
+
+    def check_acting_agency_is_a_party(self, meta: EventMeta) -> None:
+        if meta.agency not in self.party_agencies:
+            raise NotAParty(f"{meta.agency} is not a party to {self.reference}")
 
     def check_agreement_is_draft(self) -> None:
         if self.status is not AgreementStatus.DRAFT:
@@ -118,11 +118,10 @@ class SharingAgreement(Aggregate):
         if missing:
             raise AgreementRuleViolation(f"not signed off by {', '.join(sorted(missing))}")
 
-    def sign(self, signatory: str, meta: EventMeta) -> None:
+    def sign(self, signatory: Name, meta: EventMeta) -> None:
         """The acting agency signs for itself: no agency can sign on another's behalf."""
+        self.check_acting_agency_is_a_party(meta)
         self.check_agreement_is_draft()
-        if meta.agency not in self.party_agencies:
-            raise AgreementRuleViolation(f"{meta.agency} is not a party to {self.reference}")
         self._signed(agency=meta.agency, signatory=signatory, meta=meta)
 
     @event("SignedOff")
@@ -130,6 +129,7 @@ class SharingAgreement(Aggregate):
         self.signed_by[agency] = signatory
 
     def activate(self, meta: EventMeta) -> None:
+        self.check_acting_agency_is_a_party(meta)
         self.check_agreement_is_draft()
         self.check_every_party_signed_before_activation()
         if meta.occurred_at.date() < self.terms.effective_from:
@@ -138,17 +138,20 @@ class SharingAgreement(Aggregate):
             )
         self._status_changed(status=AgreementStatus.ACTIVE, reason="activated", meta=meta)
 
-    def suspend(self, reason: str, meta: EventMeta) -> None:
+    def suspend(self, reason: FreeText, meta: EventMeta) -> None:
+        self.check_acting_agency_is_a_party(meta)
         if self.status is not AgreementStatus.ACTIVE:
             raise AgreementRuleViolation("only an active agreement can be suspended")
         self._status_changed(status=AgreementStatus.SUSPENDED, reason=reason, meta=meta)
 
     def resume(self, meta: EventMeta) -> None:
+        self.check_acting_agency_is_a_party(meta)
         if self.status is not AgreementStatus.SUSPENDED:
             raise AgreementRuleViolation("only a suspended agreement can resume")
         self._status_changed(status=AgreementStatus.ACTIVE, reason="resumed", meta=meta)
 
-    def terminate(self, reason: str, meta: EventMeta) -> None:
+    def terminate(self, reason: FreeText, meta: EventMeta) -> None:
+        self.check_acting_agency_is_a_party(meta)
         if self.status is AgreementStatus.TERMINATED:
             raise AgreementRuleViolation(f"{self.reference} is already terminated")
         self._status_changed(status=AgreementStatus.TERMINATED, reason=reason, meta=meta)
@@ -159,6 +162,7 @@ class SharingAgreement(Aggregate):
         self.changed_at = meta.occurred_at
 
     def record_review(self, next_review_due: date, meta: EventMeta) -> None:
+        self.check_acting_agency_is_a_party(meta)
         if self.status is AgreementStatus.TERMINATED:
             raise AgreementRuleViolation(f"{self.reference} is terminated")
         if next_review_due <= meta.occurred_at.date():
@@ -175,6 +179,6 @@ class SharingAgreement(Aggregate):
             return frozenset()
         granted: set[DataCategory] = set()
         for g in self.terms.grants:
-            if g.to_agency == to_agency and g.from_agency in (from_agency, "*"):
+            if g.to_agency == to_agency and g.from_agency == from_agency:
                 granted |= g.categories
         return frozenset(granted)

@@ -8,11 +8,17 @@ when it happened in the world, and which command caused it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from domain.agencies import AgencyCode
+from domain.text import MAX_NAME, Identifier, single_line
+
+# Ids the backbone makes itself (``erase:<case>/<participant>``) may be longer than an agency's.
+MetaId = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(single_line)]
 
 
 class Immutable(BaseModel):
@@ -28,12 +34,12 @@ class EventMeta(Immutable):
     the event's own ``timestamp`` is when the backbone recorded it.
     """
 
-    agency: str = Field(min_length=1, description="Code of the acting agency")
-    user: str = Field(min_length=1, description="User id within the acting agency")
+    agency: AgencyCode = Field(description="Code of the acting agency (well-formed)")
+    user: Identifier = Field(description="User id within the acting agency")
     occurred_at: datetime
-    command_id: str = Field(min_length=1, description="Idempotency key of the causing command")
-    correlation_id: str = Field(default_factory=lambda: str(uuid4()))
-    causation_id: str | None = None
+    command_id: MetaId = Field(description="Idempotency key of the causing command")
+    correlation_id: MetaId = Field(default_factory=lambda: str(uuid4()))
+    causation_id: MetaId | None = None
 
     @field_validator("occurred_at")
     @classmethod

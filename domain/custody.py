@@ -2,6 +2,9 @@
 
 Movements can arrive twice, late or out of order; the aggregate keeps every distinct movement and
 derives the current location from the latest by ``occurred_at``, so arrival order never matters.
+A movement names a prison of the prison register (:data:`domain.agencies.PrisonCode`), so a forged
+``../../etc``, ``LEI\\0`` or 10,000-character prison id is refused when the movement is made; a
+prison records only its own movements (a transfer is a release by one and a reception by the next).
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.agencies import PrisonCode
+from domain.agency_roles import AgencyRole, role_of
 from domain.base import Aggregate, EventMeta, Immutable
+from domain.errors import AgencyNotPermitted
+from domain.text import Identifier
 
 CUSTODY_NAMESPACE = uuid5(NAMESPACE_URL, "https://rj-backbone/custody")
 
@@ -41,8 +48,8 @@ class Movement(Immutable):
     """One reception into or release from a prison, as the prison reported it."""
 
     kind: MovementKind
-    reason: str
-    prison_id: str
+    reason: Identifier
+    prison_id: PrisonCode
     occurred_at: datetime
 
     @property
@@ -71,16 +78,27 @@ class Custody(Aggregate):
         return Custody.id_for(prison_number)
 
     @event("Opened")
-    def __init__(self, prison_number: str, meta: EventMeta) -> None:
+    def __init__(self, prison_number: Identifier, meta: EventMeta) -> None:
         self.prison_number = prison_number.upper()
         self.movements: list[Movement] = []
 
     def record_movement(self, movement: Movement, meta: EventMeta) -> bool:
         """Record a movement unless it is a duplicate; returns whether anything was recorded."""
+        self.check_a_prison_records_only_its_own_movements(movement, meta)
         if any(m.identity == movement.identity for m in self.movements):
             return False
         self._movement_recorded(movement=movement, meta=meta)
         return True
+
+    @staticmethod
+    def check_a_prison_records_only_its_own_movements(movement: Movement, meta: EventMeta) -> None:
+        if (
+            role_of(meta.agency) is AgencyRole.PRISON
+            and meta.agency != f"prison:{movement.prison_id}"
+        ):
+            raise AgencyNotPermitted(
+                f"{meta.agency} cannot record a movement at prison {movement.prison_id}"
+            )
 
     @event("MovementRecorded")
     def _movement_recorded(self, movement: Movement, meta: EventMeta) -> None:

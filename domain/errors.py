@@ -59,3 +59,23 @@ class AlreadyExists(DomainError):
 
 class AgencyNotPermitted(DomainError):
     rule = "an_agency_sends_only_the_commands_its_role_allows"
+
+
+class NotAParty(AgreementRuleViolation):
+    rule = "only_a_party_drafts_signs_activates_suspends_resumes_terminates_or_reviews"
+
+
+class GrantOutsideParties(AgreementRuleViolation):
+    rule = "a_grant_is_between_two_named_parties"
+
+
+class UnknownAgency(DomainError):
+    rule = "an_agency_code_names_a_known_agency"
+
+
+class AgencyNotOnCase(DomainError):
+    rule = "an_agency_acts_on_a_case_only_in_its_area_or_when_it_is_on_the_case"
+
+
+class AdministratorRequired(DomainError):
+    rule = "only_an_administrator_registers_agencies"

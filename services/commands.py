@@ -18,10 +18,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, Field, TypeAdapter, create_model
 
+from domain.agencies import KnownAgencyCode, NomsNumber
 from domain.agreement import SharingAgreement
 from domain.base import Aggregate, EventMeta, Immutable
 from domain.case.aggregate import Case
 from domain.custody import Custody
+from domain.registry import REGISTRY, AgencyRegistry
+from domain.text import Identifier
 
 COMMAND_NAMESPACE = uuid5(NAMESPACE_URL, "https://rj-backbone/command")
 
@@ -30,12 +33,12 @@ class Command(Immutable):
     """Envelope common to every agency command."""
 
     type: str
-    command_id: str = Field(min_length=1, description="Idempotency key chosen by the sender")
-    agency: str = Field(min_length=1, description="Code of the sending agency")
-    user: str = Field(min_length=1)
+    command_id: Identifier = Field(description="Idempotency key chosen by the sender")
+    agency: KnownAgencyCode = Field(description="Code of the sending agency (a known agency)")
+    user: Identifier
     occurred_at: AwareDatetime
-    correlation_id: str | None = None
-    causation_id: str | None = None
+    correlation_id: Identifier | None = None
+    causation_id: Identifier | None = None
 
     def meta(self) -> EventMeta:
         return EventMeta(
@@ -104,6 +107,7 @@ def _spec(name: str, aggregate: type[Aggregate], method: str, **kw: Any) -> Comm
         Case: ("case_id", _case_id),
         SharingAgreement: ("reference", SharingAgreement.id_for),
         Custody: ("prison_number", Custody.id_for),
+        AgencyRegistry: ("registry", AgencyRegistry.id_for),
     }
     key, to_id = keys[aggregate]
     return CommandSpec(name, aggregate, method, key, to_id, **kw)
@@ -161,13 +165,18 @@ SPECS: dict[str, CommandSpec] = {
     **{n: _spec(n, Case, m) for n, m in _CASE_COMMANDS.items()},
     **{n: _spec(n, SharingAgreement, m) for n, m in _AGREEMENT_COMMANDS.items()},
     "record_movement": _spec("record_movement", Custody, "record_movement", opens_missing=True),
+    "register_agency": _spec("register_agency", AgencyRegistry, "register", opens_missing=True),
 }
 
 
 def _key_field(spec: CommandSpec) -> tuple[Any, Any]:
     if spec.key == "case_id":
         return (UUID | None, None) if spec.creates else (UUID, ...)
-    return (Annotated[str, Field(min_length=1)], ...)
+    if spec.key == "prison_number":
+        return (NomsNumber, ...)
+    if spec.key == "registry":
+        return (Literal["agencies"], REGISTRY)
+    return (Identifier, ...)
 
 
 def _model(spec: CommandSpec) -> type[Command]:

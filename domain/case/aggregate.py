@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain.agencies import PccAreaCode
 from domain.base import Aggregate, EventMeta
 from domain.case.participation import VICTIM
 from domain.case.preparation import CasePreparation
@@ -38,6 +39,7 @@ from domain.case.values import (
 )
 from domain.errors import DuplicateEntity, InvalidTransition
 from domain.personal import PersonalText
+from domain.text import FreeText, FreeTexts, Identifier, Identifiers, Name
 
 
 class Case(CasePreparation):
@@ -64,9 +66,9 @@ class Case(CasePreparation):
         route: ReferralRoute,
         cjs_stage: CjsStage,
         crime_type: CrimeType,
-        pcc_area: str,
+        pcc_area: PccAreaCode,
         crime_reported_on: date | None,
-        summary: PersonalText,
+        summary: FreeText,
         meta: EventMeta,
     ) -> None:
         self.route = route
@@ -76,6 +78,7 @@ class Case(CasePreparation):
         self.crime_reported_on = crime_reported_on
         self.summary = summary
         self.referred_by = meta.agency
+        self.agencies_on_case = {meta.agency}
         self.referred_at = meta.occurred_at
         self.participants: dict[str, Participant] = {}
         self.responsibility_accepted = False
@@ -98,8 +101,8 @@ class Case(CasePreparation):
     # --- activities ---------------------------------------------------------------------------
     def schedule_activity(
         self,
-        activity_id: str,
-        participant_ids: tuple[str, ...],
+        activity_id: Identifier,
+        participant_ids: Identifiers,
         scheduled_for: datetime,
         meta: EventMeta,
     ) -> None:
@@ -133,10 +136,10 @@ class Case(CasePreparation):
 
     def reschedule_activity(
         self,
-        activity_id: str,
+        activity_id: Identifier,
         scheduled_for: datetime,
         reason_code: DelayReason,
-        reason: str,
+        reason: FreeText,
         meta: EventMeta,
     ) -> None:
         self.check_case_is_open()
@@ -156,7 +159,7 @@ class Case(CasePreparation):
         activity.reschedules.append((activity.scheduled_for, reason_code, reason))
         activity.scheduled_for = scheduled_for
 
-    def record_activity_held(self, activity_id: str, meta: EventMeta) -> None:
+    def record_activity_held(self, activity_id: Identifier, meta: EventMeta) -> None:
         self.check_case_is_open()
         activity = self.check_activity_is_scheduled(activity_id)
         if activity.activity_type is not self.activity_type:
@@ -171,7 +174,7 @@ class Case(CasePreparation):
         self.activities[activity_id].status = ActivityStatus.HELD
 
     def cancel_activity(
-        self, activity_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+        self, activity_id: Identifier, reason_code: DelayReason, reason: FreeText, meta: EventMeta
     ) -> None:
         self.check_case_is_open()
         self.check_activity_is_scheduled(activity_id)
@@ -187,7 +190,7 @@ class Case(CasePreparation):
         self.activities[activity_id].status = ActivityStatus.CANCELLED
 
     # --- after the activity -------------------------------------------------------------------
-    def record_outcome_agreement(self, terms: tuple[str, ...], meta: EventMeta) -> None:
+    def record_outcome_agreement(self, terms: FreeTexts, meta: EventMeta) -> None:
         self.check_case_is_open()
         if not any(a.status is ActivityStatus.HELD for a in self.activities.values()):
             raise InvalidTransition("an outcome agreement follows an activity that was held")
@@ -197,7 +200,9 @@ class Case(CasePreparation):
     def _outcome_agreed(self, terms: tuple[PersonalText, ...], meta: EventMeta) -> None:
         self.outcome_terms = tuple(terms)
 
-    def record_follow_up(self, participant_id: str, notes: str, meta: EventMeta) -> None:
+    def record_follow_up(
+        self, participant_id: Identifier, notes: FreeText, meta: EventMeta
+    ) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)
         self._followed_up(participant_id=participant_id, notes=notes, meta=meta)
@@ -208,7 +213,7 @@ class Case(CasePreparation):
 
     def record_feedback(
         self,
-        participant_id: str,
+        participant_id: Identifier,
         stage: FeedbackStage,
         ratings: dict[FeedbackElement, int],
         meta: EventMeta,
@@ -231,8 +236,8 @@ class Case(CasePreparation):
         self.feedback.append(Feedback(participant_id, stage, dict(ratings), felt_empowered))
 
     def record_complaint(
-        self, complaint_id: str, about: str, summary: str, meta: EventMeta,
-        participant_id: str | None = None,
+        self, complaint_id: Identifier, about: Name, summary: FreeText, meta: EventMeta,
+        participant_id: Identifier | None = None,
     ) -> None:  # fmt: skip
         """Allowed at any point, including on a closed case."""
         if complaint_id in self.complaints:
@@ -251,7 +256,9 @@ class Case(CasePreparation):
     ) -> None:  # fmt: skip
         self.complaints[complaint_id] = Complaint(complaint_id, about)
 
-    def resolve_complaint(self, complaint_id: str, resolution: str, meta: EventMeta) -> None:
+    def resolve_complaint(
+        self, complaint_id: Identifier, resolution: FreeText, meta: EventMeta
+    ) -> None:
         complaint = self.complaints.get(complaint_id)
         if complaint is None or complaint.resolved:
             raise InvalidTransition(f"no open complaint {complaint_id!r}")
@@ -264,7 +271,11 @@ class Case(CasePreparation):
         self.complaints[complaint_id].resolved = True
 
     def update_victim(
-        self, participant_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+        self,
+        participant_id: Identifier,
+        reason_code: DelayReason,
+        reason: FreeText,
+        meta: EventMeta,
     ) -> None:
         """The victim was kept informed of a delay and its reason (Victims' Code)."""
         self.check_case_is_open()
@@ -280,7 +291,7 @@ class Case(CasePreparation):
     ) -> None:
         self.victim_updates.append(VictimUpdate(participant_id, reason_code, meta.occurred_at))
 
-    def close(self, reason: ClosureReason, detail: str, meta: EventMeta) -> None:
+    def close(self, reason: ClosureReason, detail: FreeText, meta: EventMeta) -> None:
         self.check_case_is_open()
         self.check_never_refused_for_crime_type_alone(reason)
         if reason is ClosureReason.COMPLETED and not any(

@@ -5,8 +5,11 @@ Split from :mod:`domain.case.aggregate` to keep modules readable; :class:`Case` 
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventsourcing.domain import event
 
+from domain.agencies import KnownAgencyCode, NomsNumber
 from domain.base import Aggregate, EventMeta
 from domain.case.rules import CaseRules
 from domain.case.state import Assessment, Participant
@@ -20,6 +23,7 @@ from domain.case.values import (
 )
 from domain.errors import DuplicateEntity, InvalidTransition
 from domain.personal import PersonalText
+from domain.text import FreeText, FreeTexts, Identifier, Name
 
 VICTIM = ParticipantRole.VICTIM
 OFFENDER = ParticipantRole.OFFENDER
@@ -29,20 +33,27 @@ SUPPORTER = ParticipantRole.SUPPORTER
 class CaseParticipation(CaseRules, Aggregate):
     """Commands about the people on a case. State is created in ``Case.__init__``."""
 
+    def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
+        """Every command on an existing case passes the area rule before its event is made."""
+        meta = kwargs.get("meta")
+        if isinstance(meta, EventMeta):
+            self.check_agency_acts_in_the_case_area_or_is_on_the_case(meta.agency)
+        super().trigger_event(event_class, **kwargs)
+
     def role_ids(self, role: ParticipantRole) -> list[str]:
         return [p.participant_id for p in self.participants.values() if p.role is role]
 
     # --- participants -------------------------------------------------------------------------
     def add_participant(
         self,
-        participant_id: str,
+        participant_id: Identifier,
         role: ParticipantRole,
-        name: str,
+        name: Name,
         meta: EventMeta,
-        contact: str | None = None,
+        contact: Name | None = None,
         is_child: bool = False,
-        supports: str | None = None,
-        prison_number: str | None = None,
+        supports: Identifier | None = None,
+        prison_number: NomsNumber | None = None,
     ) -> None:
         self.check_case_is_open()
         if participant_id in self.participants:
@@ -68,7 +79,7 @@ class CaseParticipation(CaseRules, Aggregate):
             participant_id, role, name, contact, is_child, supports, prison_number
         )
 
-    def inform_victim(self, participant_id: str, meta: EventMeta) -> None:
+    def inform_victim(self, participant_id: Identifier, meta: EventMeta) -> None:
         self.check_case_is_open()
         self.check_participant_has_role(participant_id, VICTIM)
         self._victim_informed(participant_id=participant_id, meta=meta)
@@ -80,7 +91,9 @@ class CaseParticipation(CaseRules, Aggregate):
         if p.status is ParticipantStatus.ADDED:
             p.status = ParticipantStatus.INFORMED
 
-    def pass_victim_details(self, participant_id: str, to_agency: str, meta: EventMeta) -> None:
+    def pass_victim_details(
+        self, participant_id: Identifier, to_agency: KnownAgencyCode, meta: EventMeta
+    ) -> None:
         self.check_case_is_open()
         self.check_participant_has_role(participant_id, VICTIM)
         self._victim_details_passed(participant_id=participant_id, to_agency=to_agency, meta=meta)
@@ -88,9 +101,10 @@ class CaseParticipation(CaseRules, Aggregate):
     @event("VictimDetailsPassed")
     def _victim_details_passed(self, participant_id: str, to_agency: str, meta: EventMeta) -> None:
         self.participants[participant_id].details_passed_at = meta.occurred_at
+        self.agencies_on_case.add(to_agency)
 
     def record_contact(
-        self, participant_id: str, method: str, reached: bool, meta: EventMeta
+        self, participant_id: Identifier, method: Name, reached: bool, meta: EventMeta
     ) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)
@@ -111,7 +125,7 @@ class CaseParticipation(CaseRules, Aggregate):
         elif not p.contacted:
             p.status = ParticipantStatus.UNCONTACTABLE
 
-    def accept_responsibility(self, participant_id: str, meta: EventMeta) -> None:
+    def accept_responsibility(self, participant_id: Identifier, meta: EventMeta) -> None:
         self.check_case_is_open()
         self.check_participant_has_role(participant_id, OFFENDER)
         self._responsibility_accepted(participant_id=participant_id, meta=meta)
@@ -120,7 +134,9 @@ class CaseParticipation(CaseRules, Aggregate):
     def _responsibility_accepted(self, participant_id: str, meta: EventMeta) -> None:
         self.responsibility_accepted = True
 
-    def record_consent(self, participant_id: str, form_reference: str, meta: EventMeta) -> None:
+    def record_consent(
+        self, participant_id: Identifier, form_reference: Identifier, meta: EventMeta
+    ) -> None:
         self.check_case_is_open()
         p = self.check_participant_on_case(participant_id)
         if p.status in (ParticipantStatus.WITHDRAWN, ParticipantStatus.DECLINED):
@@ -138,7 +154,7 @@ class CaseParticipation(CaseRules, Aggregate):
         p.consent_form = form_reference
         p.status = ParticipantStatus.CONSENTED
 
-    def decline(self, participant_id: str, reason: str, meta: EventMeta) -> None:
+    def decline(self, participant_id: Identifier, reason: FreeText, meta: EventMeta) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)
         self._declined(participant_id=participant_id, reason=reason, meta=meta)
@@ -148,7 +164,7 @@ class CaseParticipation(CaseRules, Aggregate):
         self.participants[participant_id].status = ParticipantStatus.DECLINED
         self.participants[participant_id].consent_form = None
 
-    def withdraw(self, participant_id: str, reason: str, meta: EventMeta) -> None:
+    def withdraw(self, participant_id: Identifier, reason: FreeText, meta: EventMeta) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)
         self._withdrew(participant_id=participant_id, reason=reason, meta=meta)
@@ -158,7 +174,7 @@ class CaseParticipation(CaseRules, Aggregate):
         self.participants[participant_id].status = ParticipantStatus.WITHDRAWN
         self.participants[participant_id].consent_form = None
 
-    def re_engage(self, participant_id: str, meta: EventMeta) -> None:
+    def re_engage(self, participant_id: Identifier, meta: EventMeta) -> None:
         self.check_case_is_open()
         self.check_withdrawn_participant_can_re_engage(
             self.check_participant_on_case(participant_id)
@@ -172,12 +188,12 @@ class CaseParticipation(CaseRules, Aggregate):
     # --- assessment and support ---------------------------------------------------------------
     def record_assessment(
         self,
-        participant_id: str,
+        participant_id: Identifier,
         level: AssessmentLevel,
         outcome: AssessmentOutcome,
         meta: EventMeta,
-        conditions: tuple[str, ...] = (),
-        reasons: tuple[str, ...] = (),
+        conditions: FreeTexts = (),
+        reasons: FreeTexts = (),
     ) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)
@@ -198,7 +214,11 @@ class CaseParticipation(CaseRules, Aggregate):
         )
 
     def record_vulnerability(
-        self, participant_id: str, vulnerability: Vulnerability, notes: str, meta: EventMeta
+        self,
+        participant_id: Identifier,
+        vulnerability: Vulnerability,
+        notes: FreeText,
+        meta: EventMeta,
     ) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)
@@ -214,7 +234,7 @@ class CaseParticipation(CaseRules, Aggregate):
         self.participants[participant_id].vulnerabilities.append(vulnerability)
 
     def refer_for_support(
-        self, participant_id: str, need: SupportNeed, provider: str, meta: EventMeta
+        self, participant_id: Identifier, need: SupportNeed, provider: Name, meta: EventMeta
     ) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)

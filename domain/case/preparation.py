@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from eventsourcing.domain import event
 
+from domain.agencies import PrisonCode
 from domain.base import EventMeta
 from domain.case.participation import OFFENDER, VICTIM, CaseParticipation
 from domain.case.state import PrisonAccess, Venue
 from domain.case.values import ActivityType, PrisonAccessStatus, VenueKind
 from domain.errors import InvalidTransition
 from domain.personal import PersonalText
+from domain.text import FreeText, Identifier, Identifiers, Name, Names
 
 
 class CasePreparation(CaseParticipation):
@@ -20,7 +22,7 @@ class CasePreparation(CaseParticipation):
 
     # --- facilitators -------------------------------------------------------------------------
     def assign_facilitators(
-        self, facilitators: tuple[str, ...], matched_on: tuple[str, ...], meta: EventMeta
+        self, facilitators: Identifiers, matched_on: Names, meta: EventMeta
     ) -> None:
         self.check_case_is_open()
         self.check_facilitators_form_a_pair(facilitators)
@@ -35,7 +37,7 @@ class CasePreparation(CaseParticipation):
         self.facilitators = tuple(facilitators)
 
     def replace_facilitator(
-        self, outgoing: str, incoming: str, reason: str, meta: EventMeta
+        self, outgoing: Identifier, incoming: Identifier, reason: FreeText, meta: EventMeta
     ) -> None:
         self.check_case_is_open()
         self.check_reason_given(reason, "replacing a facilitator")
@@ -53,7 +55,11 @@ class CasePreparation(CaseParticipation):
 
     # --- activity type, venue and prison access -----------------------------------------------
     def choose_activity_type(
-        self, activity_type: ActivityType, preferred_by: str, meta: EventMeta, reason: str = ""
+        self,
+        activity_type: ActivityType,
+        preferred_by: Identifier,
+        meta: EventMeta,
+        reason: FreeText = "",
     ) -> None:
         """First choice emits ActivityTypeChosen; a later change needs a reason."""
         self.check_case_is_open()
@@ -85,7 +91,7 @@ class CasePreparation(CaseParticipation):
         self.activity_type = activity_type
 
     def set_venue(
-        self, kind: VenueKind, name: str, meta: EventMeta, prison_code: str | None = None
+        self, kind: VenueKind, name: Name, meta: EventMeta, prison_code: PrisonCode | None = None
     ) -> None:
         self.check_case_is_open()
         if (kind is VenueKind.PRISON) != (prison_code is not None):
@@ -97,10 +103,12 @@ class CasePreparation(CaseParticipation):
         self, kind: VenueKind, name: str, prison_code: str | None, meta: EventMeta
     ) -> None:
         self.venue = Venue(kind, prison_code, name)
+        if prison_code is not None:
+            self.agencies_on_case.add(f"prison:{prison_code}")
         if self.prison_access and self.prison_access.prison_code != prison_code:
             self.prison_access = None
 
-    def request_prison_access(self, prison_code: str, meta: EventMeta) -> None:
+    def request_prison_access(self, prison_code: PrisonCode, meta: EventMeta) -> None:
         self.check_case_is_open()
         if self.venue is None or self.venue.prison_code != prison_code:
             raise InvalidTransition(f"set the venue to prison {prison_code} before asking access")
@@ -110,7 +118,7 @@ class CasePreparation(CaseParticipation):
     def _prison_access_requested(self, prison_code: str, meta: EventMeta) -> None:
         self.prison_access = PrisonAccess(prison_code, PrisonAccessStatus.REQUESTED)
 
-    def decide_prison_access(self, granted: bool, meta: EventMeta, reason: str = "") -> None:
+    def decide_prison_access(self, granted: bool, meta: EventMeta, reason: FreeText = "") -> None:
         self.check_case_is_open()
         if self.prison_access is None:
             raise InvalidTransition("no prison access request is pending")
@@ -129,7 +137,7 @@ class CasePreparation(CaseParticipation):
     def _prison_access_refused(self, prison_code: str, reason: str, meta: EventMeta) -> None:
         self.prison_access = PrisonAccess(prison_code, PrisonAccessStatus.REFUSED, reason)
 
-    def record_pre_visit(self, participant_id: str, meta: EventMeta) -> None:
+    def record_pre_visit(self, participant_id: Identifier, meta: EventMeta) -> None:
         self.check_case_is_open()
         self.check_participant_on_case(participant_id)
         self._pre_visit_held(participant_id=participant_id, meta=meta)

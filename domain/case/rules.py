@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domain.agencies import areas_of
 from domain.case.values import (
     ActivityStatus,
     ActivityType,
@@ -17,6 +18,7 @@ from domain.case.values import (
 )
 from domain.errors import (
     ActivityPrerequisiteMissing,
+    AgencyNotOnCase,
     CaseClosed,
     EnhancedAssessmentRequired,
     InvalidTransition,
@@ -46,6 +48,17 @@ class CaseRules:
         facilitators: tuple[str, ...]
         prison_access: PrisonAccess | None
         activities: dict[str, Activity]
+        pcc_area: str
+        agencies_on_case: set[str]
+
+    def check_agency_acts_in_the_case_area_or_is_on_the_case(self, agency: str) -> None:
+        """On the case: the referrer, an agency given the victim's details, the venue's prison."""
+        if agency in self.agencies_on_case or self.pcc_area in areas_of(agency):
+            return
+        raise AgencyNotOnCase(
+            f"{agency} does not work in {self.pcc_area} and is not on case {self.id} (not the "
+            "referrer, not given the victim's details, not the venue's prison)"
+        )
 
     def check_case_is_open(self) -> None:
         if self.closed_reason is not None:

@@ -1,4 +1,4 @@
-"""Reference data: the PCC areas, police forces and prisons of England and Wales.
+"""Reference data: PCC areas, police forces, prisons, probation regions and RJ providers.
 
 - Prison codes and names: the MoJ public prison register's initial list (ministryofjustice/
   prison-register, migration V1_1) via ``shared/data/prisons.csv``, kept exactly; plus current
@@ -9,6 +9,10 @@
 - PCC areas: the Home Office list of the 43 territorial police forces, with the Metropolitan and
   City of London Police as one area, ``london`` (MOPAC): 42 areas. British Transport Police is a
   special force with no PCC area.
+- Probation regions: the 12 regions of the Probation Service (HMPPS) in England and Wales since
+  the 2021 unification, each with the PCC areas it covers (together: all 42, each once).
+- RJ service providers: a few real providers commissioned by PCCs, with the areas and the public
+  source that shows the commissioning (contracts change: administrators register newcomers).
 
 Pure: nothing is read at import time; :func:`load_reference_data` reads the CSV files beside
 this module once, validates them and caches the result.
@@ -27,12 +31,17 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 EXPECTED_PCC_AREAS = 42
+EXPECTED_PROBATION_REGIONS = 12
 
 Code = Annotated[str, Field(min_length=1)]
 
 
 def _split(value: object) -> object:
     return value.split(";") if isinstance(value, str) else value
+
+
+def _split_or_none(value: object) -> object:
+    return () if value == "" else _split(value)
 
 
 def _none_if_empty(value: object) -> object:
@@ -63,6 +72,21 @@ class PoliceForce(_Reference):
     pcc_area_code: Annotated[Code | None, BeforeValidator(_none_if_empty)]
 
 
+class ProbationRegion(_Reference):
+    code: Code
+    name: Code
+    pcc_area_codes: Annotated[tuple[Code, ...], BeforeValidator(_split), Field(min_length=1)]
+
+
+class RjProvider(_Reference):
+    """An RJ service provider; no areas means a national service."""
+
+    code: Code
+    name: Code
+    pcc_area_codes: Annotated[tuple[Code, ...], BeforeValidator(_split_or_none)]
+    source: Code
+
+
 class Prison(_Reference):
     code: Code
     name: Code
@@ -71,7 +95,7 @@ class Prison(_Reference):
     location: Code
 
 
-_T = TypeVar("_T", PccArea, PoliceForce, Prison)
+_T = TypeVar("_T", PccArea, PoliceForce, Prison, ProbationRegion, RjProvider)
 
 
 def _lookup(table: Mapping[str, _T], code: str, what: str) -> _T:
@@ -88,6 +112,8 @@ class ReferenceData:
     pcc_areas: Mapping[str, PccArea]
     police_forces: Mapping[str, PoliceForce]
     prisons: Mapping[str, Prison]
+    probation_regions: Mapping[str, ProbationRegion]
+    rj_providers: Mapping[str, RjProvider]
 
     def prison(self, code: str) -> Prison:
         return _lookup(self.prisons, code, "prison")
@@ -115,6 +141,20 @@ def _table(model: type[_T], name: str) -> Mapping[str, _T]:
     return MappingProxyType(table)
 
 
+def _check_regions(
+    areas: Mapping[str, PccArea],
+    regions: Mapping[str, ProbationRegion],
+    providers: Mapping[str, RjProvider],
+) -> None:
+    covered = sorted(a for r in regions.values() for a in r.pcc_area_codes)
+    if len(regions) != EXPECTED_PROBATION_REGIONS or covered != sorted(areas):
+        raise ValueError("the probation regions must cover each of the 42 PCC areas once")
+    for provider in providers.values():
+        unknown = set(provider.pcc_area_codes) - set(areas)
+        if unknown:
+            raise ValueError(f"RJ provider {provider.code!r} names unknown areas {unknown}")
+
+
 def _check(
     areas: Mapping[str, PccArea], forces: Mapping[str, PoliceForce], prisons: Mapping[str, Prison]
 ) -> None:
@@ -138,5 +178,11 @@ def load_reference_data() -> ReferenceData:
     areas = _table(PccArea, "pcc_areas.csv")
     forces = _table(PoliceForce, "police_forces.csv")
     prisons = _table(Prison, "prisons.csv")
+    regions = _table(ProbationRegion, "probation_regions.csv")
+    providers = _table(RjProvider, "rj_providers.csv")
     _check(areas, forces, prisons)
-    return ReferenceData(pcc_areas=areas, police_forces=forces, prisons=prisons)
+    _check_regions(areas, regions, providers)
+    return ReferenceData(
+        pcc_areas=areas, police_forces=forces, prisons=prisons,
+        probation_regions=regions, rj_providers=providers,
+    )  # fmt: skip

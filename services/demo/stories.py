@@ -13,6 +13,7 @@ from services.demo.script import Script
 HUB_WY = "pcc:west-yorkshire"
 PRISON_LEI = "prison:LEI"
 POLICE_WY = "police:west-yorkshire"
+PROBATION_YH = "probation:yorkshire-and-the-humber"
 
 HEAD_TEACHER_PRISON_NUMBER = "A1234HT"
 
@@ -144,7 +145,7 @@ def fifteen_victims() -> Script:
     hub = "pcc:south-yorkshire"
     s = Script("fifteen-victims", "The offender with 15 victims", _at(2024, 2, 5))
     s.send(
-        "probation:yorkshire",
+        PROBATION_YH,
         "refer_case",
         route="offender_initiated",
         cjs_stage="post_sentence_community",
@@ -153,9 +154,7 @@ def fifteen_victims() -> Script:
         crime_reported_on=None,
         summary="Series of 15 domestic burglaries",
     )
-    s.send(
-        "probation:yorkshire", "add_participant", participant_id="o1", role="offender", name="Mr C."
-    )
+    s.send(PROBATION_YH, "add_participant", participant_id="o1", role="offender", name="Mr C.")
     victims = [f"v{i:02d}" for i in range(1, 16)]
     for v in victims:
         s.send(hub, "add_participant", participant_id=v, role="victim", name=f"Householder {v}")
@@ -467,7 +466,7 @@ def sharing_agreements() -> Script:
          "categories": ["referral", "victim_identity", "victim_contact", "offender_identity"]},
         {"from_agency": HUB_WY, "to_agency": PRISON_LEI,
          "categories": ["activity", "prison_access", "offender_identity", "case_status"]},
-        {"from_agency": "*", "to_agency": HUB_WY,
+        {"from_agency": PRISON_LEI, "to_agency": HUB_WY,
          "categories": ["custody", "prison_access", "activity", "case_status"]},
     ]  # fmt: skip
     terms = {

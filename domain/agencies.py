@@ -195,7 +195,9 @@ AgencyCode = Annotated[
     str, Field(max_length=MAX_AGENCY_CODE, pattern=AGENCY_PATTERN), BeforeValidator(_well_formed)
 ]
 KnownAgencyCode = Annotated[AgencyCode, AfterValidator(_known)]
-PrisonCode = Annotated[str, Field(pattern=f"^{PRISON}$"), BeforeValidator(_known_prison)]
+PrisonCode = Annotated[
+    str, Field(pattern=f"^{PRISON}$", max_length=3), BeforeValidator(_known_prison)
+]
 PccAreaCode = Annotated[
     str, Field(pattern=f"^{SLUG}$", max_length=MAX_AGENCY_CODE), BeforeValidator(_known_area)
 ]

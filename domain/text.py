@@ -36,9 +36,16 @@ LINE_BREAKS = frozenset("\n\r\t")
 LINE_SEPARATORS = frozenset("\u2028\u2029\x85")
 
 
+_CONTROL_NAMES = {
+    "\x00": "NULL", "\t": "CHARACTER TABULATION", "\n": "LINE FEED", "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE", "\x7f": "DELETE", "\x85": "NEXT LINE",
+}  # fmt: skip
+
+
 def describe(char: str) -> str:
     """``U+202E RIGHT-TO-LEFT OVERRIDE``: a character as a reader can look it up."""
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}"
+    name = _CONTROL_NAMES.get(char) or unicodedata.name(char, "unnamed character")
+    return f"U+{ord(char):04X} {name}"
 
 
 def forbidden_character(value: str, *, multiline: bool) -> str | None:

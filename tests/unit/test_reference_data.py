@@ -95,3 +95,21 @@ def test_reference_data_is_loaded_once_and_read_only(reference: ReferenceData) -
     assert load_reference_data() is reference
     with pytest.raises(TypeError):
         reference.prisons["NEW"] = reference.prison("LCI")  # type: ignore[index]
+
+
+def test_the_12_probation_regions_cover_each_pcc_area_once(reference: ReferenceData) -> None:
+    assert len(reference.probation_regions) == 12
+    covered = [a for r in reference.probation_regions.values() for a in r.pcc_area_codes]
+    assert sorted(covered) == sorted(reference.pcc_areas)
+    assert reference.probation_regions["wales"].pcc_area_codes == (
+        "dyfed-powys", "gwent", "north-wales", "south-wales",
+    )  # fmt: skip
+
+
+def test_rj_providers_name_their_commissioning_areas_and_a_public_source(
+    reference: ReferenceData,
+) -> None:
+    providers = reference.rj_providers
+    assert "south-yorkshire" in providers["remedi"].pcc_area_codes
+    assert providers["why-me"].pcc_area_codes == ()  # a national charity
+    assert all(p.source for p in providers.values())

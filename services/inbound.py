@@ -32,7 +32,7 @@ from services.inbound_health import InboundHealth, InboundStats
 from services.inbound_parse import command_in
 from services.inbound_pause import PartitionPauser, Revocations
 from services.inbound_settings import InboundSettings
-from services.message_schemas import CommandBody, DeadLetter, MovementBody, raw_body
+from services.message_schemas import CommandBody, DeadLetter, MovementBody, any_headers, raw_body
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ class Inbound:
             title="agency commands",
             description="Agency commands (JSON object with `type`, `command_id`, `agency`, ...)",
             decoder=raw_body,
+            parser=any_headers,
             **options,
         )  # type: ignore[untyped-decorator]
         async def agency_command(body: CommandBody, msg: KafkaMessage) -> None:
@@ -109,6 +110,7 @@ class Inbound:
             title="prison movements",
             description="HMPPS prison-offender-events.prisoner.received / .released messages",
             decoder=raw_body,
+            parser=any_headers,
             **options,
         )  # type: ignore[untyped-decorator]
         async def prison_movement(body: MovementBody, msg: KafkaMessage) -> None:

@@ -10,6 +10,8 @@ document's messages by ``services.asyncapi_app``.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -48,6 +50,33 @@ async def raw_body(message: Any) -> bytes:
     """FastStream decoder that never fails: the record's value, as sent."""
     body: bytes = message.body
     return body
+
+
+def readable(value: bytes | None) -> bool:
+    if value is None:
+        return False
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+async def any_headers(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream parser that takes headers of any shape.
+
+    FastStream's own parser decodes every header value as UTF-8: a null or binary value made it
+    raise before our handler ran, and a later commit passed the message by. It is handed a copy
+    with only the headers it can read; the message keeps the record as sent, whose headers the
+    handler reads and the dead letter keeps.
+    """
+    headers = record.headers or ()
+    if all(readable(value) for _, value in headers):
+        return await original(record)
+    copy = dataclasses.replace(record, headers=[(k, v) for k, v in headers if readable(v)])
+    message = await original(copy)
+    message.raw_message = record
+    return message
 
 
 class StoredEvent(BaseModel):

@@ -6,6 +6,7 @@ surprise for subscribers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,29 @@ class Topics:
     @property
     def commands(self) -> str:
         return f"{self.prefix}.inbound.commands.v1"
+
+    def inbound_commands(self, agency: str) -> str:
+        """An agency's own inbound topic: only it may write there (Kafka ACLs), so the
+        backbone takes the acting agency from the topic a command was read from."""
+        return f"{self.prefix}.inbound.{shared_topic_suffix(agency)}.commands.v1"
+
+    @property
+    def inbound_commands_pattern(self) -> str:
+        """Every agency's inbound topic, as a regular expression for a subscription."""
+        return rf"^{re.escape(self.prefix)}\.inbound\.[a-z]+\.[A-Za-z0-9-]+\.commands\.v1$"
+
+    def agency_of_inbound_topic(self, topic: str) -> str | None:
+        """``rjb.inbound.pcc.kent.commands.v1`` → ``pcc:kent``; None for any other topic."""
+        if not re.fullmatch(self.inbound_commands_pattern, topic):
+            return None
+        middle = topic.removeprefix(f"{self.prefix}.inbound.").removesuffix(".commands.v1")
+        return middle.replace(".", ":", 1)
+
+    def inbound_spec(self, agency: str) -> TopicSpec:
+        return TopicSpec(
+            self.inbound_commands(agency), self.inbound_partitions, "aggregate key or command id",
+            f"commands from {agency}, written by {agency} only",
+        )  # fmt: skip
 
     @property
     def movements(self) -> str:

@@ -23,6 +23,7 @@ from services.relay import CaseEventRouter, Relay, Router, Wakeup
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
     from services.inbound import Inbound
+    from services.kafka_access_sync import AccessReconciler
     from services.settings import Settings
 
 
@@ -70,6 +71,19 @@ class KafkaParts:
         from services.inbound import Inbound
 
         return Inbound(self.settings, self.bootstrap, self.backbone.commands, quiet)
+
+    def access(self) -> AccessReconciler:
+        """Users, topics and ACLs on the broker, following the registry and the ISA register."""
+        from domain.agencies import is_known
+        from projections.queries import ReadModels
+        from services.kafka_access_sync import AccessReconciler
+
+        def recipients() -> set[str]:
+            flows = ReadModels(self.backbone.projections).agreements.permitted_flows()
+            return {to_agency for _, to_agency in flows}
+
+        settings = self.settings.model_copy(update={"kafka_bootstrap_servers": self.bootstrap})
+        return AccessReconciler(settings, recipients, is_known)
 
     def sharing_relay(self) -> Relay:
         from services.sharing import SharingRouter

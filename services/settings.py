@@ -52,6 +52,17 @@ class Settings(BaseSettings):
         description="Relay producer with enable.idempotence (Apache Kafka); off on the embedded "
         "dev broker, which lacks it",
     )
+    kafka_auditors: list[str] = Field(
+        default_factory=list,
+        description="Broker principals (SCRAM users) of auditors: READ on the case-event topic",
+    )
+    kafka_movement_feeds: list[str] = Field(
+        default_factory=lambda: ["feed.hmpps"],
+        description="Broker principals that may WRITE the HMPPS prison-movements topic",
+    )
+    kafka_acl_reconcile_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between `rjb serve`'s checks of users and ACLs"
+    )
     kafka_broker_check_interval: float = Field(
         default=5.0, gt=0, description="Seconds between checks that the broker still has our data"
     )

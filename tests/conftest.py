@@ -13,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.apache_kafka import ApacheKafka, fetch_jars, kafka_version
+from adapters.kafka_server_settings import SuperUser
 from adapters.local_broker import LocalBroker
 from adapters.throwaway_postgres import ThrowawayPostgres
 from services.bootstrap import Backbone, build
@@ -109,6 +110,14 @@ def kafka_broker() -> Iterator[ApacheKafka | ExternalKafka]:
         yield ExternalKafka(external)
         return
     with ApacheKafka() as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def secure_kafka_broker() -> Iterator[ApacheKafka]:
+    """Apache Kafka as production runs it: SASL/SCRAM, StandardAuthorizer, deny by default,
+    the backbone's principal as super user (the trust tests prove each denial on it)."""
+    with ApacheKafka(secured_by=SuperUser()) as broker:
         yield broker
 
 

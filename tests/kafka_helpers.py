@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiokafka import ConsumerRecord
+from pydantic import SecretStr
 
 from adapters import topic_reader
+from adapters.apache_kafka import ApacheKafka
 from services.settings import Settings
 
 
@@ -31,3 +33,28 @@ async def read_topic(
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record on ``topic`` (all partitions, from the start), waiting for ``at_least``."""
     return await topic_reader.read_topic({"bootstrap_servers": bootstrap}, topic, at_least, timeout)
+
+
+def as_backbone_on(settings: Settings, broker: ApacheKafka) -> Settings:
+    """Settings that connect as the backbone's own principal (the secured broker's super user)."""
+    assert broker.super_user is not None
+    return settings.model_copy(
+        update={
+            "kafka_bootstrap_servers": broker.bootstrap,
+            "kafka_security_protocol": "SASL_PLAINTEXT",
+            "kafka_sasl_mechanism": "SCRAM-SHA-512",
+            "kafka_sasl_username": broker.super_user.name,
+            "kafka_sasl_password": SecretStr(broker.super_user.password),
+        }
+    )
+
+
+def as_principal(broker: ApacheKafka, user: str, password: str) -> dict[str, Any]:
+    """aiokafka connection arguments for one SCRAM user on the secured broker."""
+    return {
+        "bootstrap_servers": broker.bootstrap,
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": user,
+        "sasl_plain_password": password,
+    }

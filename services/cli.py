@@ -159,10 +159,12 @@ def demo(
 
 from services.cli_audit import audit_app  # noqa: E402
 from services.cli_kafka import kafka_cli  # noqa: E402
+from services.cli_kafka_access import kafka_access_app  # noqa: E402
 from services.cli_privacy import privacy_app  # noqa: E402
 from services.cli_projections import app as projections_cli  # noqa: E402
 
 app.add_typer(kafka_cli)
+app.add_typer(kafka_access_app, name="kafka")
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from services.kafka_wiring import default_port, kafka_cluster, running
 from services.settings import Settings
@@ -25,10 +26,22 @@ async def serve_backbone(settings: Settings, bootstrap: str, seconds: float | No
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, run.stop.set)
         t = run.parts.topics
-        console.print(f"[bold]Kafka bootstrap:[/bold] {bootstrap}")
+        console.print(f"[bold]Kafka bootstrap:[/bold] {escape(bootstrap)}")
         console.print(f"[bold]Event store:[/bold] {settings.store}")
+        if settings.kafka_sasl_mechanism:
+            console.print(
+                f"[bold]Security:[/bold] {settings.kafka_security_protocol} "
+                f"{settings.kafka_sasl_mechanism} as {escape(settings.kafka_sasl_username)}; "
+                f"ACLs follow the register (every {settings.kafka_acl_reconcile_interval:g} s)"
+            )
+        else:
+            console.print(
+                "[bold red]Security: none. Nothing is authenticated[/bold red]: any client can "
+                "write any agency's inbound topic and read every topic (dev broker or PLAINTEXT)"
+            )
         for spec in t.core():
             console.print(f"  {spec.name}  ({spec.partitions} partitions, key: {spec.key})")
+        console.print(f"  {t.prefix}.inbound.<agency>.commands.v1  (each agency's own commands)")
         console.print(f"  {t.prefix}.shared.<agency>.v1  (per agency with an active agreement)")
         console.print("ready; Ctrl-C stops", highlight=False)
         if seconds is not None:

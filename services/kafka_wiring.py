@@ -146,10 +146,15 @@ async def running(
     run = RunningBackbone(backbone, parts, [parts.relay(), parts.sharing_relay()],
                           parts.inbound(quiet), asyncio.Event())  # fmt: skip
     try:
+        if settings.kafka_sasl_mechanism:  # a secured cluster: its ACLs follow the register
+            access = parts.access()
+            await access.apply(force=True)
+            run.tasks.append(asyncio.create_task(access.follow(run.stop)))
         for relay in run.relays:
             await relay.start()
+        # The relays publish at once; the inbound group join (seconds) does not hold them up.
+        run.tasks += [asyncio.create_task(relay.run(run.stop)) for relay in run.relays]
         await run.inbound.start()
-        run.tasks = [asyncio.create_task(relay.run(run.stop)) for relay in run.relays]
         yield run
     finally:
         run.stop.set()

@@ -38,3 +38,4 @@ def test_serve_prints_the_bootstrap_and_topics_and_stops_cleanly_on_ctrl_c(
     assert f"Kafka bootstrap: 127.0.0.1:{port}" in text
     assert "rjb.case-events.v1" in text and "rjb.dead-letter.v1" in text
     assert "stopped" in text
+    assert "Security: none. Nothing is authenticated" in text  # the embedded dev broker

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from adapters.hmpps import PrisonMovementMessage
 from domain.custody import Custody, CustodyStatus, Movement, MovementKind
+from domain.errors import AgencyNotPermitted
 from tests.unit.case_builders import meta
 
 
@@ -88,3 +91,12 @@ def test_an_hmpps_message_becomes_one_idempotent_movement_command() -> None:
     assert first == again
     assert first["prison_number"] == "A1234BC" and first["agency"] == "prison:LEI"
     assert first["movement"] == TRANSFER_OUT
+
+
+def test_a_prison_records_only_its_own_movements() -> None:
+    custody = custody_with(RECEPTION)
+    with pytest.raises(
+        AgencyNotPermitted, match="WYI cannot record a movement at prison DAI"
+    ):
+        custody.record_movement(TRANSFER_IN, meta("prison:WYI"))
+    assert custody.movements == [RECEPTION]

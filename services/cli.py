@@ -9,16 +9,13 @@ from uuid import UUID
 
 import orjson
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from domain.errors import DomainError
 from services.bootstrap import Backbone, build
 from services.case_queries import CaseQueries
-from services.command_service import ConcurrencyConflict
 from services.commands import COMMAND_MODELS, SPECS, Command, command_adapter
-from services.demo.runner import all_scripts, run_script, step_to_command
+from services.demo.runner import all_scripts, run_script
 from services.render import render_case, render_timeline
 
 app = typer.Typer(no_args_is_help=True, help="rj-backbone: restorative justice case backbone")
@@ -29,47 +26,21 @@ def _backbone() -> Backbone:
     return build()
 
 
-def explain(error: Exception) -> str:
-    """One readable line for a rejected input."""
-    if isinstance(error, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in error.errors()
-        )
-    if isinstance(error, DomainError):
-        return f"{error.message} [rule: {error.rule}]"
-    return str(error)
-
-
 @app.command()
 def submit(
     file: Annotated[Path, typer.Argument(help="JSON-lines file of commands ('-' for stdin)")],
 ) -> None:
     """Apply agency commands (or HMPPS movement messages) from a JSON-lines file."""
-    lines = sys.stdin.read().splitlines() if str(file) == "-" else file.read_text().splitlines()
+    from services.inbound_settings import InboundSettings
+    from services.submit import report, submit_lines
+
+    data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     backbone = _backbone()
-    bad = 0
     try:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                raw = orjson.loads(line)
-                if not isinstance(raw, dict):
-                    raise ValueError("each line must be a JSON object")
-                kind = "movement" if "eventType" in raw else "command"
-                result = backbone.commands.handle(step_to_command(kind, raw))
-            except (orjson.JSONDecodeError, ValueError, DomainError, ConcurrencyConflict) as e:
-                bad += 1
-                console.print(f"line {number}: [red]rejected[/red]: {explain(e)}")
-                continue
-            state = "duplicate, no effect" if result.duplicate else f"+{result.new_events} events"
-            console.print(
-                f"line {number}: [green]ok[/green] {result.command_type} "
-                f"{result.aggregate_id} v{result.version} ({state})"
-            )
+        limit = InboundSettings().max_message_bytes
+        bad = report(console, submit_lines(backbone.commands, data, limit))
     finally:
         backbone.close()
-    console.print(f"{len([ln for ln in lines if ln.strip()]) - bad} applied, {bad} rejected")
     if bad:
         raise typer.Exit(code=1)
 

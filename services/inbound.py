@@ -23,11 +23,10 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststream_security
-from domain.errors import DomainError
 from services.command_service import CommandResult, CommandService
 from services.commands import Command
 from services.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
-from services.inbound_errors import Rejected, describe, is_transient
+from services.inbound_errors import Rejected, apply, describe
 from services.inbound_health import InboundHealth, InboundStats
 from services.inbound_parse import command_in
 from services.inbound_pause import PartitionPauser, Revocations
@@ -156,16 +155,7 @@ class Inbound:
 
     async def store(self, command: Command) -> CommandResult:
         assert self.commands is not None, "inbound needs a command service to store into"
-        try:
-            return await asyncio.to_thread(self.commands.handle, command)
-        except DomainError as error:
-            reason = f"domain rule: {error.message} [rule: {error.rule}]"
-            raise Rejected(reason, type(error).__name__) from error
-        except Exception as error:
-            if is_transient(error):
-                raise
-            log.exception("inbound: the store refused %s %s", command.type, command.command_id)
-            raise Rejected(f"not stored: {describe(error)}", type(error).__name__) from error
+        return await asyncio.to_thread(apply, self.commands, command)
 
     async def dead_letter(self, record: Any, rejected: Rejected) -> None:
         letter = await self.writer.publish(record, rejected.reason, rejected.error)

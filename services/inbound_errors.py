@@ -9,13 +9,18 @@ partition is paused. Everything else is a rejection, so no message can stall a p
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import psycopg
 from eventsourcing import persistence
 from pydantic import ValidationError
 
-from services.command_service import ConcurrencyConflict
+from domain.errors import DomainError
+from services.command_service import CommandResult, CommandService, ConcurrencyConflict
+from services.commands import Command
+
+log = logging.getLogger("services.inbound")
 
 REASON_LIMIT = 2000  # characters of a reason kept in the dead letter's header
 
@@ -66,3 +71,18 @@ def is_transient(error: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__
     return False
+
+
+def apply(commands: CommandService, command: Command) -> CommandResult:
+    """``commands.handle(command)``; a failure about this command is :class:`Rejected` (a domain
+    rule, or data the store refuses), a transient one is raised as it is."""
+    try:
+        return commands.handle(command)
+    except DomainError as error:
+        reason = f"domain rule: {error.message} [rule: {error.rule}]"
+        raise Rejected(reason, type(error).__name__) from error
+    except Exception as error:
+        if is_transient(error):
+            raise
+        log.exception("the store refused %s %s", command.type, command.command_id)
+        raise Rejected(f"not stored: {describe(error)}", type(error).__name__) from error

@@ -38,7 +38,13 @@ def check_size(value: bytes | None, limit: int) -> bytes:
 def decode(body: bytes) -> dict[str, Any]:
     """The JSON object in ``body`` (UTF-8; orjson refuses nesting deeper than 1024)."""
     try:
-        raw = orjson.loads(body)
+        text = body.decode()
+    except UnicodeDecodeError as error:
+        raise Rejected(
+            f"malformed JSON: not UTF-8: {describe(error)}", "UnicodeDecodeError"
+        ) from error
+    try:
+        raw = orjson.loads(text)
     except orjson.JSONDecodeError as error:
         raise Rejected(f"malformed JSON: {describe(error)}", "JSONDecodeError") from error
     if not isinstance(raw, dict):
@@ -47,7 +53,10 @@ def decode(body: bytes) -> dict[str, Any]:
     return raw
 
 
-def parse(raw: dict[str, Any], movement: bool) -> Command:
+def parse(raw: dict[str, Any], movement: bool | None) -> Command:
+    """``movement``: an HMPPS message, or a command; None: a message if it has ``eventType``."""
+    if movement is None:
+        movement = "eventType" in raw
     try:
         if movement:
             return parse_command(PrisonMovementMessage.model_validate(raw).to_command())
@@ -92,7 +101,9 @@ def check_sender(command: Command, headers: Headers) -> None:
         raise Rejected(f"agency role: {reason}", "AgencyNotPermitted")
 
 
-def command_in(value: bytes | None, headers: Headers, movement: bool, max_bytes: int) -> Command:
+def command_in(
+    value: bytes | None, headers: Headers, movement: bool | None, max_bytes: int
+) -> Command:
     """The command a record carries, checked: size, JSON, schema, sender and agency role."""
     try:
         command = parse(decode(check_size(value, max_bytes)), movement)

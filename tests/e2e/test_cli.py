@@ -65,6 +65,51 @@ def test_submit_applies_good_lines_and_reports_bad_ones_with_line_and_reason(
     assert CASE in listed.stdout and "kent" in listed.stdout
 
 
+def test_submit_reports_a_non_utf8_line_and_an_over_long_line_and_applies_the_good_ones(
+    tmp_path: Path,
+) -> None:
+    refer = {
+        "type": "refer_case",
+        "command_id": "c1",
+        "case_id": CASE,
+        "route": "police",
+        "cjs_stage": "pre_sentence",
+        "crime_type": "theft",
+        "pcc_area": "kent",
+        "crime_reported_on": "2025-01-31",
+        "summary": "shop theft",
+        **BASE,
+    }
+    victim = {
+        "type": "add_participant",
+        "command_id": "c2",
+        "case_id": CASE,
+        "participant_id": "v1",
+        "role": "victim",
+        "name": "V",
+        **BASE,
+    }
+    lines = [
+        orjson.dumps(refer),
+        b'{"type": "add_participant", "name": "caf\xe9"}',  # Latin-1, not UTF-8
+        orjson.dumps({**victim, "name": "x" * 1_048_576}),  # a 1 MB line
+        b"\xff\xfe\x00\x01 binary garbage",
+        orjson.dumps(victim),
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = rjb(tmp_path, "submit", str(path))
+    out = result.stdout
+    assert result.returncode == 1, result.stderr
+    assert "line 1: ok refer_case" in out
+    assert "line 2: rejected: malformed JSON: not UTF-8" in out and "0xe9" in out
+    assert "line 3: rejected: message too large" in out and "RJB_INBOUND_MAX_MESSAGE_BYTES" in out
+    assert "line 4: rejected: malformed JSON: not UTF-8" in out
+    assert "line 5: ok add_participant" in out
+    assert "2 applied, 3 rejected" in out
+    assert "Traceback" not in result.stderr
+
+
 def test_submit_reads_hmpps_movement_messages_too(tmp_path: Path) -> None:
     message = {
         "eventType": "prison-offender-events.prisoner.received", "occurredAt": "2025-02-01T09:00Z",

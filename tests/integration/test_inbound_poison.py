@@ -93,7 +93,7 @@ POISON: list[tuple[bytes, str]] = [
     (orjson.dumps(command(type=["x"])), "unknown command type ['x']"),
     (orjson.dumps(command(type={"a": 1})), "unknown command type {'a': 1}"),
     (orjson.dumps(command(summary={"at": {"depth": [1]}})), "schema violation: refer_case.summary"),
-    (os.urandom(200), "malformed JSON: JSONDecodeError"),
+    (b"\xfe" + os.urandom(200), "malformed JSON: not UTF-8: UnicodeDecodeError"),
     (b'[{"type": "refer_case"}]', "malformed message: expected a JSON object, got list"),
     (b"[" * 100_000 + b"]" * 100_000, "malformed JSON: JSONDecodeError: depth limit exceeded"),
 ]

@@ -168,6 +168,18 @@ async def ensure_topics(
         await admin.close()
 
 
+async def cluster_id(connection: dict[str, Any]) -> str:
+    """The cluster's id (DescribeCluster). tansu answers with the same id whatever it lost, so
+    there lost data is noticed by offsets alone. An unreachable broker raises."""
+    admin = AIOKafkaAdminClient(**connection)
+    await admin.start()
+    try:
+        described = await admin.describe_cluster()
+        return str(described.get("cluster_id") or "")
+    finally:
+        await admin.close()
+
+
 def faststream_security(settings: Settings) -> Any:
     """The same connection security as :func:`client_kwargs`, as FastStream expects it."""
     from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512

@@ -1,6 +1,9 @@
 """Where each relay has got to in the notification log, and what the broker acked last.
 
-Besides the position, a relay keeps, per topic-partition, the first offset acked in its last
+Positions are kept per relay *and* Kafka cluster (its cluster id): a relay that finds itself
+talking to another cluster (a lost broker formatted anew, a fail-over) starts there from that
+cluster's own position, from the beginning for a cluster it never wrote to. Besides the
+position, a relay keeps, per topic-partition, the first offset acked in its last
 batch there: a broker that later reports an end offset not above it (or acks an offset not above
 it) has lost data, and the relay then republishes from the store.
 """
@@ -28,24 +31,25 @@ class RelayPositions:
         self.db = SideTables(store)
         self.db.run(
             "CREATE TABLE IF NOT EXISTS {relay_positions} ("
-            " name TEXT PRIMARY KEY, position BIGINT NOT NULL, offsets TEXT NOT NULL)",
+            " name TEXT NOT NULL, cluster TEXT NOT NULL, position BIGINT NOT NULL,"
+            " offsets TEXT NOT NULL, PRIMARY KEY (name, cluster))",
             tables=TABLE,
         )
 
-    def load(self, name: str) -> RelayPosition:
+    def load(self, name: str, cluster: str) -> RelayPosition:
         rows = self.db.run(
-            "SELECT position, offsets FROM {relay_positions} WHERE name = ?",
-            (name,), tables=TABLE, commit=False,
+            "SELECT position, offsets FROM {relay_positions} WHERE name = ? AND cluster = ?",
+            (name, cluster), tables=TABLE, commit=False,
         )  # fmt: skip
         if not rows:
             return RelayPosition()
         return RelayPosition(int(rows[0]["position"]), orjson.loads(rows[0]["offsets"]))
 
-    def save(self, name: str, position: RelayPosition) -> None:
+    def save(self, name: str, cluster: str, position: RelayPosition) -> None:
         self.db.run(
-            "INSERT INTO {relay_positions} (name, position, offsets) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+            "INSERT INTO {relay_positions} (name, cluster, position, offsets) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name, cluster) DO UPDATE SET position = excluded.position, "
             "offsets = excluded.offsets",
-            (name, position.position, orjson.dumps(position.offsets).decode()),
+            (name, cluster, position.position, orjson.dumps(position.offsets).decode()),
             tables=TABLE,
         )

@@ -21,7 +21,7 @@ from aiokafka.errors import KafkaError
 
 from adapters.cloudevents import Record, to_record
 from adapters.event_store import EventStore
-from adapters.kafka_config import Topics, TopicSpec, ensure_topics
+from adapters.kafka_config import Topics, TopicSpec, cluster_id, ensure_topics
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
 
@@ -111,13 +111,15 @@ class Relay:
         self.idempotent = idempotent
         self.positions = RelayPositions(store)
         self.state = RelayPosition()
+        self.cluster = ""
         self.producer: AIOKafkaProducer | None = None
         self.republished = 0
 
     async def start(self) -> None:
         await self.ensure_topics()
-        self.state = await asyncio.to_thread(self.positions.load, self.router.name)
-        self.router.reset(self.state.position)
+        self.cluster = await cluster_id(self.connection)
+        self.state = await asyncio.to_thread(self.positions.load, self.router.name, self.cluster)
+        await asyncio.to_thread(self.router.reset, self.state.position)
         self.producer = AIOKafkaProducer(
             **self.connection,
             acks="all",
@@ -143,14 +145,14 @@ class Relay:
         notifications = await asyncio.to_thread(self._read_batch)
         if not notifications:
             return 0
-        outgoing: list[Outgoing] = []
-        for n in notifications:
-            outgoing.extend(self.router.route(n.id, self.store.mapper.to_domain_event(n)))
-        specs = self.router.topic_specs()
-        if any(o.topic not in {s.name for s in specs} for o in outgoing):
-            raise RuntimeError("router produced a topic it does not declare")
-        await self.ensure_new_topics(specs)
-        acks = await send_in_order(self.producer, [(o.topic, o.record) for o in outgoing])
+        if await self.cluster_changed():
+            return 0  # the next step starts from this cluster's own position
+        try:
+            acks = await self._send(notifications)
+        except BaseException:
+            # Nothing the router learnt from this batch holds until the broker has it.
+            await asyncio.to_thread(self.router.reset, self.state.position)
+            raise
         # One ack per record batch (its first offset). Per partition, the first offset acked:
         # Apache Kafka reports a partition's end past its last record, but tansu (the embedded
         # dev broker) only past its last batch's base offset, so comparing the end with the
@@ -166,9 +168,38 @@ class Relay:
             first[key] = min(first.get(key, meta.offset), meta.offset)
         position = RelayPosition(notifications[-1].id, {**self.state.offsets, **first})
         await asyncio.to_thread(self.router.acked, position.position)
-        await asyncio.to_thread(self.positions.save, self.router.name, position)
+        await asyncio.to_thread(self.positions.save, self.router.name, self.cluster, position)
         self.state = position
         return len(notifications)
+
+    async def _send(self, notifications: list[Any]) -> list[Any]:
+        assert self.producer is not None
+        outgoing: list[Outgoing] = []
+        for n in notifications:
+            outgoing.extend(self.router.route(n.id, self.store.mapper.to_domain_event(n)))
+        specs = self.router.topic_specs()
+        if any(o.topic not in {s.name for s in specs} for o in outgoing):
+            raise RuntimeError("router produced a topic it does not declare")
+        await self.ensure_new_topics(specs)
+        return await send_in_order(self.producer, [(o.topic, o.record) for o in outgoing])
+
+    async def cluster_changed(self) -> bool:
+        """Checked before each batch is written: a broker with another cluster id is another
+        cluster (a lost one formatted anew, or a fail-over to a different one), which has none
+        of what we sent; publishing there starts from that cluster's own saved position."""
+        current = await cluster_id(self.connection)
+        if current == self.cluster:
+            return False
+        log.warning(
+            "relay %s: cluster %s is now %s; publishing from its own position",
+            self.router.name, self.cluster, current,
+        )  # fmt: skip
+        self.cluster = current
+        self.republished += 1
+        self._known_topics = frozenset()
+        self.state = await asyncio.to_thread(self.positions.load, self.router.name, current)
+        await asyncio.to_thread(self.router.reset, self.state.position)
+        return True
 
     def _read_batch(self) -> list[Any]:
         """The next notifications; keys destroyed by another process are dropped before decoding."""
@@ -215,8 +246,8 @@ class Relay:
         self._known_topics = frozenset()
         await self.ensure_topics()
         self.state = RelayPosition()
-        await asyncio.to_thread(self.positions.save, self.router.name, self.state)
-        self.router.reset(0)
+        await asyncio.to_thread(self.positions.save, self.router.name, self.cluster, self.state)
+        await asyncio.to_thread(self.router.reset, 0)
 
     async def check(self) -> None:
         if not await self.broker_has_our_data():

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -18,10 +21,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from adapters.event_store import EventStore
+from domain.agencies import registered_agencies
 from domain.agency_roles import refusal
 from domain.base import Aggregate
 from domain.errors import AgencyNotPermitted, AlreadyExists, UnknownAggregate
-from services.commands import SPECS, Command, CommandSpec
+from domain.registry import AgencyRegistry
+from services.commands import SPECS, Command, CommandSpec, parse_command
 
 
 class ConcurrencyConflict(Exception):
@@ -51,7 +56,27 @@ class CommandService:
         except AggregateNotFoundError:
             return None
 
+    def registered_agencies(self) -> Mapping[str, frozenset[str]]:
+        """Agencies an administrator registered (code → PCC areas), from the registry."""
+        registry = self.load(AgencyRegistry.id_for())
+        return registry.registered if registry is not None else MappingProxyType({})
+
+    @contextmanager
+    def knowing_registered_agencies(self) -> Iterator[None]:
+        """Within the block, validation knows registered agencies as well as reference data."""
+        with registered_agencies(self.registered_agencies()):
+            yield
+
+    def parse(self, data: bytes | str | dict[str, Any]) -> Command:
+        """Validate a command, registered agencies included; raises ValidationError."""
+        with self.knowing_registered_agencies():
+            return parse_command(data)
+
     def handle(self, command: Command) -> CommandResult:
+        with self.knowing_registered_agencies():
+            return self._handle(command)
+
+    def _handle(self, command: Command) -> CommandResult:
         refused = refusal(command.agency, command.type)
         if refused:
             raise AgencyNotPermitted(refused)

@@ -46,12 +46,13 @@ def acls(
 @credentials_app.command("issue")
 def issue(agency: Annotated[str, typer.Argument(help="Agency code, e.g. pcc:kent")]) -> None:
     """Create (or replace) an agency's SCRAM credentials; the password is shown once."""
-    problem = unknown_agency(agency)
-    if problem:
-        console.print(f"refused: {escape(problem)}", highlight=False)
-        raise typer.Exit(2)
     backbone = build()
     try:
+        with backbone.commands.knowing_registered_agencies():
+            problem = unknown_agency(agency)
+        if problem:
+            console.print(f"refused: {escape(problem)}", highlight=False)
+            raise typer.Exit(2)
         password = backbone.kafka().access().issue_credentials(principal_name(agency))
     finally:
         backbone.close()

@@ -82,8 +82,12 @@ class KafkaParts:
             flows = ReadModels(self.backbone.projections).agreements.permitted_flows()
             return {to_agency for _, to_agency in flows}
 
+        def is_agency(code: str) -> bool:
+            with self.backbone.commands.knowing_registered_agencies():
+                return is_known(code)
+
         settings = self.settings.model_copy(update={"kafka_bootstrap_servers": self.bootstrap})
-        return AccessReconciler(settings, recipients, is_known)
+        return AccessReconciler(settings, recipients, is_agency)
 
     def sharing_relay(self) -> Relay:
         from services.sharing import SharingRouter

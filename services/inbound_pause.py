@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import IllegalStateError
 
 from services.inbound_health import InboundHealth
 
@@ -28,9 +29,14 @@ class PartitionPauser:
         """Rewind to ``msg``, pause its partition, and resume it after ``seconds``."""
         record = msg.raw_message
         tp = TopicPartition(record.topic, record.partition)
-        await msg.nack()  # seeks back to this offset
         consumer = msg.consumer
-        consumer.pause(tp)
+        try:
+            await msg.nack()  # seeks back to this offset
+            consumer.pause(tp)
+        except IllegalStateError:  # revoked meanwhile: its new owner starts before this message
+            log.warning("inbound %s[%d] was revoked while failing", tp.topic, tp.partition)
+            self.health.done(tp.topic, tp.partition)
+            return
         trouble = self.health.troubles[(tp.topic, tp.partition)]
         self.health.pause(trouble, self.seconds)
         where = f"{tp.topic}[{tp.partition}]"

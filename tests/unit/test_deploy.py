@@ -1,9 +1,12 @@
 """deploy/ is held to the code, since no Docker engine runs it here.
 
-The compose file's Kafka brokers run the server settings the test broker runs with (or differ
-where a cluster of three must, for a stated reason); its backbone's RJB_* variables are settings
-the backbone accepts; every service restarts, waits for healthy dependencies and keeps its data on
-a volume; the personal-data master key comes from a secret; the image runs as a non-root user and
+The compose file's Kafka brokers run the server settings the *secured* test broker runs with (or
+differ where production must, for a stated reason): SASL_SSL, the StandardAuthorizer, the
+backbone's principal as super user, its SCRAM credential added by a format service before any
+broker starts, and every secret read from a mounted file by Kafka's config provider. Its
+backbone's RJB_* variables are settings the backbone accepts; every service restarts (or runs
+once), waits for healthy or completed dependencies and keeps its data on a volume; the shell
+scripts in it are run here with stand-ins for the tools; the image runs as a non-root user and
 carries no dev broker.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -24,7 +28,13 @@ import pytest
 import yaml
 from pydantic import SecretStr, ValidationError
 
-from adapters.apache_kafka import PER_DEPLOYMENT_SETTINGS, SHARED_SERVER_SETTINGS, ApacheKafka
+from adapters.apache_kafka import ApacheKafka
+from adapters.kafka_config import check_security
+from adapters.kafka_server_settings import (
+    PER_DEPLOYMENT_SETTINGS,
+    SHARED_SERVER_SETTINGS,
+    SuperUser,
+)
 from adapters.key_wrap import MasterKeyError, new_master_key, parse_master_key
 from services.bootstrap import master_key
 from services.settings import Settings
@@ -33,6 +43,28 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SECRETS = "/run/secrets/"
 URL_SAFE_BASE64 = re.compile(r"[A-Za-z0-9_-]{22}")
+FILE_REFERENCE = re.compile(r"\$\{file:(/run/secrets/[\w.-]+):(\w+)\}")
+ONE_SHOT = "no"
+
+# Production-only keys that PER_DEPLOYMENT_SETTINGS does not list yet: the file config provider
+# that reads the secrets (the test broker writes its secrets into its own server.properties),
+# the keystore's type and the CA that brokers trust (the test broker has no TLS). Once listed
+# there, they need no place here.
+PRODUCTION_ONLY_UNTIL_LISTED = {
+    "config.providers": "secrets read from mounted files, never written in compose",
+    "config.providers.file.class": "the file config provider",
+    "config.providers.file.param.allowed.paths": "the provider reads /run/secrets only",
+    "ssl.keystore.type": "production's certificates (TLS)",
+    "ssl.truststore.type": "production's CA (TLS between brokers)",
+    "ssl.truststore.location": "production's CA (TLS between brokers)",
+}
+
+# Variables the apache/kafka image reads itself instead of turning them into server properties.
+IMAGE_VARIABLES = {
+    "KAFKA_VERSION", "KAFKA_HEAP_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_OPTS", "KAFKA_JMX_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_LOG4J_ROOT_LOGLEVEL",
+    "KAFKA_LOG4J_LOGGERS", "KAFKA_TOOLS_LOG4J_LOGLEVEL", "KAFKA_JMX_HOSTNAME",
+}  # fmt: skip
 
 
 @cache
@@ -41,15 +73,39 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
+def in_container(value: Any) -> str:
+    """What a container sees of a compose value: Compose turns `$$` into `$`."""
+    return str(value).replace("$$", "$")
+
+
 def services() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = compose()["services"]
     return found
 
 
-def brokers() -> dict[str, dict[str, Any]]:
+def kafka_services() -> dict[str, dict[str, Any]]:
     return {
         n: s for n, s in services().items() if str(s.get("image", "")).startswith("apache/kafka:")
     }
+
+
+def brokers() -> dict[str, dict[str, Any]]:
+    return {n: s for n, s in kafka_services().items() if s.get("restart") != ONE_SHOT}
+
+
+def formatters() -> dict[str, dict[str, Any]]:
+    """The one-shot services that format each broker's volume."""
+    return {n: s for n, s in kafka_services().items() if s.get("restart") == ONE_SHOT}
+
+
+def formatter_name(broker: str) -> str:
+    names = [str(n) for n in services()[broker].get("depends_on", {}) if n in formatters()]
+    assert len(names) == 1, f"{broker}: one format service, not {names}"
+    return names[0]
+
+
+def formatter_of(broker: str) -> dict[str, Any]:
+    return services()[formatter_name(broker)]
 
 
 def backbone() -> dict[str, Any]:
@@ -65,7 +121,51 @@ def kafka_property(variable: str) -> str:
 
 def server_properties(broker: dict[str, Any]) -> dict[str, str]:
     env = broker["environment"]
-    return {kafka_property(k): v for k, v in env.items() if k.startswith("KAFKA_")}
+    return {
+        kafka_property(k): in_container(v)
+        for k, v in env.items()
+        if k.startswith("KAFKA_") and k not in IMAGE_VARIABLES
+    }
+
+
+def super_user_name() -> str:
+    names = {server_properties(b)["super.users"] for b in brokers().values()}
+    assert len(names) == 1, names
+    (principal,) = names
+    assert principal.startswith("User:") and ";" not in principal, principal
+    return principal.removeprefix("User:")
+
+
+def properties_text(text: str) -> dict[str, str]:
+    """key=value lines of a Java properties file (no continuation lines), comments skipped."""
+    lines = [line.strip() for line in text.splitlines()]
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith(("#", "!"))]
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def server_secrets_example() -> dict[str, str]:
+    return properties_text((DEPLOY / "kafka_server_secrets.properties.example").read_text())
+
+
+def secret_mounts(service: dict[str, Any]) -> set[str]:
+    """The container paths of a service's secrets (short syntax: /run/secrets/<name>)."""
+    paths = set()
+    for secret in service.get("secrets", []):
+        name = secret if isinstance(secret, str) else secret["source"]
+        target = name if isinstance(secret, str) else secret.get("target", name)
+        assert name in compose()["secrets"], f"no top-level secret {name}"
+        assert compose()["secrets"][name].get("file"), f"secret {name} has no file"
+        paths.add(target if target.startswith("/") else SECRETS + target)
+    return paths
+
+
+def config_mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path → inline content of a service's configs."""
+    found = {}
+    for config in service.get("configs", []):
+        name = config["source"]
+        found[config["target"]] = in_container(compose()["configs"][name]["content"])
+    return found
 
 
 def dockerfile() -> list[tuple[str, str]]:
@@ -102,6 +202,28 @@ def settings_from(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Setti
     return Settings(_env_file=None)
 
 
+def strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in (*strings(k), *strings(v))]
+    if isinstance(node, list):
+        return [s for item in node for s in strings(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def run_script(
+    argv: list[str], secrets: Path, replace: dict[str, str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """A compose script as its container runs it, with /run/secrets/ at ``secrets`` and the
+    tools it calls replaced by stand-ins."""
+    script = [in_container(a).replace(SECRETS, f"{secrets}/") for a in argv]
+    for old, new in replace.items():
+        script = [a.replace(old, new) for a in script]
+    if not shutil.which(script[0]):
+        pytest.skip(f"{script[0]} is not installed")
+    env = {"PATH": os.environ["PATH"], **env}  # nothing else from this machine
+    return subprocess.run(script, env=env, capture_output=True, text=True, check=False)
+
+
 # --- Apache Kafka -----------------------------------------------------------------------------
 
 
@@ -109,6 +231,17 @@ def test_the_image_variables_name_kafka_properties_as_the_apache_kafka_image_rea
     assert kafka_property("KAFKA_AUTO_CREATE_TOPICS_ENABLE") == "auto.create.topics.enable"
     assert kafka_property("KAFKA_ABC__DEF") == "abc_def"
     assert kafka_property("KAFKA_ABC___DEF") == "abc-def"
+    assert (
+        kafka_property("KAFKA_LISTENER_NAME_CLIENT_SCRAM___SHA___512_SASL_JAAS_CONFIG")
+        == "listener.name.client.scram-sha-512.sasl.jaas.config"
+    )
+
+
+def test_compose_takes_nothing_from_the_host_environment() -> None:
+    """Every `$` meant for a container is `$$`: a lone `$` would be Compose's own variable
+    (and `${file:...}`, Kafka's config provider syntax, an error)."""
+    for value in strings(compose()):
+        assert "$" not in value.replace("$$", ""), value
 
 
 def test_compose_runs_three_brokers_of_the_kafka_version_the_tests_run() -> None:
@@ -117,24 +250,88 @@ def test_compose_runs_three_brokers_of_the_kafka_version_the_tests_run() -> None
     tested = pom.findtext("m:properties/m:kafka.version", namespaces=pom_ns)
     assert tested
     assert len(brokers()) == 3
-    assert {b["image"] for b in brokers().values()} == {f"apache/kafka:{tested}"}
+    assert len(formatters()) == 3, "one format service per broker"
+    assert {b["image"] for b in kafka_services().values()} == {f"apache/kafka:{tested}"}
 
 
-def test_every_broker_runs_the_test_brokers_settings_or_differs_for_a_stated_reason(
+def test_every_broker_runs_the_secured_test_brokers_settings_or_differs_for_a_stated_reason(
     tmp_path: Path,
 ) -> None:
-    test_broker = ApacheKafka(data_dir=tmp_path).server_settings()
-    assert set(test_broker) == set(SHARED_SERVER_SETTINGS) | set(PER_DEPLOYMENT_SETTINGS)
+    test_broker = ApacheKafka(data_dir=tmp_path, secured_by=SuperUser()).server_settings()
+    tls_only = {key for key in PER_DEPLOYMENT_SETTINGS if key.startswith("ssl.")}
+    assert set(test_broker) == set(SHARED_SERVER_SETTINGS) | set(PER_DEPLOYMENT_SETTINGS) - tls_only
+    assert {k: test_broker[k] for k in SHARED_SERVER_SETTINGS} == SHARED_SERVER_SETTINGS
     for name, broker in brokers().items():
         properties = server_properties(broker)
         missing = sorted(set(SHARED_SERVER_SETTINGS) - set(properties))
         assert not missing, f"{name} lacks shared settings {missing}"
-        for key, value in properties.items():
+        unset = sorted(set(PER_DEPLOYMENT_SETTINGS) - set(properties))
+        assert not unset, f"{name} does not set {unset}"
+        for key, value in broker["environment"].items():
             assert isinstance(value, str), f"{name}: {key} must be a string in compose"
+        for key, value in properties.items():
             if key in SHARED_SERVER_SETTINGS:
                 assert value == SHARED_SERVER_SETTINGS[key], f"{name}: {key}"
             else:
-                assert key in PER_DEPLOYMENT_SETTINGS, f"{name}: {key} is not a known setting"
+                known = key in PER_DEPLOYMENT_SETTINGS or key in PRODUCTION_ONLY_UNTIL_LISTED
+                assert known, f"{name}: {key} is not a known setting"
+
+
+def test_both_listeners_are_sasl_over_tls_in_production_and_sasl_on_loopback_in_tests(
+    tmp_path: Path,
+) -> None:
+    def protocols(value: str) -> dict[str, str]:
+        return dict(pair.split(":") for pair in value.split(","))
+
+    tested = ApacheKafka(data_dir=tmp_path, secured_by=SuperUser()).server_settings()
+    assert protocols(tested["listener.security.protocol.map"]) == {
+        "CLIENT": "SASL_PLAINTEXT", "CONTROLLER": "SASL_PLAINTEXT"
+    }  # fmt: skip
+    for name, broker in brokers().items():
+        assert protocols(server_properties(broker)["listener.security.protocol.map"]) == {
+            "CLIENT": "SASL_SSL", "CONTROLLER": "SASL_SSL"
+        }, name  # fmt: skip
+
+
+def test_broker_secrets_come_from_mounted_files_through_the_config_provider() -> None:
+    example = server_secrets_example()
+    for name, broker in brokers().items():
+        properties = server_properties(broker)
+        assert properties["config.providers"] == "file"
+        assert (
+            properties["config.providers.file.class"]
+            == "org.apache.kafka.common.config.provider.FileConfigProvider"
+        )
+        assert properties["config.providers.file.param.allowed.paths"] == SECRETS.rstrip("/")
+        secret_keys = [k for k in properties if k.endswith(("jaas.config", "password"))]
+        assert len(secret_keys) == 4, secret_keys
+        for key in secret_keys:
+            reference = FILE_REFERENCE.fullmatch(properties[key])
+            assert reference, f"{name}: {key} must be a ${{file:...}} reference, not a value"
+            path, entry = reference.groups()
+            assert path in secret_mounts(broker), f"{name}: {path} is not mounted"
+            assert entry in example, f"{entry} is not in kafka_server_secrets.properties.example"
+        for key, value in properties.items():
+            assert "LoginModule" not in value and "password=" not in value, f"{name}: {key}"
+        for key in ("ssl.keystore.location", "ssl.truststore.location"):
+            assert properties[key] in secret_mounts(broker), f"{name}: {key}"
+
+
+def test_the_super_user_is_the_backbones_principal_in_every_credential() -> None:
+    user = super_user_name()
+    assert backbone()["environment"]["RJB_KAFKA_SASL_USERNAME"] == user
+    example = server_secrets_example()
+    assert example["client_jaas"].startswith(
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+    )
+    assert f'username="{user}"' in example["client_jaas"]
+    assert example["controller_jaas"].startswith(
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+    )
+    assert f'username="{user}"' in example["controller_jaas"]
+    assert f' user_{user}="' in example["controller_jaas"], "the controllers accept it"
+    for value in (example["client_jaas"], example["controller_jaas"]):
+        assert value.endswith(";")
 
 
 def test_the_brokers_form_one_quorum_that_the_backbone_bootstraps_from() -> None:
@@ -155,8 +352,8 @@ def test_the_brokers_form_one_quorum_that_the_backbone_bootstraps_from() -> None
 
 
 def test_the_cluster_id_is_in_kafka_storage_random_uuid_format() -> None:
-    ids = {b["environment"]["CLUSTER_ID"] for b in brokers().values()}
-    assert len(ids) == 1, "one cluster"
+    ids = {s["environment"]["CLUSTER_ID"] for s in kafka_services().values()}
+    assert len(ids) == 1, "one cluster, formatted and run under one id"
     cluster_id = ids.pop()
     assert URL_SAFE_BASE64.fullmatch(cluster_id), cluster_id
     raw = base64.urlsafe_b64decode(cluster_id + "==")
@@ -165,22 +362,128 @@ def test_the_cluster_id_is_in_kafka_storage_random_uuid_format() -> None:
     assert not cluster_id.startswith("-"), "kafka-storage never makes one: it reads as an option"
 
 
+# --- the backbone's SCRAM credential, before any broker starts ---------------------------------
+
+
+def test_each_broker_waits_for_its_own_format_service_on_its_own_volume() -> None:
+    formatted = set()
+    for name, broker in brokers().items():
+        formatter = formatter_of(name)
+        formatted.add(formatter_name(name))
+        assert broker["depends_on"][formatter_name(name)] == {
+            "condition": "service_completed_successfully"
+        }
+        assert formatter["volumes"] == broker["volumes"], name
+        assert formatter["image"] == broker["image"]
+        properties, theirs = server_properties(broker), server_properties(formatter)
+        assert {k: v for k, v in properties.items() if k != "advertised.listeners"} == theirs
+        assert formatter["environment"]["CLUSTER_ID"] == broker["environment"]["CLUSTER_ID"]
+        assert f"{SECRETS}kafka_backbone_password" in secret_mounts(formatter)
+    assert len(formatted) == len(brokers()), "no two brokers share a format service"
+
+
+def format_run(
+    tmp_path: Path, broker: str, password: str | None
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    formatter = formatter_of(broker)
+    secrets, record = tmp_path / "secrets", tmp_path / "kafka-storage"
+    secrets.mkdir()
+    if password is not None:
+        (secrets / "kafka_backbone_password").write_text(password + "\n")
+    tool = tmp_path / "kafka-storage.sh"  # records its arguments and the config it was given
+    tool.write_text(
+        '#!/bin/sh\nprintf "%s\\n" "$@" > "$RECORD.args"\n'
+        'while [ $# -gt 0 ]; do [ "$1" = --config ] && cp "$2" "$RECORD.config"; shift; done\n'
+    )
+    tool.chmod(0o755)
+    argv = [*formatter["entrypoint"], *formatter["command"]]
+    replace = {"/opt/kafka/bin/kafka-storage.sh": str(tool),
+               "/tmp/format.properties": str(tmp_path / "format.properties")}  # fmt: skip
+    env = {k: in_container(v) for k, v in formatter["environment"].items()}
+    return run_script(argv, secrets, replace, {**env, "RECORD": str(record)}), record
+
+
+@pytest.mark.parametrize("broker", ["kafka-1", "kafka-3"])
+def test_the_format_service_adds_the_backbones_scram_credential_to_the_new_cluster(
+    tmp_path: Path, broker: str
+) -> None:
+    password = "f00d" * 16
+    result, record = format_run(tmp_path, broker, password)
+    assert result.returncode == 0, result.stderr
+    args = Path(f"{record}.args").read_text().splitlines()
+    properties = server_properties(services()[broker])
+    assert args[0] == "format"
+    assert "--ignore-formatted" in args, "a formatted volume is left as it is"
+    assert args[args.index("--cluster-id") + 1] == services()[broker]["environment"]["CLUSTER_ID"]
+    scram = args[args.index("--add-scram") + 1]
+    assert scram == f"SCRAM-SHA-512=[name={super_user_name()},password={password}]"
+    config = properties_text(Path(f"{record}.config").read_text())
+    assert config, "the format config is written"
+    for key, value in config.items():
+        assert properties[key] == value, f"{broker}: {key} differs from the broker's"
+    for key in ("node.id", "log.dirs", "process.roles", "controller.quorum.voters"):
+        assert key in config
+
+
+def test_the_format_service_stops_without_the_password_secret(tmp_path: Path) -> None:
+    result, record = format_run(tmp_path, "kafka-2", password=None)
+    assert result.returncode != 0
+    assert not Path(f"{record}.args").exists(), "kafka-storage never ran"
+
+
 # --- services: restarts, health, data -----------------------------------------------------------
 
 
-def test_every_service_restarts_unless_stopped() -> None:
+def test_every_service_restarts_unless_stopped_or_runs_once_for_another() -> None:
+    awaited = {
+        other
+        for service in services().values()
+        for other, how in service.get("depends_on", {}).items()
+        if how == {"condition": "service_completed_successfully"}
+    }
     for name, service in services().items():
-        assert service.get("restart") == "unless-stopped", name
+        if name in awaited:
+            assert service.get("restart") == ONE_SHOT, f"{name} runs once"
+        else:
+            assert service.get("restart") == "unless-stopped", name
 
 
-def test_services_wait_for_what_they_depend_on_to_be_healthy() -> None:
+def test_services_wait_for_what_they_depend_on_to_be_healthy_or_done() -> None:
     assert set(backbone()["depends_on"]) == {"postgres", *brokers()}
     for name, service in services().items():
         depends_on = service.get("depends_on", {})
         assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions"
         for other, how in depends_on.items():
-            assert how == {"condition": "service_healthy"}, f"{name} -> {other}"
-            assert services()[other].get("healthcheck", {}).get("test"), f"{other}: no healthcheck"
+            if services()[other].get("restart") == ONE_SHOT:
+                assert how == {"condition": "service_completed_successfully"}, f"{name}->{other}"
+            else:
+                assert how == {"condition": "service_healthy"}, f"{name} -> {other}"
+                assert services()[other].get("healthcheck", {}).get("test"), f"{other}: none"
+
+
+def test_the_broker_healthcheck_is_a_tls_client_with_the_backbones_credential() -> None:
+    for name, broker in brokers().items():
+        kind, command = broker["healthcheck"]["test"]
+        assert kind == "CMD-SHELL"
+        command = in_container(command)
+        assert command.startswith("/opt/kafka/bin/kafka-broker-api-versions.sh ")
+        # The broker's own name, the one its certificate carries (not localhost).
+        assert '--bootstrap-server "$(hostname):9092"' in command
+        config_path = re.search(r"--command-config (\S+)", command)
+        assert config_path, command
+        client = properties_text(config_mounts(broker)[config_path.group(1)])
+        properties = server_properties(broker)
+        assert client["security.protocol"] == "SASL_SSL"
+        assert client["sasl.mechanism"] == properties["sasl.enabled.mechanisms"]
+        assert (
+            client["sasl.jaas.config"]
+            == properties["listener.name.client.scram-sha-512.sasl.jaas.config"]
+        )
+        for key in ("config.providers", "config.providers.file.class",
+                    "config.providers.file.param.allowed.paths",
+                    "ssl.truststore.type", "ssl.truststore.location"):  # fmt: skip
+            assert client[key] == properties[key], f"{name}: {key}"
+        assert "ssl.endpoint.identification.algorithm" not in client, "names are checked"
 
 
 def test_kafka_and_postgres_data_live_on_named_volumes() -> None:
@@ -189,7 +492,8 @@ def test_kafka_and_postgres_data_live_on_named_volumes() -> None:
     for name, service in services().items():
         for volume in service.get("volumes", []):
             source, target = volume.split(":")[:2]
-            if source in declared:
+            assert source in declared, f"{name}: {source} is not a named volume"
+            if service.get("restart") != ONE_SHOT:  # a format service uses its broker's
                 mounts[f"{name}:{target}"] = source
     for name, broker in brokers().items():
         assert f"{name}:{server_properties(broker)['log.dirs']}" in mounts, name
@@ -223,12 +527,70 @@ def test_every_rjb_variable_of_the_deployment_is_a_setting_with_a_value_it_accep
     assert settings.kafka_bootstrap_servers
 
 
+def test_the_backbone_speaks_scram_over_tls_trusting_the_brokers_ca(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = backbone()["environment"]
+    cafile = env["RJB_KAFKA_SSL_CAFILE"]
+    assert cafile in secret_mounts(backbone())
+    for broker in brokers().values():
+        assert server_properties(broker)["ssl.truststore.location"] == cafile, "the same CA"
+    here = tmp_path / "kafka_ca"
+    here.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings = settings_from(
+        monkeypatch,
+        {**image_env(), **env, "RJB_KAFKA_SSL_CAFILE": str(here),
+         "RJB_KAFKA_SASL_PASSWORD": "from-the-secret"},
+    )  # fmt: skip
+    check_security(settings)  # what `rjb serve` checks at start-up
+    assert settings.kafka_security_protocol == "SASL_SSL"
+    assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512"
+    assert settings.kafka_sasl_mechanism in server_properties(next(iter(brokers().values())))[
+        "sasl.enabled.mechanisms"
+    ].split(",")
+
+
+def backbone_run(tmp_path: Path, password: str | None) -> subprocess.CompletedProcess[str]:
+    secrets, bin_dir = tmp_path / "secrets", tmp_path / "bin"
+    secrets.mkdir()
+    bin_dir.mkdir()
+    if password is not None:
+        (secrets / "kafka_backbone_password").write_text(password + "\n")
+    rjb = bin_dir / "rjb"  # a stand-in that shows what the real one would get
+    rjb.write_text('#!/bin/sh\nprintf "%s\\n" "$RJB_KAFKA_SASL_PASSWORD" "$@"\n')
+    rjb.chmod(0o755)
+    argv = [*backbone()["entrypoint"], *backbone()["command"]]
+    return run_script(argv, secrets, {}, {"PATH": f"{bin_dir}:{os.environ['PATH']}"})
+
+
+def test_the_backbones_kafka_password_comes_from_a_secret_never_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    env = backbone()["environment"]
+    for where in (env, image_env(), example_env()):
+        assert "RJB_KAFKA_SASL_PASSWORD" not in where
+    assert f"{SECRETS}kafka_backbone_password" in secret_mounts(backbone())
+    if "RJB_KAFKA_SASL_PASSWORD_FILE" in env:  # once Settings reads it from a file itself
+        assert env["RJB_KAFKA_SASL_PASSWORD_FILE"] == f"{SECRETS}kafka_backbone_password"
+        return
+    password = "0123456789abcdef" * 4
+    result = backbone_run(tmp_path, password)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [password, *backbone()["command"]]
+
+
+def test_the_backbone_does_not_start_without_its_kafka_password_secret(tmp_path: Path) -> None:
+    if "RJB_KAFKA_SASL_PASSWORD_FILE" in backbone()["environment"]:
+        pytest.skip("Settings reads the file itself")
+    result = backbone_run(tmp_path, password=None)
+    assert result.returncode != 0
+    assert not result.stdout, "rjb never ran"
+
+
 def test_the_master_key_comes_from_a_secret_never_from_the_environment() -> None:
     path = backbone()["environment"]["RJB_PERSONAL_DATA_MASTER_KEY_FILE"]
     assert path.startswith(SECRETS), path
-    secret = path.removeprefix(SECRETS)
-    assert secret in backbone().get("secrets", []), "the backbone mounts the secret"
-    assert compose().get("secrets", {}).get(secret, {}).get("file"), f"no secret {secret}"
+    assert path in secret_mounts(backbone()), "the backbone mounts the secret"
     assert image_env()["RJB_PERSONAL_DATA_MASTER_KEY_FILE"] == path, "the image's default too"
     for env in (backbone()["environment"], image_env(), example_env()):
         assert "RJB_PERSONAL_DATA_MASTER_KEY" not in env

@@ -46,19 +46,6 @@ URL_SAFE_BASE64 = re.compile(r"[A-Za-z0-9_-]{22}")
 FILE_REFERENCE = re.compile(r"\$\{file:(/run/secrets/[\w.-]+):(\w+)\}")
 ONE_SHOT = "no"
 
-# Production-only keys that PER_DEPLOYMENT_SETTINGS does not list yet: the file config provider
-# that reads the secrets (the test broker writes its secrets into its own server.properties),
-# the keystore's type and the CA that brokers trust (the test broker has no TLS). Once listed
-# there, they need no place here.
-PRODUCTION_ONLY_UNTIL_LISTED = {
-    "config.providers": "secrets read from mounted files, never written in compose",
-    "config.providers.file.class": "the file config provider",
-    "config.providers.file.param.allowed.paths": "the provider reads /run/secrets only",
-    "ssl.keystore.type": "production's certificates (TLS)",
-    "ssl.truststore.type": "production's CA (TLS between brokers)",
-    "ssl.truststore.location": "production's CA (TLS between brokers)",
-}
-
 # Variables the apache/kafka image reads itself instead of turning them into server properties.
 IMAGE_VARIABLES = {
     "KAFKA_VERSION", "KAFKA_HEAP_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_OPTS", "KAFKA_JMX_OPTS",
@@ -258,8 +245,11 @@ def test_every_broker_runs_the_secured_test_brokers_settings_or_differs_for_a_st
     tmp_path: Path,
 ) -> None:
     test_broker = ApacheKafka(data_dir=tmp_path, secured_by=SuperUser()).server_settings()
-    tls_only = {key for key in PER_DEPLOYMENT_SETTINGS if key.startswith("ssl.")}
-    assert set(test_broker) == set(SHARED_SERVER_SETTINGS) | set(PER_DEPLOYMENT_SETTINGS) - tls_only
+    production_only = {k for k in PER_DEPLOYMENT_SETTINGS if k.startswith(("ssl.", "config."))}
+    assert (
+        set(test_broker)
+        == set(SHARED_SERVER_SETTINGS) | set(PER_DEPLOYMENT_SETTINGS) - production_only
+    )
     assert {k: test_broker[k] for k in SHARED_SERVER_SETTINGS} == SHARED_SERVER_SETTINGS
     for name, broker in brokers().items():
         properties = server_properties(broker)
@@ -273,8 +263,7 @@ def test_every_broker_runs_the_secured_test_brokers_settings_or_differs_for_a_st
             if key in SHARED_SERVER_SETTINGS:
                 assert value == SHARED_SERVER_SETTINGS[key], f"{name}: {key}"
             else:
-                known = key in PER_DEPLOYMENT_SETTINGS or key in PRODUCTION_ONLY_UNTIL_LISTED
-                assert known, f"{name}: {key} is not a known setting"
+                assert key in PER_DEPLOYMENT_SETTINGS, f"{name}: {key} is not a known setting"
 
 
 def test_both_listeners_are_sasl_over_tls_in_production_and_sasl_on_loopback_in_tests(

@@ -22,6 +22,7 @@ from services.privacy import PrivacyService
 from services.settings import Settings
 
 if TYPE_CHECKING:
+    from services.identity import TokenVerifier
     from services.kafka_wiring import KafkaParts
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,14 @@ class Backbone:
     def audit(self, reader: str | None = None) -> AuditService:
         """Auditor access; every read is logged under ``reader`` (default: RJB_AUDIT_USER)."""
         return AuditService(self.store, reader or self.settings.audit_user)
+
+    @cached_property
+    def identity(self) -> TokenVerifier:
+        """Verifies access tokens against the configured issuer (issue 10); keys load on first
+        use, and the agency registry is read from the store at each verification."""
+        from services.credentials import known_agency_check, token_verifier
+
+        return token_verifier(self.settings, known_agency_check(self.commands))
 
     @property
     def privacy(self) -> PrivacyService:

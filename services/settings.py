@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -86,6 +86,34 @@ class Settings(BaseSettings):
         "empty: unset",
     )
 
+    # --- HTTP API and identity (issue 10) -------------------------------------------------------
+    http_host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on")
+    http_port: int = Field(
+        default=8080, ge=0, le=65535, description="Port of the HTTP API under `rjb serve`; 0: off"
+    )
+    http_max_body_bytes: int = Field(
+        default=262_144, ge=1024, description="Largest request body accepted (else 413)"
+    )
+    oauth_issuer: str = Field(
+        default="", description="The OAuth 2.0 issuer whose JWT access tokens are accepted (iss)"
+    )
+    oauth_audience: str = Field(default="rjb-backbone", description="Required `aud` of tokens")
+    oauth_jwks_url: str = Field(default="", description="The issuer's JWKS (public keys) URL")
+    oauth_jwks_file: Path | None = Field(
+        default=None, description="The issuer's JWKS as a file, instead of a URL"
+    )
+    oauth_algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "ES256"],
+        description="Signature algorithms accepted (never `none` or HS*: the keys are public)",
+    )
+    oauth_leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed")
+    dev_issuer: bool | None = Field(
+        default=None,
+        description="Development token issuer (`rjb dev token`; key pair in var/). Default: on "
+        "only with the SQLite store and no RJB_OAUTH_ISSUER; turning it on with PostgreSQL or "
+        "an issuer is refused",
+    )
+
     # --- projections (issue 5) ----------------------------------------------------------------
     projection_batch_size: int = Field(
         default=500, ge=1, description="Events applied per projection transaction"
@@ -104,3 +132,37 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("oauth_jwks_file", mode="before")
+    @classmethod
+    def _empty_file_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("oauth_algorithms")
+    @classmethod
+    def _public_key_algorithms_only(cls, value: list[str]) -> list[str]:
+        for alg in value:
+            if alg.lower() == "none" or alg.upper().startswith("HS"):
+                raise ValueError(
+                    f"{alg} is refused: tokens are verified with the issuer's public keys "
+                    "(JWKS), so only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are allowed"
+                )
+        if not value:
+            raise ValueError("at least one algorithm (e.g. RS256)")
+        return value
+
+    @model_validator(mode="after")
+    def _dev_issuer_never_in_production(self) -> Self:
+        if self.dev_issuer and (self.store == "postgres" or self.oauth_issuer):
+            raise ValueError(
+                "RJB_DEV_ISSUER is refused with RJB_STORE=postgres or RJB_OAUTH_ISSUER set: the "
+                "development issuer signs any agency's token with a key kept in var/"
+            )
+        return self
+
+    @property
+    def dev_issuer_on(self) -> bool:
+        """The development issuer is used: asked for, or by default on SQLite without an issuer."""
+        if self.dev_issuer is not None:
+            return self.dev_issuer
+        return self.store == "sqlite" and not self.oauth_issuer

@@ -1,0 +1,123 @@
+"""``POST /v1/commands``: one agency command, the JSON of the Kafka topics, as the token's agency.
+
+The acting agency is the token's: a body naming another agency is refused (403, impersonation),
+a body without ``agency`` gets the token's. ``Idempotency-Key`` is the command id: it fills
+``command_id`` when the body has none and must equal it when both are given. Sending a command
+again with the same id has no second effect (the result says ``repeat: true``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from domain.text import MAX_IDENTIFIER
+from services.bootstrap import Backbone
+from services.command_service import CommandResult
+from services.commands import Command, parse_command
+from services.credentials import registry_in_force
+from services.http.auth import Caller, Store
+from services.http.problems import Problem, ProblemDetail
+from services.identity import Identity, Role
+
+router = APIRouter(tags=["commands"])
+
+COMMAND_SCHEMA_REF = "#/components/schemas/AgencyCommand"
+
+
+class CommandOutcome(BaseModel):
+    """What the command service did with the command."""
+
+    command_id: str
+    command_type: str
+    aggregate_id: UUID = Field(description="The case, agreement, custody record or registry")
+    version: int = Field(description="The aggregate's version after the command")
+    new_events: int = Field(description="Events this command recorded (0 for a repeat)")
+    repeat: bool = Field(description="The command id was applied before: no second effect")
+
+    @classmethod
+    def of(cls, r: CommandResult) -> CommandOutcome:
+        return cls(command_id=r.command_id, command_type=r.command_type,
+                   aggregate_id=r.aggregate_id, version=r.version, new_events=r.new_events,
+                   repeat=r.duplicate)  # fmt: skip
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemDetail, "description": text}
+    for status, text in [
+        (401, "No valid token"), (403, "Impersonation, a role the caller lacks, or a rule of "
+        "who may act"), (404, "No such case or agreement"), (409, "Refused by the current "
+        "state"), (413, "Body too large"), (422, "Invalid command (errors per field) or refused "
+        "by a rule"), (503, "Concurrent writers: retry"),
+    ]
+}  # fmt: skip
+
+
+def command_body(raw: bytes, caller: Identity, key: str | None) -> dict[str, Any]:
+    """The body as a command from the caller: agency (and user) from the token, the key checked."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise Problem(422, "invalid-json", f"the body is not JSON: {error}") from error
+    if not isinstance(body, dict):
+        raise Problem(422, "invalid-json", "the body must be a JSON object (one command)")
+    claimed = body.get("agency")
+    if claimed is not None and claimed != caller.agency:
+        raise Problem(
+            403, "impersonation", f"the body claims agency {str(claimed)[:80]!r} but the token "
+            f"is for {caller.agency}: an agency acts only as itself",
+        )  # fmt: skip
+    body["agency"] = caller.agency
+    body.setdefault("user", caller.subject[:MAX_IDENTIFIER])
+    if key is not None:
+        given = body.setdefault("command_id", key)
+        if given != key:
+            raise Problem(
+                422, "idempotency-key-mismatch",
+                "the Idempotency-Key header and the body's command_id differ",
+                errors=[{"location": "header.Idempotency-Key", "message": f"is {key[:80]!r}"},
+                        {"location": "body.command_id", "message": f"is {str(given)[:80]!r}"}],
+            )  # fmt: skip
+    return body
+
+
+@router.post(
+    "/v1/commands",
+    response_model=CommandOutcome,
+    summary="Submit one agency command",
+    responses=ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": COMMAND_SCHEMA_REF}}},
+        }
+    },
+)
+async def submit_command(
+    request: Request,
+    caller: Caller,
+    backbone: Store,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=MAX_IDENTIFIER,
+            description="The command id (idempotency key); must equal the body's command_id",
+        ),
+    ] = None,
+) -> CommandOutcome:
+    body = command_body(await request.body(), caller, idempotency_key)
+    return CommandOutcome.of(await run_in_threadpool(handle, backbone, caller, body))
+
+
+def handle(backbone: Backbone, caller: Identity, body: dict[str, Any]) -> CommandResult:
+    with registry_in_force(backbone.commands):
+        command: Command = parse_command(body)
+    if command.type == "register_agency":
+        caller.require(Role.ADMINISTRATOR, "registering an agency")
+    return backbone.commands.handle(command)

@@ -1,0 +1,70 @@
+"""The HTTP API served by uvicorn inside the caller's asyncio loop (beside the Kafka parts).
+
+The socket is bound before anything starts, so a port in use fails ``rjb serve`` at once with
+the reason. Signals stay with the caller (``rjb serve`` stops everything on Ctrl-C); leaving the
+context stops the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import uvicorn
+
+from services.bootstrap import Backbone
+from services.http.app import create_app
+from services.settings import Settings
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # the backbone's own handlers stop it
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise OSError(
+            error.errno, f"HTTP API: cannot listen on {host}:{port} ({error.strerror}); set "
+            "RJB_HTTP_PORT to a free port, or 0 to turn the HTTP API off",
+        ) from None  # fmt: skip
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def http_api(backbone: Backbone, settings: Settings) -> AsyncIterator[str | None]:
+    """Serves the API on ``RJB_HTTP_HOST:RJB_HTTP_PORT`` for the duration; yields its base URL
+    (None when ``RJB_HTTP_PORT`` is 0: off)."""
+    if settings.http_port == 0:
+        yield None
+        return
+    backbone.identity  # noqa: B018  # no issuer configured: refuse before serving anything
+    app = create_app(backbone, settings)
+    sock = bind(settings.http_host, settings.http_port)
+    config = uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning")
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the HTTP API stopped while starting")
+            await asyncio.sleep(0.01)
+        host, port = sock.getsockname()[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        sock.close()

@@ -26,7 +26,7 @@ from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststre
 from services.command_service import CommandResult, CommandService
 from services.commands import Command
 from services.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
-from services.inbound_errors import Rejected, apply, describe
+from services.inbound_errors import Rejected, apply, describe, registered
 from services.inbound_health import InboundHealth, InboundStats
 from services.inbound_parse import command_in
 from services.inbound_pause import PartitionPauser, Revocations
@@ -143,10 +143,11 @@ class Inbound:
 
     async def attempt(self, record: Any, movement: bool) -> None:
         """Store the record's command, or dead-letter it; raises when it could do neither."""
+        agencies = await asyncio.to_thread(registered, self.commands)
         try:
-            command = command_in(
-                record.value, record.headers or (), movement, self.limits.max_message_bytes
-            )
+            headers = record.headers or ()
+            limit = self.limits.max_message_bytes
+            command = command_in(record.value, headers, movement, limit, agencies)
             result = await self.store(command)
         except Rejected as rejected:
             await self.dead_letter(record, rejected)

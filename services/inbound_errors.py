@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Mapping
 
 import psycopg
 from eventsourcing import persistence
@@ -86,3 +87,10 @@ def apply(commands: CommandService, command: Command) -> CommandResult:
             raise
         log.exception("the store refused %s %s", command.type, command.command_id)
         raise Rejected(f"not stored: {describe(error)}", type(error).__name__) from error
+
+
+def registered(commands: object) -> Mapping[str, frozenset[str]]:
+    """The agencies an administrator registered, from the store (a failure here is the store's,
+    never the message's); none for a command service that does not keep a registry."""
+    load = getattr(commands, "registered_agencies", None)
+    return load() if load is not None else {}

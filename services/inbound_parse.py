@@ -7,13 +7,14 @@ Headers may come in any shape Kafka allows: a key more than once, a null value, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
 from adapters.hmpps import PrisonMovementMessage
+from domain.agencies import registered_agencies
 from domain.agency_roles import refusal
 from services.commands import COMMAND_MODELS, Command, parse_command
 from services.inbound_errors import Rejected, describe, explain, shorten
@@ -102,11 +103,20 @@ def check_sender(command: Command, headers: Headers) -> None:
 
 
 def command_in(
-    value: bytes | None, headers: Headers, movement: bool | None, max_bytes: int
+    value: bytes | None,
+    headers: Headers,
+    movement: bool | None,
+    max_bytes: int,
+    registered: Mapping[str, Iterable[str]] | None = None,
 ) -> Command:
-    """The command a record carries, checked: size, JSON, schema, sender and agency role."""
+    """The command a record carries, checked: size, JSON, schema, sender and agency role.
+
+    ``registered``: the agencies an administrator registered (read from the store beforehand, so
+    that a store failure is not taken for a fault of the message), known besides reference data.
+    """
     try:
-        command = parse(decode(check_size(value, max_bytes)), movement)
+        with registered_agencies(registered or {}):
+            command = parse(decode(check_size(value, max_bytes)), movement)
         check_sender(command, headers)
     except Rejected:
         raise

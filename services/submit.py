@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from services.command_service import CommandResult, CommandService
-from services.inbound_errors import Rejected, apply, describe, is_transient
+from services.inbound_errors import Rejected, apply, describe, is_transient, registered
 from services.inbound_parse import command_in
 
 
@@ -32,7 +32,7 @@ def submit_lines(commands: CommandService, data: bytes, max_bytes: int) -> Itera
         if not line.strip():
             continue
         try:
-            command = command_in(line, (), None, max_bytes)
+            command = command_in(line, (), None, max_bytes, registered(commands))
             yield LineOutcome(number, result=apply(commands, command))
         except Rejected as rejected:
             yield LineOutcome(number, reason=rejected.reason)

@@ -189,3 +189,19 @@ def test_anything_else_is_not_transient(error: Exception) -> None:
 def test_back_off_doubles_up_to_its_ceiling() -> None:
     limits = InboundSettings(retry_backoff=0.5, retry_backoff_max=3.0)
     assert [limits.backoff(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+def test_an_agency_an_administrator_registered_is_known_to_inbound_parsing() -> None:
+    signing = {
+        "type": "sign_agreement",
+        "command_id": "c-sign",
+        "agency": "provider:kent-rj-hub",
+        "user": "u",
+        "occurred_at": "2025-01-02T10:00:00+00:00",
+        "reference": "ISA-KENT-9",
+        "signatory": "Jo Bloggs",
+    }
+    assert "unknown agency" in rejection(orjson.dumps(signing)).reason
+    registered = {"provider:kent-rj-hub": ["kent"]}
+    parsed = command_in(orjson.dumps(signing), (), None, LIMIT, registered)
+    assert parsed.agency == "provider:kent-rj-hub"

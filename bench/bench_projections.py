@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.pg import scratch_database
+from bench.pg import scratch_database, server
 from bench.projection_workload import write_cases, write_custody
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
@@ -81,7 +81,10 @@ def main() -> None:
             _run("sqlite", Settings(store="sqlite", sqlite_path=path), total, case_share)
     if "postgres" in stores:
         with scratch_database() as db:
-            _run("postgres", Settings(store="postgres", postgres_dbname=db), total, case_share)
+            pg = server()
+            settings = Settings(store="postgres", postgres_host=pg.host, postgres_port=pg.port,
+                                postgres_user=pg.user, postgres_dbname=db)  # fmt: skip
+            _run("postgres", settings, total, case_share)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def story_copy(script: Script, copy: int) -> list[Step]:
     )
     text = text.replace(f'"{script.story}-', f'"{script.story}-copy{copy}-')
     for n, pn in enumerate(sorted(_prison_numbers(steps), key=str.upper)):
-        text = text.replace(pn, f"Q{copy:05d}{chr(65 + n % 26)}{pn[-1]}")
+        text = text.replace(pn, f"Q{copy:04d}{chr(65 + n % 26)}{pn[-1]}")  # NOMS: A9999AA
     copied: list[Step] = [(k, p) for k, p in json.loads(text)]
     return copied
 
@@ -65,15 +65,17 @@ def write_cases(bb: Backbone, events: int) -> int:
 def write_custody(store: Any, events: int) -> None:
     """About ``events`` custody events: 50 per offender, transfers between LEI and DAI."""
     start = datetime(2020, 1, 1, tzinfo=UTC)
-    meta = EventMeta(agency="prison:LEI", user="bench", occurred_at=start, command_id="bench")
+    metas = {code: EventMeta(agency=f"prison:{code}", user="bench", occurred_at=start,
+                             command_id="bench") for code in ("LEI", "DAI")}  # fmt: skip
+    meta = metas["LEI"]
     written, n, batch = 0, 0, []
     while written < events:
-        custody = Custody(prison_number=f"Z{n:06d}ZZ", meta=meta)
+        custody = Custody(prison_number=f"{chr(90 - n // 10_000)}{n % 10_000:04d}ZZ", meta=meta)
         for i in range(max(min(50, events - written) - 1, 0)):
             kind = MovementKind.RECEIVED if i % 2 == 0 else MovementKind.RELEASED
             movement = Movement(kind=kind, reason="TRANSFERRED", prison_id=("LEI", "DAI")[i % 2],
                                 occurred_at=start + timedelta(days=i))  # fmt: skip
-            custody.record_movement(movement, meta)
+            custody.record_movement(movement, metas[movement.prison_id])  # its own prison
         written += len(custody.pending_events)
         batch.append(custody)
         n += 1

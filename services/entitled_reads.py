@@ -3,7 +3,7 @@
 | read model | who | what |
 |---|---|---|
 | agreements register | any agency | every agreement's status and review dates (no personal data); permitted flows the agency is in |
-| moves | a prison; a PCC hub | the prison: its RJ cases (offender held there, or a venue or access request there), moves in or out of it, releases from it; the hub: its area's cases, their moves and releases |
+| moves | a prison; a PCC hub | the prison: RJ cases, open or closed, whose offender is held there, moved in or out of it, or with a venue or access request there (open), those moves, releases from it; the hub: its area's cases, their moves and releases |
 | delays | a PCC hub | breaches of service levels in its own area, and the area's medians |
 | performance | a PCC hub | its own area's measures per year, quarter or month |
 
@@ -53,8 +53,13 @@ class EntitledReads:
         kind = role_of(self.caller.agency)
         if kind is AgencyRole.PRISON:
             code = self.caller.agency.partition(":")[2]
-            cases = moves.prison_cases(code)
             affected = [a for a in moves.affected() if code in (a.from_prison, a.to_prison)]
+            mine = {c.case_id for c in moves.prison_cases(code)} | {a.case_id for a in affected}
+            cases = [
+                c
+                for c in moves.case_locations(open_only=False)
+                if c.current_prison == code or c.case_id in mine
+            ]
             releases = [r for r in moves.releases() if r.prison_id == code]
             subject = f"prison {code}"
         elif kind is AgencyRole.PCC:

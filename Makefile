@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 KAFKA_LIBS := build/apache-kafka/libs
 SHELL := /bin/bash
 
-.PHONY: install servers postgres-server kafka-jars run kafka test lint bench clean asyncapi
+.PHONY: install servers postgres-server kafka-jars run kafka test lint bench clean asyncapi openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -61,3 +61,6 @@ clean:
 
 asyncapi: $(STAMP)
 	$(BIN)/python -m services.asyncapi_app
+
+openapi: $(STAMP)
+	$(BIN)/python -m services.http.openapi

@@ -18,9 +18,10 @@ import orjson
 
 from adapters.cloudevents import attributes, event_data, to_record
 from adapters.event_store import EventStore
-from adapters.share_decisions import COLUMNS, TABLE, ShareDecisionRow, ShareDecisions
+from adapters.share_decisions import ShareDecisionRow, ShareDecisions
 
 MAX_PAGE = 500
+WINDOW = 2000  # positions of the log read at a time (doubling)
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,30 @@ class FeedPage:
 class SharedFeed:
     def __init__(self, store: EventStore) -> None:
         self.store = store
-        self.decisions = ShareDecisions(store)  # makes the table when no relay has run yet
+        self.decisions = ShareDecisions(store)
 
     def page(self, recipient: str, after: int = 0, limit: int = 100) -> FeedPage:
         """Up to ``limit`` items sent to ``recipient`` after position ``after``."""
         limit = max(1, min(limit, MAX_PAGE))
-        rows = self.decisions.db.run(
-            f"SELECT {', '.join(COLUMNS)} FROM {{share_decisions}} "
-            "WHERE recipient = ? AND position > ? AND outcome <> 'withheld' "
-            "ORDER BY position, aggregate_id LIMIT ?",
-            (recipient, after, limit + 1), tables=TABLE, commit=False,
-        )  # fmt: skip
-        decided = [ShareDecisionRow(**row) for row in rows]
+        decided = self._sent(recipient, after, limit + 1)
         more = len(decided) > limit
         items = [self._item(row) for row in decided[:limit]]
         return FeedPage(recipient, items, items[-1].position if items else after, more)
+
+    def _sent(self, recipient: str, after: int, wanted: int) -> list[ShareDecisionRow]:
+        """Decisions that sent something, read in windows of the log until ``wanted`` are found
+        or the log ends."""
+        end = self.store.recorder.max_notification_id() or 0
+        found: list[ShareDecisionRow] = []
+        low, window = after, WINDOW
+        while len(found) < wanted and low < end:
+            high = low + window
+            found += self.decisions._select(
+                "recipient = ? AND position > ? AND position <= ? AND outcome <> 'withheld'",
+                (recipient, low, high),
+            )
+            low, window = high, window * 2
+        return found[:wanted]
 
     def _item(self, row: ShareDecisionRow) -> FeedItem:
         self.store.recheck_erasures()

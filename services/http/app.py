@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.bootstrap import Backbone
 from services.commands import command_adapter
 from services.http import commands, read_models, shared
-from services.http.problems import install, problem
+from services.http.problems import MEDIA_TYPE, install, problem
 from services.settings import Settings
 
 TITLE = "rj-backbone HTTP API"
@@ -60,10 +60,16 @@ class BodyLimit:
 
 def create_app(backbone: Backbone, settings: Settings | None = None) -> FastAPI:
     """The API over ``backbone`` (its store, command service, read models and token verifier)."""
-    settings = settings or backbone.settings
+    app = api_app(settings or backbone.settings)
+    app.state.backbone = backbone
+    return app
+
+
+def api_app(settings: Settings) -> FastAPI:
+    """The routes, limits and error handling, before a backbone is attached (the OpenAPI
+    document is generated from this)."""
     app = FastAPI(title=TITLE, version=VERSION, description=DESCRIPTION, docs_url="/docs",
                   redoc_url=None)  # fmt: skip
-    app.state.backbone = backbone
     app.add_middleware(BodyLimit, limit=settings.http_max_body_bytes)
     install(app)
     for router in (commands.router, shared.router, read_models.router):
@@ -99,5 +105,18 @@ def openapi(app: FastAPI) -> dict[str, Any]:
         "omitted when the Idempotency-Key header gives it; `user` defaults to the token's subject."
     )
     schemas[commands.COMMAND_SCHEMA_REF.rpartition("/")[2]] = union
+    problems_only(doc)
     app.openapi_schema = doc
     return doc
+
+
+def problems_only(doc: dict[str, Any]) -> None:
+    """Every error response is a problem detail (FastAPI documents its own 422 shape)."""
+    content = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}}
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = content
+    for unused in ("HTTPValidationError", "ValidationError"):
+        doc["components"]["schemas"].pop(unused, None)

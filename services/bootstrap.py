@@ -113,9 +113,9 @@ class Backbone:
 
         return KafkaParts(self, bootstrap or self.settings.kafka_bootstrap_servers)
 
-    def audit(self, reader: str | None = None) -> AuditService:
-        """Auditor access; every read is logged under ``reader`` (default: RJB_AUDIT_USER)."""
-        return AuditService(self.store, reader or self.settings.audit_user)
+    def audit(self, reader: str, why: str = "") -> AuditService:
+        """Auditor access; every read is logged under ``reader`` (a verified identity) and why."""
+        return AuditService(self.store, reader, why)
 
     @cached_property
     def identity(self) -> TokenVerifier:

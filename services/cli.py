@@ -14,6 +14,7 @@ from rich.table import Table
 
 from services.bootstrap import Backbone, build
 from services.case_queries import CaseQueries
+from services.cli_identity import TokenFile, Why, readable_case
 from services.commands import COMMAND_MODELS, SPECS, Command, command_adapter
 from services.demo.runner import all_scripts, run_script
 from services.render import render_case, render_timeline
@@ -46,12 +47,13 @@ def submit(
 
 
 @app.command()
-def show(case_id: UUID) -> None:
-    """Show a case's current state and its timeline."""
+def show(case_id: UUID, reason: Why, token_file: TokenFile = None) -> None:
+    """Show a case's current state and its timeline (an auditor, or an agency that may act on
+    the case; the read is logged with who and why)."""
     backbone = _backbone()
     try:
         queries = CaseQueries(backbone.store)
-        case = backbone.commands.load(case_id)
+        case = readable_case(backbone, token_file, case_id, reason)
         if case is None:
             console.print(f"[red]no case {case_id}[/red]")
             raise typer.Exit(code=1)
@@ -129,6 +131,7 @@ def demo(
 
 
 from services.cli_audit import audit_app  # noqa: E402
+from services.cli_http import dev_app, http_cli  # noqa: E402
 from services.cli_kafka import kafka_cli  # noqa: E402
 from services.cli_kafka_access import kafka_access_app  # noqa: E402
 from services.cli_privacy import privacy_app  # noqa: E402
@@ -139,4 +142,6 @@ app.add_typer(kafka_access_app, name="kafka")
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(http_cli)
+app.add_typer(dev_app, name="dev")
 app.add_typer(projections_cli)

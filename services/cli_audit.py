@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,22 +20,23 @@ from services.audit.service import AuditService, parse_instant
 from services.audit.state import audit_state
 from services.audit.verify import summary, verify_log
 from services.bootstrap import build
+from services.cli_identity import TokenFile, Why, with_role
+from services.identity import Role
 
 audit_app = typer.Typer(no_args_is_help=True, help="Auditors: replay, state at T, verify, export")
 console = Console(width=180)
 
-AsUser = Annotated[
-    str | None, typer.Option("--as", help="Who is reading (default: RJB_AUDIT_USER, then OS user)")
-]
+AnyReason = Annotated[str, typer.Option("--reason", help="Why, for the read log")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of tables")]
 
 
 @contextmanager
-def _audit(reader: str | None) -> Iterator[AuditService]:
+def _audit(token_file: Path | None, why: str) -> Iterator[AuditService]:
+    """Auditor access as the credential's verified identity, which needs the auditor role."""
     backbone = build()
     try:
-        who = reader or backbone.settings.audit_user or f"os:{getpass.getuser()}"
-        yield backbone.audit(who)
+        who = with_role(backbone, token_file, Role.AUDITOR, "audit reads, exports and verification")
+        yield backbone.audit(who.reader, why)
     except AggregateNotFoundError as e:
         console.print(f"[red]no such case: {e}[/red]")
         raise typer.Exit(code=1) from e
@@ -49,9 +49,11 @@ def _json(data: Any) -> None:
 
 
 @audit_app.command()
-def history(case_id: UUID, as_user: AsUser = None, as_json: AsJson = False) -> None:
+def history(
+    case_id: UUID, reason: Why, token_file: TokenFile = None, as_json: AsJson = False
+) -> None:
     """Every event of a case, in order: when it occurred and was recorded, who, what changed."""
-    with _audit(as_user) as audit:
+    with _audit(token_file, reason) as audit:
         h = audit.history(case_id)
     rows = [{"kind": "event", **e.__dict__} for e in h.entries] + [
         {"kind": "erasure", **e.__dict__} for e in h.erasures
@@ -77,11 +79,12 @@ def history(case_id: UUID, as_user: AsUser = None, as_json: AsJson = False) -> N
 def at(
     case_id: UUID,
     instant: Annotated[str, typer.Option("--at", help="ISO instant, e.g. 2025-03-01T09:00Z")],
-    as_user: AsUser = None,
+    reason: Why,
+    token_file: TokenFile = None,
 ) -> None:
     """The case as it stood at an instant (recorded time: events recorded at or before it)."""
     when = parse_instant(instant)
-    with _audit(as_user) as audit:
+    with _audit(token_file, reason) as audit:
         case = audit.at(case_id, when)
     if case is None:
         console.print(f"case {case_id} had not been recorded at {when.isoformat()}")
@@ -95,10 +98,11 @@ def verify(
     anchor: Annotated[
         str | None, typer.Option(help="A head kept elsewhere, NOTIFICATION_ID:LOG_HASH")
     ] = None,
-    as_user: AsUser = None,
+    reason: AnyReason = "",
+    token_file: TokenFile = None,
 ) -> None:
     """Check stored events against the hash chains; OK or exactly what was tampered with."""
-    with _audit(as_user) as audit:
+    with _audit(token_file, reason) as audit:
         if anchor:
             nid, _, digest = anchor.partition(":")
             audit.log_read("verify", "*", f"anchor {anchor}")
@@ -114,9 +118,9 @@ def verify(
 
 
 @audit_app.command()
-def reads(as_user: AsUser = None) -> None:
-    """The read access log: who read what, when."""
-    with _audit(as_user) as audit:
+def reads(reason: AnyReason = "", token_file: TokenFile = None) -> None:
+    """The read access log: who read what, when and why."""
+    with _audit(token_file, reason) as audit:
         records = audit.reads()
     table = Table("when", "who", "action", "what", "detail", title="Audit reads")
     for r in records:
@@ -129,11 +133,12 @@ def reads(as_user: AsUser = None) -> None:
 def export(
     case_id: UUID,
     out: Annotated[Path, typer.Option(help="Directory to write the export into")],
+    reason: Why,
     fmt: Annotated[Format, typer.Option("--format", help="jsonl or csv")] = "jsonl",
-    as_user: AsUser = None,
+    token_file: TokenFile = None,
 ) -> None:
     """Export a case's history, an HTML timeline and a manifest of chain hashes."""
-    with _audit(as_user) as audit:
+    with _audit(token_file, reason) as audit:
         manifest = export_case(audit, case_id, out, fmt)
     typer.echo(f"exported case {case_id} to {out} (manifest {manifest.name})")
 

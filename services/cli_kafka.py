@@ -21,13 +21,16 @@ console = Console()
 
 
 async def serve_backbone(settings: Settings, bootstrap: str, seconds: float | None) -> None:
-    async with running(settings, bootstrap) as run:
+    from services.http.server import api_banner, http_api  # FastAPI only when serving
+
+    async with running(settings, bootstrap) as run, http_api(run.backbone, settings) as api:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, run.stop.set)
         t = run.parts.topics
         console.print(f"[bold]Kafka bootstrap:[/bold] {escape(bootstrap)}")
         console.print(f"[bold]Event store:[/bold] {settings.store}")
+        console.print(f"[bold]HTTP API:[/bold] {escape(api_banner(api, settings))}")
         if settings.kafka_sasl_mechanism:
             console.print(
                 f"[bold]Security:[/bold] {settings.kafka_security_protocol} "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 from uuid import UUID
 
@@ -11,6 +10,8 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import DomainError
 from services.bootstrap import build
+from services.cli_identity import TokenFile, with_role
+from services.identity import Role
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: erasure by key destruction")
 
@@ -19,14 +20,19 @@ privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: erasure by 
 def erase(
     person: Annotated[str, typer.Argument(help="CASE_ID/PARTICIPANT_ID, or CASE_ID for case text")],
     reason: Annotated[str, typer.Option(help="Why (e.g. the erasure request reference)")],
-    agency: Annotated[str, typer.Option(help="Agency doing the erasure")] = "pcc:data-protection",
-    as_user: Annotated[str | None, typer.Option("--as", help="Who erases")] = None,
+    token_file: TokenFile = None,
 ) -> None:
-    """Destroy the person's key; their personal data then reads as "[erased]" everywhere."""
+    """Destroy the person's key; their personal data then reads as "[erased]" everywhere.
+
+    Needs the privacy-officer role; the erasure is recorded as the credential's agency and
+    subject."""
+    if not reason.strip():
+        typer.echo("an erasure needs a reason (e.g. the erasure request reference)", err=True)
+        raise typer.Exit(code=2)
     backbone = build()
     try:
-        user = as_user or backbone.settings.audit_user or f"os:{getpass.getuser()}"
-        done = backbone.privacy.erase(person, reason, agency, user)
+        who = with_role(backbone, token_file, Role.PRIVACY_OFFICER, "erasure")
+        done = backbone.privacy.erase(person, reason, who.agency, who.subject)
     except (AggregateNotFoundError, DomainError, ValueError) as e:
         typer.echo(f"cannot erase {person}: {e}", err=True)
         raise typer.Exit(code=1) from e
@@ -37,10 +43,11 @@ def erase(
 
 
 @privacy_app.command()
-def keys(case_id: UUID) -> None:
-    """The personal-data keys of a case and whether each was destroyed."""
+def keys(case_id: UUID, token_file: TokenFile = None) -> None:
+    """The personal-data keys of a case and whether each was destroyed (privacy officers)."""
     backbone = build()
     try:
+        with_role(backbone, token_file, Role.PRIVACY_OFFICER, "listing personal-data keys")
         subjects = backbone.store.recorder.key_subjects(str(case_id))  # type: ignore[attr-defined]
     finally:
         backbone.close()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import jwt
 import orjson
 
 from domain.agencies import registered_agencies, unknown_agency
@@ -59,13 +60,22 @@ def token_verifier(settings: Settings, check: Callable[[str], str | None]) -> To
         )
     source: KeySource
     if settings.oauth_jwks_file is not None:
-        source = StaticKeys(orjson.loads(settings.oauth_jwks_file.read_bytes()))
+        source = jwks_file(settings.oauth_jwks_file)
     elif settings.oauth_jwks_url:
         source = RemoteKeys(settings.oauth_jwks_url)
     else:
         raise IdentityNotConfigured("RJB_OAUTH_ISSUER needs RJB_OAUTH_JWKS_URL or _FILE")
     return TokenVerifier(settings.oauth_issuer, settings.oauth_audience, settings.oauth_algorithms,
                          source, check, settings.oauth_leeway_seconds)  # fmt: skip
+
+
+def jwks_file(path: Path) -> StaticKeys:
+    try:
+        return StaticKeys(orjson.loads(path.read_bytes()))
+    except OSError as error:
+        raise IdentityNotConfigured(f"RJB_OAUTH_JWKS_FILE {path}: {error.strerror}") from None
+    except (orjson.JSONDecodeError, jwt.PyJWKSetError, jwt.PyJWKError) as error:
+        raise IdentityNotConfigured(f"RJB_OAUTH_JWKS_FILE {path}: not a JWKS ({error})") from None
 
 
 def presented_token(token_file: Path | None = None) -> str:

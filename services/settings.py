@@ -68,9 +68,6 @@ class Settings(BaseSettings):
     )
 
     # --- auditors and privacy (issue 6) ---
-    audit_user: str = Field(
-        default="", description="Who is reading, for the audit read log (or `--as USER`)"
-    )
     encrypt_personal: bool = Field(
         default=True, description="Encrypt personal fields with a key per person (erasable)"
     )

@@ -37,22 +37,24 @@ def parse_instant(text: str) -> datetime:
 
 
 class AuditService:
-    """Read-only auditor access as ``reader`` (who); each call leaves a row in ``audit_reads``."""
+    """Read-only auditor access as ``reader`` (who) for ``why``; each call leaves a row in
+    ``audit_reads``."""
 
-    def __init__(self, store: EventStore, reader: str) -> None:
+    def __init__(self, store: EventStore, reader: str, why: str = "") -> None:
         if not reader.strip():
-            raise ValueError("an audit read needs a reader (--as USER or RJB_AUDIT_USER)")
+            raise ValueError("an audit read needs a reader (a verified identity)")
         self.store = store
         self.reader = reader
+        self.why = why
         recorder = store.recorder
         if not isinstance(recorder, AuditRecorder):
             raise TypeError("the event store's recorder keeps no audit chain")
         self.recorder: AuditRecorder = recorder
 
     def log_read(self, action: str, subject: str, detail: str = "") -> None:
-        self.recorder.insert_read(
-            ReadRecord(datetime.now(UTC), self.reader, action, subject, detail)
-        )
+        """A row in the read log: who (the reader), what (action, subject, detail) and why."""
+        said = "; ".join(part for part in (detail, f"why: {self.why}" if self.why else "") if part)
+        self.recorder.insert_read(ReadRecord(datetime.now(UTC), self.reader, action, subject, said))
 
     def _events(self, aggregate_id: UUID) -> list[Any]:
         self.store.recheck_erasures()

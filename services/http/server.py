@@ -68,3 +68,13 @@ async def http_api(backbone: Backbone, settings: Settings) -> AsyncIterator[str 
         with contextlib.suppress(asyncio.CancelledError):
             await task
         sock.close()
+
+
+def api_banner(url: str | None, settings: Settings) -> str:
+    """One line for ``rjb serve``: where the API is and whose tokens it trusts."""
+    if url is None:
+        return "off (RJB_HTTP_PORT=0)"
+    if settings.dev_issuer_on:
+        return f"{url}  (development issuer: tokens from `rjb dev token`; never in production)"
+    return f"{url}  (tokens from {settings.oauth_issuer}, audience {settings.oauth_audience})"
+

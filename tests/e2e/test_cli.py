@@ -58,8 +58,10 @@ def test_submit_applies_good_lines_and_reports_bad_ones_with_line_and_reason(
     assert "line 6: ok add_participant" in out and "duplicate, no effect" in out
     assert "line 7: rejected" in out and "is the victim; this step is for the offender" in out
     assert "3 applied, 4 rejected" in out
-    shown = rjb(tmp_path, "show", CASE)
-    assert shown.returncode == 0
+    token = tmp_path / "token"  # the hub of the case's area, from the development issuer
+    token.write_text(rjb(tmp_path, "dev", "token", "--agency", "pcc:kent").stdout)
+    shown = rjb(tmp_path, "show", CASE, "--reason", "e2e check", "--token-file", str(token))
+    assert shown.returncode == 0, shown.stderr
     assert "ParticipantAdded" in shown.stdout and "police:kent" in shown.stdout
     listed = rjb(tmp_path, "list")
     assert CASE in listed.stdout and "kent" in listed.stdout

@@ -13,61 +13,104 @@ from services.demo.stories import STORIES
 runner = CliRunner()
 
 
+def token(*args: str) -> dict[str, str]:
+    """``RJB_TOKEN`` from the development issuer, as a user would export it."""
+    printed = runner.invoke(app, ["dev", "token", *args])
+    assert printed.exit_code == 0, printed.output
+    return {"RJB_TOKEN": printed.stdout.strip()}
+
+
+AUDITOR = ("--agency", "pcc:west-yorkshire", "--role", "auditor", "--subject", "inspector-ann")
+
+
 @pytest.fixture
 def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("RJB_STORE", "sqlite")
     monkeypatch.setenv("RJB_SQLITE_PATH", str(tmp_path / "rjb.sqlite3"))
-    monkeypatch.delenv("RJB_AUDIT_USER", raising=False)
+    monkeypatch.delenv("RJB_TOKEN", raising=False)
+    monkeypatch.delenv("RJB_TOKEN_FILE", raising=False)
     assert runner.invoke(app, ["demo"]).exit_code == 0
     return str(STORIES[0]().case_id)
 
 
 def test_history_at_verify_and_the_read_log(demo_store: str) -> None:
-    case = demo_store
-    history = runner.invoke(app, ["audit", "history", case, "--as", "inspector-ann", "--json"])
+    case, ann = demo_store, token(*AUDITOR)
+    why = ["--reason", "complaint C-7"]
+    history = runner.invoke(app, ["audit", "history", case, *why, "--json"], env=ann)
     assert history.exit_code == 0, history.output
     assert '"event": "Referred"' in history.output
 
-    then = runner.invoke(app, ["audit", "at", case, "--at", "2000-01-01T09:00Z", "--as", "bo"])
+    bo = token("--agency", "pcc:west-yorkshire", "--role", "auditor", "--subject", "bo")
+    then = runner.invoke(app, ["audit", "at", case, "--at", "2000-01-01T09:00Z", *why], env=bo)
     assert then.exit_code == 1
     assert "had not been recorded" in then.output
-    now = runner.invoke(app, ["audit", "at", case, "--at", "2999-01-01T09:00Z", "--as", "bo"])
+    now = runner.invoke(app, ["audit", "at", case, "--at", "2999-01-01T09:00Z", *why], env=bo)
     assert now.exit_code == 0 and '"status": "completed"' in now.output
 
-    verified = runner.invoke(app, ["audit", "verify", "--as", "bo"])
+    verified = runner.invoke(app, ["audit", "verify"], env=bo)
     assert verified.exit_code == 0 and verified.output.startswith("OK:")
 
-    reads = runner.invoke(app, ["audit", "reads", "--as", "bo"])
-    assert "inspector-ann" in reads.output
+    reads = runner.invoke(app, ["audit", "reads"], env=bo)
+    assert "pcc:west-yorkshire/inspector-ann" in reads.output
+    assert "complaint C-7" in reads.output
     assert reads.output.count(case[:8]) >= 2
 
 
-def test_a_read_without_a_named_reader_is_logged_as_the_os_user(demo_store: str) -> None:
-    assert runner.invoke(app, ["audit", "history", demo_store]).exit_code == 0
-    reads = runner.invoke(app, ["audit", "reads"])
-    assert "os:" in reads.output
+def test_audit_reads_need_a_credential_not_a_name(demo_store: str) -> None:
+    anonymous = runner.invoke(app, ["audit", "history", demo_store, "--reason", "x"])
+    assert anonymous.exit_code == 2 and "no credential" in anonymous.output
+    forged = runner.invoke(app, ["audit", "verify"], env={"RJB_TOKEN": "inspector-ann"})
+    assert forged.exit_code == 2 and "not authenticated" in forged.output
+    old_flag = runner.invoke(app, ["audit", "verify", "--as", "inspector-ann"])
+    assert old_flag.exit_code == 2  # no such option any more
+
+
+def test_audit_reads_exports_and_verification_need_the_auditor_role(demo_store: str) -> None:
+    hub = token("--agency", "pcc:west-yorkshire")
+    for args in (["history", demo_store, "--reason", "x"], ["verify"], ["reads"],
+                 ["at", demo_store, "--at", "2999-01-01T00:00Z", "--reason", "x"],
+                 ["export", demo_store, "--out", "never", "--reason", "x"]):  # fmt: skip
+        refused = runner.invoke(app, ["audit", *args], env=hub)
+        assert refused.exit_code == 1, (args, refused.output)
+        assert "needs the auditor role" in refused.output
 
 
 def test_privacy_erase_from_the_command_line_keeps_verify_ok(demo_store: str) -> None:
-    erased = runner.invoke(
-        app, ["privacy", "erase", f"{demo_store}/v1", "--reason", "DSR-17", "--as", "dpo-jo"]
-    )
+    dpo = token("--agency", "pcc:west-yorkshire", "--role", "privacy-officer", "--subject", "jo")
+    erase = ["privacy", "erase", f"{demo_store}/v1", "--reason", "DSR-17"]
+    erased = runner.invoke(app, erase, env=dpo)
     assert erased.exit_code == 0, erased.output
     assert "key destroyed" in erased.output
-    keys = runner.invoke(app, ["privacy", "keys", demo_store])
+    keys = runner.invoke(app, ["privacy", "keys", demo_store], env=dpo)
     assert f"{demo_store}/v1\terased" in keys.output
-    history = runner.invoke(app, ["audit", "history", demo_store, "--json", "--as", "ann"])
+    ann = token(*AUDITOR)
+    history = runner.invoke(app, ["audit", "history", demo_store, "--json", "--reason", "DSR-17"],
+                            env=ann)  # fmt: skip
     assert "Mrs A." not in history.output and "[erased]" in history.output
-    assert "PersonalDataErased" in history.output
-    assert runner.invoke(app, ["audit", "verify", demo_store]).exit_code == 0
-    unknown = runner.invoke(app, ["privacy", "erase", f"{demo_store}/nobody", "--reason", "x"])
+    assert "PersonalDataErased" in history.output and '"user": "jo"' in history.output
+    assert runner.invoke(app, ["audit", "verify", demo_store], env=ann).exit_code == 0
+    unknown = runner.invoke(
+        app, ["privacy", "erase", f"{demo_store}/nobody", "--reason", "x"], env=dpo
+    )
     assert unknown.exit_code == 1
+
+
+def test_erasure_needs_the_privacy_officer_role_and_a_reason(demo_store: str) -> None:
+    erase = ["privacy", "erase", f"{demo_store}/v1", "--reason"]
+    auditor = runner.invoke(app, [*erase, "DSR-17"], env=token(*AUDITOR))
+    assert auditor.exit_code == 1 and "needs the privacy-officer role" in auditor.output
+    dpo = token("--agency", "pcc:west-yorkshire", "--role", "privacy-officer")
+    blank = runner.invoke(app, [*erase, "  "], env=dpo)
+    assert blank.exit_code == 2 and "needs a reason" in blank.output
+    assert runner.invoke(app, ["privacy", "erase", f"{demo_store}/v1"], env=dpo).exit_code == 2
 
 
 def test_export_and_verify_export_from_the_command_line(demo_store: str, tmp_path: Path) -> None:
     out = tmp_path / "exp"
     done = runner.invoke(
-        app, ["audit", "export", demo_store, "--format", "csv", "--out", str(out), "--as", "ann"]
+        app,
+        ["audit", "export", demo_store, "--format", "csv", "--out", str(out), "--reason", "r"],
+        env=token(*AUDITOR),
     )
     assert done.exit_code == 0, done.output
     assert (out / "history.csv").exists() and (out / "timeline.html").exists()

@@ -49,10 +49,6 @@ class Topics:
     def case_events(self) -> str:
         return f"{self.prefix}.case-events.v1"
 
-    @property
-    def commands(self) -> str:
-        return f"{self.prefix}.inbound.commands.v1"
-
     def inbound_commands(self, agency: str) -> str:
         """An agency's own inbound topic: only it may write there (Kafka ACLs), so the
         backbone takes the acting agency from the topic a command was read from."""
@@ -91,8 +87,6 @@ class Topics:
         return [
             TopicSpec(self.case_events, self.case_event_partitions, "aggregate id",
                       "every stored event, CloudEvents binary mode"),
-            TopicSpec(self.commands, self.inbound_partitions, "aggregate key or command id",
-                      "agency commands into the backbone"),
             TopicSpec(self.movements, self.inbound_partitions, "prison number",
                       "HMPPS prison movement messages"),
             TopicSpec(self.dead_letter, 1, "original key",

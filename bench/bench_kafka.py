@@ -33,7 +33,7 @@ from adapters.cloudevents import to_record
 from adapters.kafka_config import TopicSpec, ensure_topics
 from adapters.local_broker import LocalBroker
 from bench import kafka_inbound, kafka_latency
-from bench.kafka_workload import commands, store_settings, story_copy
+from bench.kafka_workload import commands, referrals, store_settings, story_copy
 from services.bootstrap import build
 from services.demo.runner import run_all
 from services.settings import Settings
@@ -102,7 +102,7 @@ def main() -> None:
         fill(settings, copies)
         print("relay, SQLite:")
         asyncio.run(relay_vs_raw(broker, settings))
-        work = commands(inbound_n)
+        work = referrals(inbound_n)
         for n, kind in enumerate(stores):
             session = {"kafka_session_timeout_ms": 1000, "kafka_topic_prefix": f"in{n}",
                        "kafka_consumer_group": f"bench-in{n}"}  # fmt: skip

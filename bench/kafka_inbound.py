@@ -28,18 +28,21 @@ def key(command: dict[str, Any]) -> bytes:
 
 async def until_stored(inbound: Inbound, count: int, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
-    while len(inbound.stats.stored) < count:
+    while inbound.stats.stored_count < count:
         if inbound.stats.dead_lettered:
             raise RuntimeError(f"dead-lettered: {inbound.stats.dead_lettered[0]}")
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(inbound.stats.stored)} of {count} stored")
+            raise TimeoutError(f"{inbound.stats.stored_count} of {count} stored")
         await asyncio.sleep(0.005)
 
 
 async def inbound_rate(settings: Settings, bootstrap: str, commands: list[dict[str, Any]]) -> float:
     """Seconds from the first publish until all ``commands`` are stored (group already joined)."""
     backbone = build(settings)
-    inbound = backbone.kafka(bootstrap).inbound(quiet=True)
+    parts = backbone.kafka(bootstrap)
+    topic = parts.topics.inbound_commands(commands[0]["agency"])
+    await parts.ensure_inbound_topics([commands[0]["agency"]])
+    inbound = parts.inbound(quiet=True)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False,
                                 linger_ms=2)  # fmt: skip
     await inbound.start()
@@ -48,10 +51,10 @@ async def inbound_rate(settings: Settings, bootstrap: str, commands: list[dict[s
         # one message on each inbound topic: both subscribers have joined before the clock runs
         await producer.send_and_wait(inbound.topics.movements, orjson.dumps(WARM_UP_MOVEMENT))
         first, *rest = commands
-        await producer.send_and_wait(inbound.topics.commands, orjson.dumps(first), key(first))
+        await producer.send_and_wait(topic, orjson.dumps(first), key(first))
         await until_stored(inbound, 2)
         started = time.perf_counter()
-        acks = [await producer.send(inbound.topics.commands, orjson.dumps(c), key(c)) for c in rest]
+        acks = [await producer.send(topic, orjson.dumps(c), key(c)) for c in rest]
         await asyncio.gather(*acks)
         await until_stored(inbound, 2 + len(rest))
         return time.perf_counter() - started
@@ -100,7 +103,8 @@ async def measure(
     direct_s = direct_rate(direct, commands)
     stored_s = await inbound_rate(settings, bootstrap, commands)
     n = len(commands) - 1
-    raw_s = await raw_consume(bootstrap, Topics.from_settings(settings).commands, n + 1)
+    topic = Topics.from_settings(settings).inbound_commands(commands[0]["agency"])
+    raw_s = await raw_consume(bootstrap, topic, n + 1)
     raw, inbound = (n + 1) / raw_s, n / stored_s
     print(f"  raw aiokafka consume of the same messages: {raw:8.0f} messages/s")
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,3 +57,14 @@ def store_settings(kind: str, tmp: Path, **overrides: Any) -> Iterator[Settings]
             postgres_dbname=name,
             **overrides,
         )
+
+
+def referrals(count: int, agency: str = "police:west-yorkshire") -> list[dict[str, Any]]:
+    """``count`` independent referrals from one agency: over Kafka they go on that agency's own
+    inbound topic, where their order is kept (commands of several agencies, on several topics,
+    would need the sender to wait for each step, as the Kafka demo does)."""
+    first = next(c for c in all_scripts()[0].commands if c["type"] == "refer_case")
+    return [
+        {**first, "agency": agency, "command_id": f"bench-{i}", "case_id": str(uuid.uuid4())}
+        for i in range(count)
+    ]

@@ -37,6 +37,7 @@ from services.settings import Settings
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # a hung group join must fail loudly, not stall `rjb serve`
+METADATA_MAX_AGE_MS = 5000  # a newly onboarded agency's inbound topic is read within ~5 s
 
 
 def at(record: Any) -> str:
@@ -74,6 +75,7 @@ class Inbound:
             enable_idempotence=False,
             acks="all",
             description="rj-backbone: restorative justice case backbone",
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             **quiet_log,
         )
         session = settings.kafka_session_timeout_ms
@@ -94,9 +96,12 @@ class Inbound:
         )
 
         @self.broker.subscriber(
-            self.topics.commands,
+            pattern=self.topics.inbound_commands_pattern,
             title="agency commands",
-            description="Agency commands (JSON object with `type`, `command_id`, `agency`, ...)",
+            description="Each agency's commands on its own topic "
+            "(`<prefix>.inbound.<agency>.commands.v1`, written by that agency's principal only): "
+            "JSON object with `type`, `command_id`, ...; `agency` may be left out (it is the "
+            "topic's owner) and is refused as impersonation when it names another",
             decoder=raw_body,
             parser=any_headers,
             **options,
@@ -147,7 +152,10 @@ class Inbound:
         try:
             headers = record.headers or ()
             limit = self.limits.max_message_bytes
-            command = command_in(record.value, headers, movement, limit, agencies)
+            acting = None if movement else self.topics.agency_of_inbound_topic(record.topic)
+            if not movement and acting is None:
+                raise Rejected(f"{record.topic} is no agency's inbound topic", "UnknownTopic")
+            command = command_in(record.value, headers, movement, limit, agencies, acting)
             result = await self.store(command)
         except Rejected as rejected:
             await self.dead_letter(record, rejected)
@@ -162,6 +170,8 @@ class Inbound:
         letter = await self.writer.publish(record, rejected.reason, rejected.error)
         self.stats.record_dead_letter(rejected.reason)
         self.health.dead_lettered(rejected.reason)
+        if rejected.error == "Impersonation":
+            self.health.impersonations += 1
         cut = " (truncated)" if letter.header(DLQ_TRUNCATED) else ""
         log.warning("inbound %s dead-lettered%s: %s", at(record), cut, rejected.reason)
 

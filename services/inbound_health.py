@@ -57,6 +57,7 @@ class PartitionTrouble:
 class InboundHealth:
     troubles: dict[tuple[str, int], PartitionTrouble] = field(default_factory=dict)
     dead_letters: int = 0
+    impersonations: int = 0  # commands naming another agency than their topic's owner
     transient_failures: int = 0
     pauses: int = 0
     last_error: str | None = None  # the last failure to store or dead-letter (transient)

@@ -102,21 +102,40 @@ def check_sender(command: Command, headers: Headers) -> None:
         raise Rejected(f"agency role: {reason}", "AgencyNotPermitted")
 
 
+def acting_as(raw: dict[str, Any], agency: str) -> dict[str, Any]:
+    """The command as sent by ``agency``, the owner of the inbound topic it was read from: a
+    command naming no agency acts as the topic's owner; one naming another is impersonation."""
+    claimed = raw.get("agency", agency)
+    if claimed != agency:
+        raise Rejected(
+            f"impersonation: read from the inbound topic of {agency}, whose principal alone may "
+            f"write there, but the command names {shorten(repr(claimed), 200)} as acting agency",
+            "Impersonation",
+        )
+    return {**raw, "agency": agency}
+
+
 def command_in(
     value: bytes | None,
     headers: Headers,
     movement: bool | None,
     max_bytes: int,
     registered: Mapping[str, Iterable[str]] | None = None,
+    acting: str | None = None,
 ) -> Command:
-    """The command a record carries, checked: size, JSON, schema, sender and agency role.
+    """The command a record carries, checked: size, JSON, impersonation, schema, sender and
+    agency role.
 
     ``registered``: the agencies an administrator registered (read from the store beforehand, so
     that a store failure is not taken for a fault of the message), known besides reference data.
+    ``acting``: the agency whose own inbound topic the record was read from (commands only).
     """
     try:
+        raw = decode(check_size(value, max_bytes))
+        if acting is not None:
+            raw = acting_as(raw, acting)
         with registered_agencies(registered or {}):
-            command = parse(decode(check_size(value, max_bytes)), movement)
+            command = parse(raw, movement)
         check_sender(command, headers)
     except Rejected:
         raise

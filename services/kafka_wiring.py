@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from psycopg.conninfo import make_conninfo
 
-from adapters.kafka_config import Topics, client_kwargs
+from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from adapters.local_broker import LocalBroker, free_port
 from adapters.pg_wakeup import PgNotifyWakeup
 from services.relay import CaseEventRouter, Relay, Router, Wakeup
@@ -71,6 +71,12 @@ class KafkaParts:
         from services.inbound import Inbound
 
         return Inbound(self.settings, self.bootstrap, self.backbone.commands, quiet)
+
+    async def ensure_inbound_topics(self, agencies: Iterable[str]) -> None:
+        """Each agency's own inbound topic (on a secured cluster the access reconcile does this
+        for onboarded agencies; on a dev broker, whoever sends first)."""
+        specs = [self.topics.inbound_spec(a) for a in sorted(set(agencies))]
+        await ensure_topics(self.connection, specs, self.settings.kafka_replication_factor)
 
     def access(self) -> AccessReconciler:
         """Users, topics and ACLs on the broker, following the registry and the ISA register."""

@@ -58,3 +58,17 @@ def as_principal(broker: ApacheKafka, user: str, password: str) -> dict[str, Any
         "sasl_plain_username": user,
         "sasl_plain_password": password,
     }
+
+
+def agencies_sending_in_tests() -> set[str]:
+    """Agencies whose inbound topics the inbound tests write (the stories' and a few more)."""
+    from services.demo.runner import all_scripts
+    from services.demo.via_kafka import demo_agencies
+
+    return demo_agencies(all_scripts()) | {"police:kent", "pcc:kent", "police:essex"}
+
+
+def kent_police_topic(parts: Any) -> str:
+    """The inbound topic of police:kent, the sender of most inbound tests' commands."""
+    topic: str = parts.topics.inbound_commands("police:kent")
+    return topic

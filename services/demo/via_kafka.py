@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.cloudevents import TYPE_PREFIX
-from adapters.kafka_config import Topics
+from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from adapters.share_decisions import ShareDecisions
 from services.case_queries import CaseQueries
 from services.commands import SPECS
@@ -65,7 +65,7 @@ def wire_steps(topics: Topics, script: Script) -> list[Step]:
         if kind == "movement":
             topic, key = topics.movements, payload["additionalInformation"]["nomsNumber"]
         else:
-            topic = topics.commands
+            topic = topics.inbound_commands(command.agency)  # each agency writes its own
             key = payload.get("case_id") or payload.get("reference") or payload["command_id"]
         aggregate_id = SPECS[command.type].aggregate_id(command)
         value = orjson.dumps(payload)
@@ -152,7 +152,8 @@ class KafkaDemo:
             self.console.rule(f"[bold]{script.title}[/bold]")
             movements = sum(s.topic == self.topics.movements for s in steps)
             self.console.print(
-                f"{len(steps) - movements} commands → {self.topics.commands}, "
+                f"{len(steps) - movements} commands → each agency's "
+                f"{self.topics.prefix}.inbound.<agency>.commands.v1, "
                 f"{movements} movements → {self.topics.movements}; all stored"
             )
             if script.story == "agreements":
@@ -188,7 +189,16 @@ class KafkaDemo:
         self.console.print(table)
 
 
+def demo_agencies(scripts: list[Script]) -> set[str]:
+    """Every agency that sends a command in the stories (each needs its inbound topic)."""
+    return {step_to_command(k, p).agency for s in scripts for k, p in s.steps() if k != "movement"}
+
+
 async def run_demo(settings: Settings, bootstrap: str, console: Console, timeout: float) -> None:
+    topics = Topics.from_settings(settings)
+    specs = [topics.inbound_spec(a) for a in sorted(demo_agencies(all_scripts()))]
+    connection = client_kwargs(settings, bootstrap)
+    await ensure_topics(connection, specs, settings.kafka_replication_factor)
     async with running(settings, bootstrap, quiet=True) as run:
         console.print(f"[bold]Kafka bootstrap:[/bold] {bootstrap}")
         console.print(f"[bold]Event store:[/bold] {settings.store}")

@@ -18,7 +18,12 @@ from services.demo.stories import head_teacher
 from services.inbound import Inbound
 from services.kafka_wiring import KafkaParts
 from tests.conftest import sqlite_settings
-from tests.kafka_helpers import fast_kafka_settings, read_topic
+from tests.kafka_helpers import (
+    agencies_sending_in_tests,
+    fast_kafka_settings,
+    kent_police_topic,
+    read_topic,
+)
 from tests.servers import Broker
 
 
@@ -31,6 +36,7 @@ def parts(kafka_broker: Broker, tmp_path: Path, topic_prefix: str) -> Iterator[K
 
 @pytest.fixture
 async def inbound(parts: KafkaParts) -> AsyncIterator[Inbound]:
+    await parts.ensure_inbound_topics(agencies_sending_in_tests())
     service = parts.inbound()
     await service.start()
     yield service
@@ -63,7 +69,8 @@ def story_messages(parts: KafkaParts) -> list[tuple[str, bytes, bytes, list[Any]
             out.append((parts.topics.movements, noms.encode(), orjson.dumps(payload), []))
         else:
             key = payload.get("case_id") or payload.get("reference") or payload["command_id"]
-            out.append((parts.topics.commands, str(key).encode(), orjson.dumps(payload), []))
+            topic = parts.topics.inbound_commands(payload["agency"])
+            out.append((topic, str(key).encode(), orjson.dumps(payload), []))
     return out
 
 
@@ -71,8 +78,11 @@ async def test_a_story_sent_over_kafka_is_stored_and_comes_back_on_the_case_even
     parts: KafkaParts, inbound: Inbound
 ) -> None:
     messages = story_messages(parts)
-    await send(parts.bootstrap, messages)
-    await until(lambda: inbound.stats.stored_count == len(messages))
+    for sent, message in enumerate(messages, start=1):
+        # Each agency writes its own topic, so Kafka orders nothing across agencies: like the
+        # agencies themselves, the test sends a step once the one it follows is stored.
+        await send(parts.bootstrap, [message])
+        await until(lambda n=sent: inbound.stats.stored_count == n)  # type: ignore[misc]
     assert inbound.stats.dead_letter_count == 0
     backbone: Backbone = parts.backbone
     case = backbone.commands.load(head_teacher().case_id)
@@ -102,23 +112,24 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
     parts: KafkaParts, inbound: Inbound
 ) -> None:
     t = parts.topics
+    kent, prison, hub = (t.inbound_commands(a) for a in ("police:kent", "prison:LEI", "pcc:kent"))
     consent = {"type": "record_consent", "command_id": "c-9", "agency": "prison:LEI",
                "user": "officer", "occurred_at": "2025-01-02T10:00:00+00:00",
                "case_id": "6f1c6ad8-4a0d-4c7c-9a43-3c3ea1b0a111", "participant_id": "o1",
                "form_reference": "F-1"}  # fmt: skip
     bad: list[tuple[str, bytes, bytes, list[Any]]] = [
-        (t.commands, b"k1", b"{not json", [("trace", b"x")]),
-        (t.commands, b"k2", orjson.dumps(command(type="teleport_offender")), []),
-        (t.commands, b"k3", orjson.dumps(consent), []),
-        (t.commands, b"k4", orjson.dumps(command(crime_type="jaywalking")), []),
+        (kent, b"k1", b"{not json", [("trace", b"x")]),
+        (kent, b"k2", orjson.dumps(command(type="teleport_offender")), []),
+        (prison, b"k3", orjson.dumps(consent), []),
+        (kent, b"k4", orjson.dumps(command(crime_type="jaywalking")), []),
         (t.movements, b"k5", orjson.dumps({"eventType": "prison-offender-events.prisoner.received",
                                            "occurredAt": "2025-01-01T10:00:00Z",
                                            "additionalInformation": {"prisonId": "LEI"}}), []),
-        (t.commands, b"k6", orjson.dumps(command(command_id="c-2")),
+        (kent, b"k6", orjson.dumps(command(command_id="c-2")),
          [("rjb_agency", b"police:essex")]),
-        (t.commands, b"k7", orjson.dumps({**consent, "agency": "pcc:kent"}), []),
+        (hub, b"k7", orjson.dumps({**consent, "agency": "pcc:kent"}), []),
         # FastStream's own decoder would fail on this before our dead-letter handling
-        (t.commands, b"k8", b"\xff{", [("content-type", b"application/json")]),
+        (kent, b"k8", b"\xff{", [("content-type", b"application/json")]),
     ]  # fmt: skip
     await send(parts.bootstrap, bad)
     await until(lambda: inbound.stats.dead_letter_count == len(bad))
@@ -137,7 +148,7 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
     assert first.value == b"{not json"
     headers = dict(first.headers)
     assert headers["trace"] == b"x"
-    assert headers[DLQ_TOPIC].decode() == t.commands
+    assert headers[DLQ_TOPIC].decode() == kent
     assert int(headers[DLQ_PARTITION]) in range(2) and int(headers[DLQ_OFFSET]) >= 0
     assert inbound.stats.stored_count == 0
 
@@ -158,8 +169,28 @@ async def test_a_command_redelivered_after_a_crash_before_commit_has_one_effect(
 
     inbound.commands = CrashOnceAfterStoring()  # type: ignore[assignment]
     message = orjson.dumps(command())
-    await send(parts.bootstrap, [(parts.topics.commands, b"c-1", message, [])] * 2)
+    await send(parts.bootstrap, [(kent_police_topic(parts), b"c-1", message, [])] * 2)
     await until(lambda: len(calls) == 3)
     assert calls == [False, True, True]  # stored once; the redelivery and the resend were no-ops
     case_id = inbound.stats.stored[0].aggregate_id
     assert real.load(case_id).version == 1
+
+
+async def test_a_command_naming_another_agency_than_its_topic_is_dead_lettered_as_impersonation(
+    parts: KafkaParts, inbound: Inbound
+) -> None:
+    kent = kent_police_topic(parts)
+    forged = orjson.dumps(command(agency="police:essex", command_id="c-forged"))
+    unnamed = {k: v for k, v in command(command_id="c-own").items() if k != "agency"}
+    await send(
+        parts.bootstrap, [(kent, b"k1", forged, []), (kent, b"k1", orjson.dumps(unnamed), [])]
+    )
+    await until(lambda: inbound.stats.stored_count == 1 and inbound.stats.dead_letter_count == 1)
+    dead = await read_topic(parts.bootstrap, parts.topics.dead_letter, 1)
+    reason = dict(dead[0].headers)[DLQ_REASON].decode()
+    assert reason.startswith("impersonation: read from the inbound topic of police:kent")
+    assert "'police:essex'" in reason and inbound.health.impersonations == 1
+    stored = inbound.stats.stored[0]
+    case = parts.backbone.commands.load(stored.aggregate_id)
+    assert case.collect_events() == [] and stored.command_id == "c-own"
+    assert parts.backbone.store.recorder.max_notification_id() == 1  # the forged one: nothing

@@ -23,7 +23,7 @@ from services.kafka_wiring import KafkaParts
 from tests.conftest import sqlite_settings
 from tests.integration.test_inbound import command, until
 from tests.integration.test_inbound_poison import committed, committed_soon, send_to
-from tests.kafka_helpers import fast_kafka_settings
+from tests.kafka_helpers import agencies_sending_in_tests, fast_kafka_settings, kent_police_topic
 from tests.servers import Broker
 
 FAST = InboundSettings(retry_attempts=3, retry_backoff=0.05, retry_backoff_max=0.1, pause_seconds=1)
@@ -61,6 +61,7 @@ def flaky(parts: KafkaParts) -> FlakyStore:
 
 @pytest.fixture
 async def inbound(parts: KafkaParts, flaky: FlakyStore) -> AsyncIterator[Inbound]:
+    await parts.ensure_inbound_topics(agencies_sending_in_tests())
     service = Inbound(parts.settings, parts.bootstrap, flaky, limits=FAST)  # type: ignore[arg-type]
     await service.start()
     yield service
@@ -75,7 +76,7 @@ async def test_a_short_store_outage_is_retried_with_back_off_and_the_command_is_
     parts: KafkaParts, inbound: Inbound, flaky: FlakyStore
 ) -> None:
     flaky.failures = 2
-    await send_to(parts.bootstrap, parts.topics.commands, [(0, referral("c-1"), [])])
+    await send_to(parts.bootstrap, kent_police_topic(parts), [(0, referral("c-1"), [])])
     await until(lambda: inbound.stats.stored_count == 1)
     assert flaky.calls == ["c-1"] * 3
     assert inbound.stats.dead_letter_count == 0
@@ -88,7 +89,7 @@ async def test_a_long_store_outage_pauses_the_partition_reports_it_and_commits_n
     parts: KafkaParts, inbound: Inbound, flaky: FlakyStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     flaky.failures, flaky.only = 10**6, {"c-1", "c-2"}
-    topic = parts.topics.commands
+    topic = kent_police_topic(parts)
     await send_to(parts.bootstrap, topic, [(0, referral("c-1"), []), (0, referral("c-2"), [])])
     await until(lambda: inbound.health.paused_partitions == [(topic, 0)])
 

@@ -30,7 +30,12 @@ from services.inbound import Inbound
 from services.kafka_wiring import KafkaParts
 from services.settings import Settings
 from tests.integration.test_inbound import command, until
-from tests.kafka_helpers import fast_kafka_settings, read_topic
+from tests.kafka_helpers import (
+    agencies_sending_in_tests,
+    fast_kafka_settings,
+    kent_police_topic,
+    read_topic,
+)
 from tests.servers import Broker
 
 Message = tuple[int, bytes, list[tuple[str, bytes | None]]]  # partition, value, headers
@@ -47,6 +52,7 @@ def parts(
 
 @pytest.fixture
 async def inbound(parts: KafkaParts) -> AsyncIterator[Inbound]:
+    await parts.ensure_inbound_topics(agencies_sending_in_tests())
     service = parts.inbound()
     await service.start()
     yield service
@@ -75,7 +81,7 @@ async def committed(parts: KafkaParts) -> dict[int, int]:
     return {
         tp.partition: meta.offset
         for tp, meta in offsets.items()
-        if tp.topic == parts.topics.commands
+        if tp.topic == kent_police_topic(parts)
     }
 
 
@@ -110,7 +116,7 @@ async def test_a_poison_pill_per_partition_is_dead_lettered_and_good_messages_be
             (partition, orjson.dumps(command(command_id=f"c-{partition}-{n}")), odd_headers)
             for n in range(3)
         ]
-    await send_to(parts.bootstrap, parts.topics.commands, messages)
+    await send_to(parts.bootstrap, kent_police_topic(parts), messages)
     await until(lambda: inbound.stats.stored_count == 6 and inbound.stats.dead_letter_count == 12)
 
     dead = await read_topic(parts.bootstrap, parts.topics.dead_letter, 12)
@@ -134,7 +140,11 @@ async def test_a_malformed_message_near_1_mb_is_dead_lettered_cut_to_fit_with_it
     parts: KafkaParts, inbound: Inbound
 ) -> None:
     value = b"{" + os.urandom(1_040_000)  # the broker takes it; with dlq headers it would not fit
-    await send_to(parts.bootstrap, parts.topics.commands, [(0, value, [("trace", None)])])
+    await send_to(
+        parts.bootstrap,
+        kent_police_topic(parts),
+        [(0, value, [("trace", None)])],
+    )
     await until(lambda: inbound.stats.dead_letter_count == 1)
     (record,) = await read_topic(parts.bootstrap, parts.topics.dead_letter, 1)
     headers = dict(record.headers)
@@ -159,11 +169,12 @@ async def test_a_dead_letter_topic_with_a_smaller_size_limit_gets_a_smaller_form
         await admin.create_topics([small])
     finally:
         await admin.close()
+    await parts.ensure_inbound_topics(["police:kent"])
     service = parts.inbound()
     await service.start()
     try:
         value = b"<" + b"x" * 200_000
-        await send_to(parts.bootstrap, parts.topics.commands, [(1, value, [])])
+        await send_to(parts.bootstrap, kent_police_topic(parts), [(1, value, [])])
         await until(lambda: service.stats.dead_letter_count == 1)
     finally:
         await service.stop()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import (
@@ -18,6 +19,7 @@ from aiokafka.errors import (
 )
 
 from adapters.apache_kafka import ApacheKafka
+from projections.queries import ReadModels
 from services.bootstrap import Backbone, build
 from services.commands import parse_command
 from services.demo.runner import run_script
@@ -167,3 +169,33 @@ async def test_a_binding_added_by_hand_is_removed_by_the_next_reconcile(
     plan = await access.apply()
     assert plan is not None and plan.remove == [rogue]
     assert rogue not in await asyncio.to_thread(access.admin.grants)
+
+
+async def test_an_impersonating_payload_on_an_agencys_own_topic_is_dead_lettered_not_stored(
+    secure_kafka_broker: ApacheKafka, access: AccessReconciler, backbone_on_secure_broker: Backbone
+) -> None:
+    passwords = await onboard(access, KENT)
+    parts = backbone_on_secure_broker.kafka()
+    inbound = parts.inbound(quiet=True)
+    await inbound.start()
+    try:
+        kent = as_principal(secure_kafka_broker, "pcc.kent", passwords[KENT])
+        forged = {"type": "suspend_agreement", "command_id": "c-forged", "agency": WY,
+                  "user": "mallory", "occurred_at": "2024-02-01T09:00:00+00:00",
+                  "reference": "ISA-WY-RJ-001", "reason": "posing as the WY hub"}  # fmt: skip
+        producer = AIOKafkaProducer(**kent)
+        await producer.start()
+        try:
+            topic = access.topics.inbound_commands(KENT)
+            await producer.send_and_wait(topic, orjson.dumps(forged), key=b"ISA-WY-RJ-001")
+        finally:
+            await producer.stop()
+        deadline = asyncio.get_running_loop().time() + 20
+        while inbound.health.impersonations == 0:
+            assert asyncio.get_running_loop().time() < deadline, "not dead-lettered in time"
+            await asyncio.sleep(0.05)
+    finally:
+        await inbound.stop()
+    assert inbound.stats.stored_count == 0
+    agreements = ReadModels(backbone_on_secure_broker.projections).agreements.by_status()
+    assert [a.reference for a in agreements["active"]] == ["ISA-WY-RJ-001"]

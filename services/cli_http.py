@@ -34,7 +34,13 @@ def api(
     settings = Settings()
     if port is not None:
         settings = settings.model_copy(update={"http_port": port})
-    asyncio.run(_serve_api(settings, seconds))
+    from services.http.server import ApiNotStarted
+
+    try:
+        asyncio.run(_serve_api(settings, seconds))
+    except ApiNotStarted as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=1) from None
 
 
 async def _serve_api(settings: Settings, seconds: float | None) -> None:

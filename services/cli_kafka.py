@@ -60,12 +60,19 @@ def serve(
     seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds")] = None,
     port: Annotated[int, typer.Option(help="Port of the local broker (0: 9092 or any free)")] = 0,
 ) -> None:
-    """Run the Kafka backbone: relay, shared topics and inbound subscribers.
+    """Run the Kafka backbone: relay, shared topics and inbound subscribers, and the HTTP API
+    (RJB_HTTP_PORT, default 8080; 0: off).
 
     With no RJB_KAFKA_BOOTSTRAP_SERVERS, a local in-memory broker (tansu) is started too.
     """
-    with kafka_cluster(Settings(), port) as settings:
-        asyncio.run(serve_backbone(settings, settings.kafka_bootstrap_servers, seconds))
+    from services.http.server import ApiNotStarted
+
+    try:
+        with kafka_cluster(Settings(), port) as settings:
+            asyncio.run(serve_backbone(settings, settings.kafka_bootstrap_servers, seconds))
+    except ApiNotStarted as error:
+        console.print(escape(str(error)), style="red")
+        raise typer.Exit(code=1) from None
 
 
 @kafka_cli.command()

@@ -15,8 +15,13 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 
 from services.bootstrap import Backbone
+from services.credentials import IdentityNotConfigured
 from services.http.app import create_app
 from services.settings import Settings
+
+
+class ApiNotStarted(Exception):
+    """The HTTP API cannot start (port in use, no token issuer configured): one line says why."""
 
 
 class _Server(uvicorn.Server):
@@ -33,10 +38,10 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise OSError(
-            error.errno, f"HTTP API: cannot listen on {host}:{port} ({error.strerror}); set "
-            "RJB_HTTP_PORT to a free port, or 0 to turn the HTTP API off",
-        ) from None  # fmt: skip
+        raise ApiNotStarted(
+            f"HTTP API: cannot listen on {host}:{port} ({error.strerror}); set RJB_HTTP_PORT "
+            "to a free port, or 0 to turn the HTTP API off"
+        ) from None
     sock.listen(128)
     sock.setblocking(False)
     return sock
@@ -49,7 +54,10 @@ async def http_api(backbone: Backbone, settings: Settings) -> AsyncIterator[str 
     if settings.http_port == 0:
         yield None
         return
-    backbone.identity  # noqa: B018  # no issuer configured: refuse before serving anything
+    try:  # no issuer configured: refuse before serving anything
+        backbone.identity  # noqa: B018
+    except IdentityNotConfigured as error:
+        raise ApiNotStarted(f"HTTP API: {error} (or RJB_HTTP_PORT=0: off)") from None
     app = create_app(backbone, settings)
     sock = bind(settings.http_host, settings.http_port)
     config = uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning")
@@ -77,4 +85,3 @@ def api_banner(url: str | None, settings: Settings) -> str:
     if settings.dev_issuer_on:
         return f"{url}  (development issuer: tokens from `rjb dev token`; never in production)"
     return f"{url}  (tokens from {settings.oauth_issuer}, audience {settings.oauth_audience})"
-

@@ -24,6 +24,7 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from adapters.kafka_config import sasl_password
 from services.settings import Settings
 
 Operation = Literal["READ", "WRITE", "DESCRIBE"]
@@ -60,7 +61,7 @@ def librdkafka_config(settings: Settings, bootstrap: str | None = None) -> dict[
     if settings.kafka_sasl_mechanism:
         config["sasl.mechanism"] = settings.kafka_sasl_mechanism
         config["sasl.username"] = settings.kafka_sasl_username
-        config["sasl.password"] = settings.kafka_sasl_password.get_secret_value()
+        config["sasl.password"] = sasl_password(settings)
     if settings.kafka_ssl_cafile:
         config["ssl.ca.location"] = str(settings.kafka_ssl_cafile)
     return config

@@ -104,12 +104,29 @@ class KafkaSecurityError(ValueError):
     """The Kafka security settings contradict each other (said at start-up, not at connect)."""
 
 
+def sasl_password(settings: Settings) -> str:
+    """The SASL password: set directly, or read from its secret file (never created)."""
+    path, direct = settings.kafka_sasl_password_file, settings.kafka_sasl_password
+    if path is None:
+        return direct.get_secret_value()
+    if direct.get_secret_value():
+        raise KafkaSecurityError(
+            "RJB_KAFKA_SASL_PASSWORD and RJB_KAFKA_SASL_PASSWORD_FILE: one only"
+        )
+    try:
+        return path.read_text().rstrip("\r\n")
+    except OSError as error:
+        raise KafkaSecurityError(
+            f"RJB_KAFKA_SASL_PASSWORD_FILE {path}: {error.strerror}"
+        ) from error
+
+
 def check_security(settings: Settings) -> None:
     protocol, mechanism = settings.kafka_security_protocol, settings.kafka_sasl_mechanism
     if protocol.startswith("SASL_"):
         if not mechanism:
             raise KafkaSecurityError(f"{protocol} needs RJB_KAFKA_SASL_MECHANISM")
-        if not settings.kafka_sasl_username or not settings.kafka_sasl_password:
+        if not settings.kafka_sasl_username or not sasl_password(settings):
             raise KafkaSecurityError(
                 f"{protocol} needs RJB_KAFKA_SASL_USERNAME and RJB_KAFKA_SASL_PASSWORD"
             )
@@ -136,7 +153,7 @@ def client_kwargs(settings: Settings, bootstrap: str | None = None) -> dict[str,
     if settings.kafka_sasl_mechanism:  # aiokafka takes SCRAM credentials as sasl_plain_*
         kwargs["sasl_mechanism"] = settings.kafka_sasl_mechanism
         kwargs["sasl_plain_username"] = settings.kafka_sasl_username
-        kwargs["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+        kwargs["sasl_plain_password"] = sasl_password(settings)
     if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
         cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
         kwargs["ssl_context"] = create_ssl_context(cafile=cafile)
@@ -189,6 +206,6 @@ def faststream_security(settings: Settings) -> Any:
     sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256,
             "SCRAM-SHA-512": SASLScram512}[settings.kafka_sasl_mechanism]  # fmt: skip
     return sasl(
-        settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value(),
+        settings.kafka_sasl_username, sasl_password(settings),
         ssl_context=ssl, use_ssl=use_ssl,
     )  # fmt: skip

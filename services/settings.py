@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     kafka_sasl_username: str = ""
     kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_sasl_password_file: Path | None = Field(
+        default=None,
+        description="File holding the SASL password (e.g. a compose secret); read, never "
+        "created, trailing newline stripped; not together with RJB_KAFKA_SASL_PASSWORD",
+    )
     kafka_ssl_cafile: Path | None = Field(default=None, description="CA bundle for SSL/SASL_SSL")
     kafka_topic_prefix: str = Field(default="rjb", description="Prefix of every topic name")
     kafka_replication_factor: int = Field(default=1, ge=1, description="3 on a real cluster")
@@ -124,6 +129,11 @@ class Settings(BaseSettings):
     sla_prison_access_days: int = Field(
         default=14, ge=1, description="Longest a prison access request may stay undecided"
     )
+
+    @field_validator("kafka_sasl_password_file", mode="before")
+    @classmethod
+    def _empty_password_file_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("personal_data_master_key_file", mode="before")
     @classmethod

@@ -126,3 +126,20 @@ def test_contradictory_security_settings_are_refused_before_connecting(
         client_kwargs(settings, "b1:9093")
     with pytest.raises(KafkaSecurityError, match=re.escape(complaint)):
         faststream_security(settings)
+
+
+def test_the_sasl_password_can_come_from_a_secret_file_and_only_from_one_place(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "kafka_backbone_password"
+    secret.write_text("from-the-secret\n")
+    sasl = {"SECURITY_PROTOCOL": "SASL_PLAINTEXT", "SASL_MECHANISM": "SCRAM-SHA-512",
+            "SASL_USERNAME": "rj-backbone", "BOOTSTRAP_SERVERS": BOOTSTRAP}  # fmt: skip
+    settings = settings_from_env(monkeypatch, **sasl, SASL_PASSWORD_FILE=str(secret))
+    assert client_kwargs(settings)["sasl_plain_password"] == "from-the-secret"
+    both = settings_from_env(monkeypatch, **sasl, SASL_PASSWORD_FILE=str(secret), SASL_PASSWORD="x")
+    with pytest.raises(KafkaSecurityError, match="one only"):
+        client_kwargs(both)
+    missing = settings_from_env(monkeypatch, **sasl, SASL_PASSWORD_FILE=str(tmp_path / "gone"))
+    with pytest.raises(KafkaSecurityError, match="No such file"):
+        client_kwargs(missing)

@@ -99,6 +99,8 @@ def test_erasure_needs_the_privacy_officer_role_and_a_reason(demo_store: str) ->
     erase = ["privacy", "erase", f"{demo_store}/v1", "--reason"]
     auditor = runner.invoke(app, [*erase, "DSR-17"], env=token(*AUDITOR))
     assert auditor.exit_code == 1 and "needs the privacy-officer role" in auditor.output
+    keys = runner.invoke(app, ["privacy", "keys", demo_store], env=token(*AUDITOR))
+    assert keys.exit_code == 1 and "needs the privacy-officer role" in keys.output
     dpo = token("--agency", "pcc:west-yorkshire", "--role", "privacy-officer")
     blank = runner.invoke(app, [*erase, "  "], env=dpo)
     assert blank.exit_code == 2 and "needs a reason" in blank.output

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from psycopg.conninfo import make_conninfo
 
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.leader_lock import FileLock, LeaderLock, PgAdvisoryLock, lock_key
 from adapters.local_broker import LocalBroker, free_port
 from adapters.pg_wakeup import PgNotifyWakeup
 from services.relay import CaseEventRouter, Relay, Router, Wakeup
+from services.relay_leader import RelayLeadership
 
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
@@ -128,14 +130,19 @@ def kafka_cluster(settings: Settings, port: int = 0) -> Iterator[Settings]:
 
 @dataclass
 class RunningBackbone:
-    """The store, both relays (case events, shared topics) and the inbound subscribers, running."""
+    """The store, the relays (led by one process of several) and the inbound subscribers."""
 
     backbone: Backbone
     parts: KafkaParts
-    relays: list[Relay]
+    leadership: RelayLeadership
     inbound: Inbound
     stop: asyncio.Event
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def relays(self) -> list[Relay]:
+        """The relays this process runs now: both while it leads, none while it follows."""
+        return self.leadership.relays
 
     def check(self) -> None:
         """Raise the error a relay stopped with, if one did."""
@@ -144,32 +151,45 @@ class RunningBackbone:
                 raise RuntimeError("a relay stopped") from task.exception()
 
 
+def leader_lock(settings: Settings) -> LeaderLock:
+    """PostgreSQL: an advisory lock per database and schema; SQLite: a file beside it."""
+    if settings.store == "postgres":
+        conninfo = make_conninfo(
+            host=settings.postgres_host, port=settings.postgres_port,
+            dbname=settings.postgres_dbname, user=settings.postgres_user,
+            password=settings.postgres_password.get_secret_value() or None,
+        )  # fmt: skip
+        key = lock_key(settings.postgres_dbname, settings.postgres_schema, "relay-leader")
+        return PgAdvisoryLock(conninfo, key)
+    return FileLock(settings.sqlite_path.with_name(settings.sqlite_path.name + ".relay-leader"))
+
+
 @contextlib.asynccontextmanager
 async def running(
     settings: Settings, bootstrap: str, quiet: bool = False
 ) -> AsyncIterator[RunningBackbone]:
-    """What ``rjb serve`` runs: relays following the log and the inbound subscribers."""
+    """What ``rjb serve`` runs: the inbound subscribers, and the relays while this process
+    holds the relay leader lock (several processes may share one store and one cluster)."""
     from services.bootstrap import build
 
     backbone = build(settings)
     parts = backbone.kafka(bootstrap)
-    run = RunningBackbone(backbone, parts, [parts.relay(), parts.sharing_relay()],
-                          parts.inbound(quiet), asyncio.Event())  # fmt: skip
+    leadership = RelayLeadership(
+        lambda: [parts.relay(), parts.sharing_relay()], leader_lock(settings),
+        settings.relay_leader_interval,
+    )  # fmt: skip
+    run = RunningBackbone(backbone, parts, leadership, parts.inbound(quiet), asyncio.Event())
     try:
         if settings.kafka_sasl_mechanism:  # a secured cluster: its ACLs follow the register
             access = parts.access()
             await access.apply(force=True)
             run.tasks.append(asyncio.create_task(access.follow(run.stop)))
-        for relay in run.relays:
-            await relay.start()
         # The relays publish at once; the inbound group join (seconds) does not hold them up.
-        run.tasks += [asyncio.create_task(relay.run(run.stop)) for relay in run.relays]
+        run.tasks.append(asyncio.create_task(leadership.run(run.stop)))
         await run.inbound.start()
         yield run
     finally:
         run.stop.set()
         await asyncio.gather(*run.tasks, return_exceptions=True)
         await run.inbound.stop()
-        for relay in run.relays:
-            await relay.stop()
         backbone.close()

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         description="Relay producer with enable.idempotence (Apache Kafka); off on the embedded "
         "dev broker, which lacks it",
     )
+    relay_leader_interval: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between a follower's tries for the relay leader lock (and the "
+        "leader's checks that it still holds it): takeover after a leader dies is about this",
+    )
     kafka_auditors: list[str] = Field(
         default_factory=list,
         description="Broker principals (SCRAM users) of auditors: READ on the case-event topic",

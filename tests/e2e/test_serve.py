@@ -17,7 +17,8 @@ def test_serve_prints_the_bootstrap_and_topics_and_stops_cleanly_on_ctrl_c(
 ) -> None:
     port = free_port()
     env = {**os.environ, "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
-           "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000", "RJB_KAFKA_BOOTSTRAP_SERVERS": ""}  # fmt: skip
+           "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000", "RJB_KAFKA_BOOTSTRAP_SERVERS": "",
+           "RJB_HTTP_PORT": str(free_port())}  # fmt: skip
     rjb = Path(sys.executable).with_name("rjb")
     proc = subprocess.Popen(
         [str(rjb), "serve", "--port", str(port)], env=env, cwd=tmp_path,

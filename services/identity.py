@@ -27,6 +27,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # audit history, state at an instant, verify, export, the read log
     PRIVACY_OFFICER = "privacy-officer"  # erasure of a person's personal data (with a reason)
     ADMINISTRATOR = "administrator"  # registry changes (register_agency)
+    OPERATOR = "operator"  # running the backbone: dead-letter retry and purge, reconcile --repair
 
 
 class Unauthenticated(Exception):

@@ -1,0 +1,162 @@
+"""``rjb dlq list | show | retry | purge``: dead-letter operations, by an operator or administrator.
+
+Every command needs a verified credential with the operator or administrator role (dead letters
+hold what agencies sent, personal data included); ``show`` is written to the read log, and
+``retry`` and ``purge`` to ``dead_letter_actions``, with who and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from services.bootstrap import Backbone, build
+from services.cli_identity import TokenFile, verified
+from services.dead_letter_view import LetterFilter, parse_since
+from services.dlq import DeadLetterQueue, NoSuchLetter, Outcome
+from services.dlq_render import render_letter, render_list, render_outcomes
+from services.identity import Identity, Role
+
+dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list, show, retry, purge")
+
+SourceTopic = Annotated[
+    str | None, typer.Option(help="Source topic (a glob: '*.police.kent.*')", show_default=False)
+]
+Error = Annotated[
+    str | None, typer.Option(help="Error kind (ValidationError, ...)", show_default=False)
+]
+Since = Annotated[
+    str | None, typer.Option(help="Dead-lettered since: 30m, 2h, 7d or ISO", show_default=False)
+]
+Ids = Annotated[list[str] | None, typer.Argument(help="Dead-letter ids (PARTITION/OFFSET)")]
+AllMatching = Annotated[
+    bool, typer.Option("--all-matching", help="Every letter not dealt with that the filters match")
+]
+Reason = Annotated[str, typer.Option("--reason", help="Why (recorded)", show_default=False)]
+
+
+def operator(backbone: Backbone, token_file: TokenFile, doing: str) -> Identity:
+    """The verified identity; it must hold the operator or administrator role."""
+    identity = verified(backbone, token_file)
+    if not (identity.has(Role.OPERATOR) or identity.has(Role.ADMINISTRATOR)):
+        held = ", ".join(sorted(identity.roles)) or "none"
+        typer.echo(f"refused: {doing} needs the operator or administrator role; "
+                   f"the credential of {identity.reader} has: {held}", err=True)  # fmt: skip
+        raise typer.Exit(code=1)
+    return identity
+
+
+def queue(backbone: Backbone) -> DeadLetterQueue:
+    settings = backbone.settings
+    if not settings.kafka_bootstrap_servers:
+        typer.echo("dead letters are on the broker: set RJB_KAFKA_BOOTSTRAP_SERVERS "
+                   "(`rjb serve` prints its embedded broker's address)", err=True)  # fmt: skip
+        raise typer.Exit(code=2)
+    return DeadLetterQueue.of(backbone.kafka())
+
+
+def letter_filter(
+    source_topic: str | None, error: str | None, since: str | None, handled_too: bool = False
+) -> LetterFilter:
+    try:
+        after = parse_since(since, datetime.now(UTC)) if since else None
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--since") from None
+    return LetterFilter(source_topic, error, after, handled_too)
+
+
+@dlq_app.command("list")
+def list_letters(
+    source_topic: SourceTopic = None,
+    error: Error = None,
+    since: Since = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also those retried or purged")] = False,
+    token_file: TokenFile = None,
+) -> None:
+    """Dead letters not dealt with yet (oldest first): id, age, source, error, reason, size."""
+    backbone = build()
+    try:
+        operator(backbone, token_file, "listing dead letters")
+        which = letter_filter(source_topic, error, since, all_)
+        listed = asyncio.run(queue(backbone).letters(which))
+    finally:
+        backbone.close()
+    render_list(listed, datetime.now(UTC), all_)
+
+
+@dlq_app.command()
+def show(letter: str, reason: Reason, token_file: TokenFile = None) -> None:
+    """One dead letter: its headers, its value (text, or hex when binary) and what was done."""
+    backbone = build()
+    try:
+        who = operator(backbone, token_file, "reading a dead letter")
+        item = asyncio.run(queue(backbone).get(letter))
+        backbone.audit(who.reader, reason).log_read("dlq show", letter)
+    except NoSuchLetter as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        backbone.close()
+    render_letter(item, datetime.now(UTC))
+
+
+def act(
+    doing: str, ids: list[str] | None, all_matching: bool, which: LetterFilter, reason: str,
+    token_file: TokenFile,
+) -> None:  # fmt: skip
+    if not reason.strip():
+        typer.echo(f"{doing} needs a --reason (recorded with who did it)", err=True)
+        raise typer.Exit(code=2)
+    if bool(ids) == all_matching or (all_matching and not which.narrows):
+        typer.echo("name dead letters by id, or --all-matching with at least one of "
+                   "--source-topic, --error, --since", err=True)  # fmt: skip
+        raise typer.Exit(code=2)
+    backbone = build()
+    try:
+        who = operator(backbone, token_file, f"{doing} of dead letters")
+        dlq = queue(backbone)
+        run = dlq.retry if doing == "retry" else dlq.purge
+        try:
+            outcomes: list[Outcome] = asyncio.run(
+                run(ids or [], who.reader, reason, which if all_matching else None)
+            )
+        except NoSuchLetter as problem:
+            typer.echo(str(problem), err=True)
+            raise typer.Exit(code=1) from None
+    finally:
+        backbone.close()
+    render_outcomes(outcomes)
+    if not all(o.done for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+@dlq_app.command()
+def retry(
+    ids: Ids = None,
+    reason: Reason = "",
+    all_matching: AllMatching = False,
+    source_topic: SourceTopic = None,
+    error: Error = None,
+    since: Since = None,
+    token_file: TokenFile = None,
+) -> None:
+    """Send dead letters' original messages again to their source topic (after a fix); never a
+    truncated one. The inbound stores them, or dead-letters them again as new letters."""
+    act("retry", ids, all_matching, letter_filter(source_topic, error, since), reason, token_file)
+
+
+@dlq_app.command()
+def purge(
+    ids: Ids = None,
+    reason: Reason = "",
+    all_matching: AllMatching = False,
+    source_topic: SourceTopic = None,
+    error: Error = None,
+    since: Since = None,
+    token_file: TokenFile = None,
+) -> None:
+    """Mark dead letters as dealt with (`list` then hides them; the records stay on the topic)."""
+    act("purge", ids, all_matching, letter_filter(source_topic, error, since), reason, token_file)

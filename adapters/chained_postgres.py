@@ -1,8 +1,9 @@
 """PostgreSQL application recorder that writes the audit hash chain in the event's own transaction.
 
 The chain rows are written after the insert returned the notification ids, while eventsourcing's
-``EXCLUSIVE`` table lock is still held, so the log chain follows commit order exactly. Also owns
-the side tables ``personal_keys`` and ``audit_reads`` (same schema as the events).
+``EXCLUSIVE`` table lock is still held, so the log chain follows commit order exactly. Also reads
+and writes the side tables ``personal_keys`` and ``audit_reads`` (same schema as the events;
+creating the store runs the migrations that shape them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
 from adapters.audit_recorder import ReadRecord
+from adapters.migrations import upgrade_store
 from adapters.personal_cipher import NewKeys
 
 _COLS = SQL(", ".join(COLUMNS))
@@ -26,25 +28,11 @@ _COLS = SQL(", ".join(COLUMNS))
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
-        for statement in (
-            "CREATE TABLE IF NOT EXISTS {s}.event_chain (notification_id bigint PRIMARY KEY, "
-            "originator_id text NOT NULL, originator_version bigint NOT NULL, "
-            "prev_event_hash text NOT NULL, event_hash text NOT NULL, "
-            "prev_notification_id bigint, prev_originator_id text, "
-            "prev_originator_version bigint, prev_log_hash text NOT NULL, log_hash text NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS event_chain_aggregate "
-            "ON {s}.event_chain (originator_id, originator_version)",
-            "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate "
-            "ON {s}.event_chain (prev_originator_id)",
-            "CREATE TABLE IF NOT EXISTS {s}.personal_keys (subject text PRIMARY KEY, key bytea, "
-            "created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz)",
-            "CREATE INDEX IF NOT EXISTS personal_keys_destroyed "
-            "ON {s}.personal_keys (subject) WHERE key IS NULL",
-            "CREATE TABLE IF NOT EXISTS {s}.audit_reads (id bigserial PRIMARY KEY, "
-            "read_at timestamptz NOT NULL, reader text NOT NULL, action text NOT NULL, "
-            "subject text NOT NULL, detail text NOT NULL)",
-        ):
-            self.sql_create_statements.append(self._sql(statement))
+
+    def create_table(self) -> None:
+        """eventsourcing's tables, then ours through the migrations (``adapters/migrations``),
+        both under the migration lock so two processes starting together do not race."""
+        upgrade_store(self.datastore, super().create_table)
 
     def _sql(self, text: str) -> Composed:
         return SQL(text).format(s=Identifier(self.datastore.schema))  # type: ignore[arg-type]
@@ -217,14 +205,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         ]
 
     def share_decisions(self, case_id: str) -> list[dict[str, Any]] | None:
-        """Rows of the Kafka relay's ``share_decisions`` table for a case, None without one."""
-        found = self._rows(
-            SQL("SELECT to_regclass({t}) AS t").format(
-                t=f"{self.datastore.schema or 'public'}.share_decisions"
-            )
-        )
-        if found[0]["t"] is None:
-            return None
+        """Rows of the Kafka relay's ``share_decisions`` table for a case."""
         rows = self._rows(
             self._sql(
                 "SELECT * FROM {s}.share_decisions WHERE aggregate_id = %s ORDER BY position"

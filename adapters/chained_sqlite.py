@@ -1,7 +1,8 @@
 """SQLite application recorder that writes the audit hash chain in the event's own transaction.
 
 Selected with ``APPLICATION_RECORDER_TOPIC`` (see :func:`adapters.event_store.store_env`). Also
-owns the side tables of the audit/privacy area: ``personal_keys`` and ``audit_reads``.
+reads and writes the side tables of the audit/privacy area, ``personal_keys`` and
+``audit_reads``; creating the store runs the migrations that shape them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
 from adapters.audit_recorder import ReadRecord
+from adapters.migrations import upgrade_store
 from adapters.personal_cipher import NewKeys
 
 _COLS = ", ".join(COLUMNS)
@@ -25,27 +27,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         self.chain_table = "event_chain"
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            "CREATE TABLE IF NOT EXISTS event_chain (notification_id INTEGER PRIMARY KEY, "
-            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
-            "prev_event_hash TEXT NOT NULL, event_hash TEXT NOT NULL, "
-            "prev_notification_id INTEGER, prev_originator_id TEXT, "
-            "prev_originator_version INTEGER, prev_log_hash TEXT NOT NULL, "
-            "log_hash TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS event_chain_aggregate "
-            "ON event_chain (originator_id, originator_version)",
-            "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate "
-            "ON event_chain (prev_originator_id)",
-            "CREATE TABLE IF NOT EXISTS personal_keys (subject TEXT PRIMARY KEY, key BLOB, "
-            "created_at TEXT NOT NULL, erased_at TEXT) WITHOUT ROWID",
-            "CREATE INDEX IF NOT EXISTS personal_keys_destroyed ON personal_keys (subject) "
-            "WHERE key IS NULL",
-            "CREATE TABLE IF NOT EXISTS audit_reads (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-            "read_at TEXT NOT NULL, reader TEXT NOT NULL, action TEXT NOT NULL, "
-            "subject TEXT NOT NULL, detail TEXT NOT NULL)",
-        ]
+    def create_table(self) -> None:
+        """eventsourcing's tables, then ours through the migrations (``adapters/migrations``)."""
+        upgrade_store(self.datastore, super().create_table)
 
     def _insert_events(
         self,
@@ -182,13 +166,8 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             ]
 
     def share_decisions(self, case_id: str) -> list[dict[str, Any]] | None:
-        """Rows of the Kafka relay's ``share_decisions`` table for a case, None without one."""
+        """Rows of the Kafka relay's ``share_decisions`` table for a case."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name='share_decisions'"
-            )
-            if c.fetchone() is None:
-                return None
             c.execute(
                 "SELECT * FROM share_decisions WHERE aggregate_id IN (?, ?) ORDER BY position",
                 (case_id, case_id.replace("-", "")),

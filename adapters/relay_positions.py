@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from adapters.event_store import EventStore
-from adapters.side_tables import SideTables
-
-TABLE = ("relay_positions",)
+from adapters.sql import Database
 
 
 @dataclass
@@ -27,29 +25,24 @@ class RelayPosition:
 
 
 class RelayPositions:
+    """The ``relay_positions`` table (its shape: ``adapters/migrations``)."""
+
     def __init__(self, store: EventStore) -> None:
-        self.db = SideTables(store)
-        self.db.run(
-            "CREATE TABLE IF NOT EXISTS {relay_positions} ("
-            " name TEXT NOT NULL, cluster TEXT NOT NULL, position BIGINT NOT NULL,"
-            " offsets TEXT NOT NULL, PRIMARY KEY (name, cluster))",
-            tables=TABLE,
-        )
+        self.db = Database(store)
 
     def load(self, name: str, cluster: str) -> RelayPosition:
-        rows = self.db.run(
-            "SELECT position, offsets FROM {relay_positions} WHERE name = ? AND cluster = ?",
-            (name, cluster), tables=TABLE, commit=False,
-        )  # fmt: skip
+        rows = self.db.read(
+            "SELECT position, offsets FROM relay_positions WHERE name = ? AND cluster = ?",
+            (name, cluster),
+        )
         if not rows:
             return RelayPosition()
-        return RelayPosition(int(rows[0]["position"]), orjson.loads(rows[0]["offsets"]))
+        return RelayPosition(int(rows[0][0]), orjson.loads(rows[0][1]))
 
     def save(self, name: str, cluster: str, position: RelayPosition) -> None:
-        self.db.run(
-            "INSERT INTO {relay_positions} (name, cluster, position, offsets) VALUES (?, ?, ?, ?) "
+        self.db.write(
+            "INSERT INTO relay_positions (name, cluster, position, offsets) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (name, cluster) DO UPDATE SET position = excluded.position, "
             "offsets = excluded.offsets",
-            (name, cluster, position.position, orjson.dumps(position.offsets).decode()),
-            tables=TABLE,
+            [(name, cluster, position.position, orjson.dumps(position.offsets).decode())],
         )

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from adapters.event_store import EventStore
-from adapters.side_tables import SideTables
+from adapters.sql import Database
 
-TABLE = ("share_decisions",)
 COLUMNS = ("recipient", "event_id", "aggregate_id", "aggregate_version", "event_type",
            "from_agency", "outcome", "category", "removed_fields", "reason", "agreements",
            "position")  # fmt: skip
@@ -36,41 +35,28 @@ class ShareDecisionRow:
 
 
 class ShareDecisions:
+    """The ``share_decisions`` table (its shape: ``adapters/migrations``)."""
+
     def __init__(self, store: EventStore) -> None:
-        self.db = SideTables(store)
-        self.db.run(
-            "CREATE TABLE IF NOT EXISTS {share_decisions} ("
-            " recipient TEXT NOT NULL, event_id TEXT NOT NULL, aggregate_id TEXT NOT NULL,"
-            " aggregate_version BIGINT NOT NULL, event_type TEXT NOT NULL,"
-            " from_agency TEXT NOT NULL, outcome TEXT NOT NULL, category TEXT NOT NULL,"
-            " removed_fields TEXT NOT NULL, reason TEXT NOT NULL, agreements TEXT NOT NULL,"
-            " position BIGINT NOT NULL, PRIMARY KEY (recipient, event_id))",
-            tables=TABLE,
-        )
-        self.db.run(
-            "CREATE INDEX IF NOT EXISTS share_decisions_by_aggregate"
-            " ON {share_decisions} (aggregate_id, position)",
-            tables=TABLE,
-        )
+        self.db = Database(store)
 
     def record(self, rows: list[ShareDecisionRow]) -> None:
         names = ", ".join(COLUMNS)
         marks = ", ".join("?" for _ in COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
-        self.db.run_many(
-            f"INSERT INTO {{share_decisions}} ({names}) VALUES ({marks}) "
+        self.db.write(
+            f"INSERT INTO share_decisions ({names}) VALUES ({marks}) "
             f"ON CONFLICT (recipient, event_id) DO UPDATE SET {updates}",
             [tuple(getattr(r, c) for c in COLUMNS) for r in rows],
-            tables=TABLE,
         )
 
     def _select(self, where: str, params: tuple[object, ...]) -> list[ShareDecisionRow]:
-        rows = self.db.run(
-            f"SELECT {', '.join(COLUMNS)} FROM {{share_decisions}} WHERE {where} "
+        rows = self.db.read(
+            f"SELECT {', '.join(COLUMNS)} FROM share_decisions WHERE {where} "
             "ORDER BY position, recipient",
-            params, tables=TABLE, commit=False,
-        )  # fmt: skip
-        return [ShareDecisionRow(**row) for row in rows]
+            params,
+        )
+        return [ShareDecisionRow(*row) for row in rows]
 
     def about(self, aggregate_id: UUID | str) -> list[ShareDecisionRow]:
         """Every decision about one case (or custody record), in log order."""

@@ -13,6 +13,7 @@ from projections.runner import ProjectionRunner
 from projections.sql import ViewTx, iso
 
 SHARE_DECISIONS_TABLE = "share_decisions"  # written by the Kafka sharing relay (issue 4)
+SHARING_RELAY = "shared"  # its name in relay_positions
 
 
 class AgreementRegister(Projection):
@@ -119,10 +120,15 @@ class AgreementQueries:
 
     def withheld_shares(self) -> dict[str, int] | None:
         """Shares withheld for lack of an agreement granting them, per receiving agency; None
-        until the sharing relay has created its ``share_decisions`` table."""
-        if not self.runner.db.table_exists(SHARE_DECISIONS_TABLE):
-            return None
+        until the sharing relay has recorded a decision or saved a position."""
         with self.runner.db.transaction(commit=False) as tx:
+            started = tx.scalar(
+                f"SELECT EXISTS (SELECT 1 FROM {SHARE_DECISIONS_TABLE}) "
+                "OR EXISTS (SELECT 1 FROM relay_positions WHERE name = ?)",
+                (SHARING_RELAY,),
+            )
+            if not started:
+                return None
             rows = tx.all(
                 f"SELECT recipient, count(*) FROM {SHARE_DECISIONS_TABLE} "
                 "WHERE outcome = 'withheld' GROUP BY recipient ORDER BY recipient"

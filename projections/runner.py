@@ -71,14 +71,13 @@ class ProjectionRunner:
 
     # --- tables and tracking -----------------------------------------------------------------
     def _ensure(self, projection: Projection) -> None:
-        """Creates the tables and tracking row; a projection whose version changed is reset."""
+        """Creates the view tables and tracking row; a projection whose version changed is reset.
+
+        View tables are read models, so they are versioned here and rebuilt rather than
+        migrated; the tracking table itself is shaped by ``adapters/migrations``."""
         if projection.name in self._ready:
             return
         with self.db.transaction(commit=True) as tx:
-            tx.execute(
-                f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (projection TEXT PRIMARY KEY, "
-                "notification_id BIGINT NOT NULL, version INTEGER NOT NULL)"
-            )
             row = tx.one(
                 f"SELECT version FROM {TRACKING_TABLE} WHERE projection = ?", (projection.name,)
             )

@@ -131,6 +131,8 @@ def demo(
 
 
 from services.cli_audit import audit_app  # noqa: E402
+from services.cli_db import db_app  # noqa: E402
+from services.cli_dlq import dlq_app  # noqa: E402
 from services.cli_http import dev_app, http_cli  # noqa: E402
 from services.cli_kafka import kafka_cli  # noqa: E402
 from services.cli_kafka_access import kafka_access_app  # noqa: E402
@@ -144,4 +146,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(http_cli)
 app.add_typer(dev_app, name="dev")
+app.add_typer(db_app, name="db")
 app.add_typer(projections_cli)
+app.add_typer(dlq_app, name="dlq")

@@ -42,7 +42,7 @@ def test_history_lists_every_event_with_who_and_when_in_order(backbone: Backbone
     recorded = [e.recorded_at for e in history.entries]
     assert recorded == sorted(recorded)
     assert {e.agency for e in history.entries} >= {"police:west-yorkshire"}
-    assert history.share_decisions is None  # no share_decisions table in this store
+    assert history.share_decisions == []  # the sharing relay has decided nothing yet
 
 
 def test_every_audit_read_records_who_read_what_and_when(backbone: Backbone) -> None:

@@ -1,0 +1,183 @@
+"""A database written by the previous release is upgraded in place: its data stays and reads
+as before; relay positions (keyed by name only then) are dropped so each relay republishes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from adapters import migrations
+from adapters.audit_recorder import ReadRecord
+from adapters.event_store import EventStore, open_event_store
+from adapters.relay_positions import RelayPosition, RelayPositions
+from adapters.share_decisions import ShareDecisionRow, ShareDecisions
+from adapters.sql import schema_of
+from projections.registry import all_projections
+from projections.runner import ProjectionRunner
+from services.bootstrap import build, event_store_env, master_key
+from services.command_service import CommandService
+from services.demo.runner import run_script
+from services.demo.stories import STORIES
+from services.settings import Settings
+from tests.integration.tamper import RawRows
+
+# The side tables exactly as the code at d797429 (the last release before migrations) wrote
+# them: the chained recorders' statements, then the relay's, the sharing relay's, the runner's.
+OLD_SQLITE = [
+    "CREATE TABLE IF NOT EXISTS event_chain (notification_id INTEGER PRIMARY KEY, "
+    "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+    "prev_event_hash TEXT NOT NULL, event_hash TEXT NOT NULL, "
+    "prev_notification_id INTEGER, prev_originator_id TEXT, "
+    "prev_originator_version INTEGER, prev_log_hash TEXT NOT NULL, "
+    "log_hash TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS event_chain_aggregate "
+    "ON event_chain (originator_id, originator_version)",
+    "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate ON event_chain (prev_originator_id)",
+    "CREATE TABLE IF NOT EXISTS personal_keys (subject TEXT PRIMARY KEY, key BLOB, "
+    "created_at TEXT NOT NULL, erased_at TEXT) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS personal_keys_destroyed ON personal_keys (subject) "
+    "WHERE key IS NULL",
+    "CREATE TABLE IF NOT EXISTS audit_reads (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "read_at TEXT NOT NULL, reader TEXT NOT NULL, action TEXT NOT NULL, "
+    "subject TEXT NOT NULL, detail TEXT NOT NULL)",
+]
+OLD_POSTGRES = [
+    "CREATE TABLE IF NOT EXISTS {s}.event_chain (notification_id bigint PRIMARY KEY, "
+    "originator_id text NOT NULL, originator_version bigint NOT NULL, "
+    "prev_event_hash text NOT NULL, event_hash text NOT NULL, "
+    "prev_notification_id bigint, prev_originator_id text, "
+    "prev_originator_version bigint, prev_log_hash text NOT NULL, log_hash text NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS event_chain_aggregate "
+    "ON {s}.event_chain (originator_id, originator_version)",
+    "CREATE INDEX IF NOT EXISTS event_chain_prev_aggregate ON {s}.event_chain (prev_originator_id)",
+    "CREATE TABLE IF NOT EXISTS {s}.personal_keys (subject text PRIMARY KEY, key bytea, "
+    "created_at timestamptz NOT NULL DEFAULT now(), erased_at timestamptz)",
+    "CREATE INDEX IF NOT EXISTS personal_keys_destroyed "
+    "ON {s}.personal_keys (subject) WHERE key IS NULL",
+    "CREATE TABLE IF NOT EXISTS {s}.audit_reads (id bigserial PRIMARY KEY, "
+    "read_at timestamptz NOT NULL, reader text NOT NULL, action text NOT NULL, "
+    "subject text NOT NULL, detail text NOT NULL)",
+]
+OLD_RELAY = [
+    "CREATE TABLE IF NOT EXISTS {relay_positions} ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, offsets TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {share_decisions} ("
+    " recipient TEXT NOT NULL, event_id TEXT NOT NULL, aggregate_id TEXT NOT NULL,"
+    " aggregate_version BIGINT NOT NULL, event_type TEXT NOT NULL,"
+    " from_agency TEXT NOT NULL, outcome TEXT NOT NULL, category TEXT NOT NULL,"
+    " removed_fields TEXT NOT NULL, reason TEXT NOT NULL, agreements TEXT NOT NULL,"
+    " position BIGINT NOT NULL, PRIMARY KEY (recipient, event_id))",
+    "CREATE INDEX IF NOT EXISTS share_decisions_by_aggregate"
+    " ON {share_decisions} (aggregate_id, position)",
+]
+OLD_TRACKING = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking (projection TEXT PRIMARY KEY, "
+    "notification_id BIGINT NOT NULL, version INTEGER NOT NULL)"
+)
+
+
+def _old_store(settings: Settings) -> EventStore:
+    """The store with eventsourcing's own tables only, as the previous release found them."""
+    env = event_store_env(settings)
+    store = open_event_store(env, CREATE_TABLE="no", PERSONAL_DATA_MASTER_KEY=master_key(settings))
+    recorder: Any = store.recorder
+    super(type(recorder), recorder).create_table()
+    return store
+
+
+def _write_old_tables(settings: Settings, raw: RawRows, relay_ran: bool) -> None:
+    if raw.pg:
+        schema = f'"{settings.postgres_schema}"'
+        names = {"s": schema, "relay_positions": f"{schema}.relay_positions",
+                 "share_decisions": f"{schema}.share_decisions"}  # fmt: skip
+        statements = OLD_POSTGRES
+    else:
+        names = {"relay_positions": "relay_positions", "share_decisions": "share_decisions"}
+        statements = OLD_SQLITE
+    for statement in [*statements, *(OLD_RELAY if relay_ran else ()), OLD_TRACKING]:
+        raw.run(statement.format_map(names))
+
+
+@pytest.mark.parametrize("relay_ran", [True, False], ids=["with-kafka-tables", "store-only"])
+def test_a_database_of_the_previous_release_keeps_its_data(
+    store_settings: Settings, relay_ran: bool
+) -> None:
+    raw = RawRows(store_settings)
+    store = _old_store(store_settings)
+    _write_old_tables(store_settings, raw, relay_ran)
+    datastore = store.recorder.datastore
+    assert migrations.current(migrations.engine_for(datastore), schema_of(datastore)) == ()
+    case_id = run_script(CommandService(store, 3), STORIES[0]()).script.case_id
+    store.recorder.insert_read(ReadRecord(_now(), "inspector-ann", "history", str(case_id), ""))
+    decision = ShareDecisionRow("pcc:west-yorkshire", "e1", str(case_id), 1, "Referred",
+                                "police:west-yorkshire", "withheld", "referral", "", "no ISA",
+                                "", 1)  # fmt: skip
+    if relay_ran:
+        ShareDecisions(store).record([decision])
+        raw.run("INSERT INTO relay_positions (name, position, offsets) VALUES (?, ?, ?)",
+                "case-events", 7, '{"t-0": 3}')  # fmt: skip
+    runner = ProjectionRunner(store, all_projections())
+    runner.catch_up()
+    positions = {s.name: s.position for s in runner.status()}
+    store.close()
+
+    backbone = build(store_settings)  # opening the store upgrades it
+    try:
+        datastore = backbone.store.recorder.datastore
+        engine = migrations.engine_for(datastore)
+        assert migrations.current(engine, schema_of(datastore)) == (migrations.head(),)
+        audit = backbone.audit("auditor-bo")
+        assert audit.verify(case_id).ok  # the chain written before the upgrade still verifies
+        keys = backbone.store.recorder.key_subjects(str(case_id))
+        assert keys and not any(erased for _, erased in keys)  # the people's keys still open
+        assert audit.reads()[0].reader == "inspector-ann"
+        assert ShareDecisions(backbone.store).about(case_id) == ([decision] if relay_ran else [])
+        relays = RelayPositions(backbone.store)
+        assert relays.load("case-events", "cluster-a") == RelayPosition()  # republish
+        relays.save("case-events", "cluster-a", RelayPosition(5, {"t-0": 4}))
+        relays.save("case-events", "cluster-b", RelayPosition(2))
+        assert relays.load("case-events", "cluster-a") == RelayPosition(5, {"t-0": 4})
+        status = backbone.projections.status()
+        assert {s.name: s.position for s in status} == positions  # views kept, not rebuilt
+        run_script(backbone.commands, STORIES[1]())  # new writes extend the chain
+        assert audit.verify(None).ok
+    finally:
+        backbone.close()
+        raw.close()
+
+
+def test_processes_starting_together_migrate_once(store_settings: Settings) -> None:
+    """Each thread is a process starting on the same empty database at the same moment."""
+    if store_settings.store == "postgres":
+        s = store_settings
+        connect = {"host": s.postgres_host, "port": s.postgres_port,
+                   "dbname": s.postgres_dbname, "user": s.postgres_user}  # fmt: skip
+        schema: str | None = s.postgres_schema
+        engine = lambda: migrations.postgres_engine(connect)  # noqa: E731
+    else:
+        store_settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        schema = None
+        engine = lambda: migrations.sqlite_engine(store_settings.sqlite_path)  # noqa: E731
+    start, failures = threading.Barrier(4), []
+
+    def starting() -> None:
+        start.wait()
+        try:
+            migrations.upgrade(engine(), schema)
+        except Exception as e:  # pragma: no cover - the failure being tested for
+            failures.append(e)
+
+    threads = [threading.Thread(target=starting) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert migrations.current(engine(), schema) == (migrations.head(),)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

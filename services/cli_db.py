@@ -1,4 +1,4 @@
-"""``rjb db current | upgrade``: the schema migrations of the tables beside the events.
+"""``rjb db current | upgrade | revision``: the schema migrations of the tables beside the events.
 
 Opening the store upgrades too; these commands let an operator look first, or migrate in a
 release step of its own. They touch only the migrated tables (eventsourcing creates its own).
@@ -62,3 +62,9 @@ def upgrade(
     migrations.upgrade(*_target(settings), target=revision)
     after = migrations.current(*_target(settings))
     typer.echo(f"upgraded from {', '.join(before) or 'no revision'} to {', '.join(after)}")
+
+
+@db_app.command()
+def revision(message: Annotated[str, typer.Argument(help="What the migration changes")]) -> None:
+    """Write the next numbered migration file (for developers; then fill in its functions)."""
+    typer.echo(f"wrote {migrations.new_revision(message)}")

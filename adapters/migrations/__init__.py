@@ -61,11 +61,20 @@ def head() -> str:
     return str(scripts().get_current_head())
 
 
-def _config(connection: sa.Connection, schema: str | None) -> Config:
+def _config(connection: sa.Connection | None, schema: str | None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(HERE))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes.update(connection=connection, schema=schema)
     return config
+
+
+def new_revision(message: str) -> Path:
+    """The next numbered migration file, from ``script.py.mako``, for a developer to fill in."""
+    number = f"{int(head()) + 1:04d}"
+    script = command.revision(_config(None, None), message, rev_id=number)
+    assert script is not None and not isinstance(script, list)
+    return Path(script.path)
 
 
 @contextmanager

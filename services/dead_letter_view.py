@@ -41,13 +41,11 @@ def printable(text: str) -> str:
 
 
 def looks_binary(data: bytes) -> bool:
-    """Not UTF-8, or text with NULs or mostly control characters."""
-    try:
-        text = data.decode()
-    except UnicodeDecodeError:
-        return True
-    controls = sum(1 for c in text if not c.isprintable() and c not in KEEP | {"\r"})
-    return "\x00" in text or controls > len(text) // 10
+    """NULs, or more than a tenth bytes that are not UTF-8 or are control characters (a few bad
+    bytes, e.g. a multi-byte character cut at the end, still read as text with replacements)."""
+    text = data.decode(errors="replace")
+    odd = sum(1 for c in text if c == "\ufffd" or not (c.isprintable() or c in KEEP | {"\r"}))
+    return "\x00" in text or odd > len(text) // 10
 
 
 def show_bytes(data: bytes | None, limit: int | None = None) -> tuple[str, str]:

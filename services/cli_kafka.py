@@ -23,7 +23,7 @@ console = Console()
 async def serve_backbone(settings: Settings, bootstrap: str, seconds: float | None) -> None:
     from services.http.server import api_banner, http_api  # FastAPI only when serving
 
-    async with running(settings, bootstrap) as run, http_api(run.backbone, settings) as api:
+    async with running(settings, bootstrap) as run, http_api(run.backbone, settings, run) as api:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, run.stop.set)

@@ -9,6 +9,7 @@ concurrency with retry), so no update is ever lost or applied twice.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -48,6 +49,9 @@ class CommandService:
         self.store = store
         self.retries = retries
         self.conflicts_retried = 0
+        self.stored = 0  # commands that stored events since start (for /metrics)
+        self.duplicates = 0  # commands found already applied (a redelivery or a repeat)
+        self._counting = threading.Lock()
 
     def load(self, aggregate_id: UUID, version: int | None = None) -> Any:
         """The aggregate as it is now (or at ``version``), or None when there is none."""
@@ -74,7 +78,11 @@ class CommandService:
 
     def handle(self, command: Command) -> CommandResult:
         with self.knowing_registered_agencies():
-            return self._handle(command)
+            result = self._handle(command)
+        with self._counting:
+            self.stored += result.new_events > 0
+            self.duplicates += result.duplicate
+        return result
 
     def _handle(self, command: Command) -> CommandResult:
         refused = refusal(command.agency, command.type)

@@ -19,6 +19,7 @@ from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from adapters.leader_lock import FileLock, LeaderLock, PgAdvisoryLock, lock_key
 from adapters.local_broker import LocalBroker, free_port
 from adapters.pg_wakeup import PgNotifyWakeup
+from services.kafka_watch import KafkaWatch
 from services.relay import CaseEventRouter, Relay, Router, Wakeup
 from services.relay_leader import RelayLeadership
 
@@ -97,6 +98,14 @@ class KafkaParts:
         settings = self.settings.model_copy(update={"kafka_bootstrap_servers": self.bootstrap})
         return AccessReconciler(settings, recipients, is_agency)
 
+    def watch(self) -> KafkaWatch:
+        """Looks at the broker and the inbound group's lag in the background (RJB_HEALTH_*)."""
+        from services.health_settings import HealthSettings
+
+        health = HealthSettings()
+        return KafkaWatch(self.connection, self.settings.kafka_consumer_group, self.topics,
+                          health.kafka_interval, health.timeout)  # fmt: skip
+
     def sharing_relay(self) -> Relay:
         from services.sharing import SharingRouter
 
@@ -137,7 +146,8 @@ class RunningBackbone:
     leadership: RelayLeadership
     inbound: Inbound
     stop: asyncio.Event
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)  # named, for /health
+    watch: KafkaWatch | None = None  # the broker and the consumer lag, for /health and /metrics
 
     @property
     def relays(self) -> list[Relay]:
@@ -183,9 +193,11 @@ async def running(
         if settings.kafka_sasl_mechanism:  # a secured cluster: its ACLs follow the register
             access = parts.access()
             await access.apply(force=True)
-            run.tasks.append(asyncio.create_task(access.follow(run.stop)))
+            run.tasks.append(asyncio.create_task(access.follow(run.stop), name="access reconciler"))
         # The relays publish at once; the inbound group join (seconds) does not hold them up.
-        run.tasks.append(asyncio.create_task(leadership.run(run.stop)))
+        run.tasks.append(asyncio.create_task(leadership.run(run.stop), name="relay leadership"))
+        run.watch = parts.watch()
+        run.tasks.append(asyncio.create_task(run.watch.run(run.stop), name="kafka watch"))
         await run.inbound.start()
         yield run
     finally:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -114,6 +115,8 @@ class Relay:
         self.cluster = ""
         self.producer: AIOKafkaProducer | None = None
         self.republished = 0
+        self.last_success: float | None = None  # epoch seconds of the last turn without error
+        self.last_failure: tuple[float, str] | None = None  # when and what failed since then
 
     async def start(self) -> None:
         await self.ensure_topics()
@@ -262,13 +265,16 @@ class Relay:
                 if loop.time() >= next_check:
                     await self.check()
                     next_check = loop.time() + self.check_interval
-                if await self.step():
+                moved = await self.step()
+                self.last_success, self.last_failure = time.time(), None
+                if moved:
                     continue
             except BrokerLostData:
                 await self.republish()
                 continue
             except (KafkaError, OSError) as error:
                 log.warning("relay %s: %r; retrying", self.router.name, error)
+                self.last_failure = (time.time(), f"{type(error).__name__}: {error}")
                 next_check = 0.0
             await self.pause(stop)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -11,9 +11,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.bootstrap import Backbone
 from services.commands import command_adapter
-from services.http import commands, read_models, shared
+from services.health import HealthSources
+from services.http import commands, health, read_models, shared
 from services.http.problems import MEDIA_TYPE, install, problem
+from services.metrics import Metrics
 from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.kafka_wiring import RunningBackbone
 
 TITLE = "rj-backbone HTTP API"
 VERSION = "1"
@@ -58,10 +63,15 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-def create_app(backbone: Backbone, settings: Settings | None = None) -> FastAPI:
-    """The API over ``backbone`` (its store, command service, read models and token verifier)."""
+def create_app(
+    backbone: Backbone, settings: Settings | None = None, run: RunningBackbone | None = None
+) -> FastAPI:
+    """The API over ``backbone`` (its store, command service, read models and token verifier);
+    ``/health`` and ``/metrics`` also look at ``run``, the Kafka parts when they run here."""
     app = api_app(settings or backbone.settings)
     app.state.backbone = backbone
+    app.state.health = HealthSources(backbone, run)
+    app.state.metrics = Metrics(app.state.health)
     return app
 
 
@@ -72,7 +82,7 @@ def api_app(settings: Settings) -> FastAPI:
                   redoc_url=None)  # fmt: skip
     app.add_middleware(BodyLimit, limit=settings.http_max_body_bytes)
     install(app)
-    for router in (commands.router, shared.router, read_models.router):
+    for router in (commands.router, shared.router, read_models.router, health.router):
         app.include_router(router)
     if settings.dev_issuer_on:
         from services.dev_issuer import DevIssuer

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -18,6 +19,9 @@ from services.bootstrap import Backbone
 from services.credentials import IdentityNotConfigured
 from services.http.app import create_app
 from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.kafka_wiring import RunningBackbone
 
 
 class ApiNotStarted(Exception):
@@ -48,9 +52,11 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def http_api(backbone: Backbone, settings: Settings) -> AsyncIterator[str | None]:
+async def http_api(
+    backbone: Backbone, settings: Settings, run: RunningBackbone | None = None
+) -> AsyncIterator[str | None]:
     """Serves the API on ``RJB_HTTP_HOST:RJB_HTTP_PORT`` for the duration; yields its base URL
-    (None when ``RJB_HTTP_PORT`` is 0: off)."""
+    (None when ``RJB_HTTP_PORT`` is 0: off). ``run``: the Kafka parts, for ``/health``."""
     if settings.http_port == 0:
         yield None
         return
@@ -58,7 +64,7 @@ async def http_api(backbone: Backbone, settings: Settings) -> AsyncIterator[str 
         backbone.identity  # noqa: B018
     except IdentityNotConfigured as error:
         raise ApiNotStarted(f"HTTP API: {error} (or RJB_HTTP_PORT=0: off)") from None
-    app = create_app(backbone, settings)
+    app = create_app(backbone, settings, run)
     sock = bind(settings.http_host, settings.http_port)
     config = uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning")
     server = _Server(config)

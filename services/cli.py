@@ -138,6 +138,7 @@ from services.cli_kafka import kafka_cli  # noqa: E402
 from services.cli_kafka_access import kafka_access_app  # noqa: E402
 from services.cli_privacy import privacy_app  # noqa: E402
 from services.cli_projections import app as projections_cli  # noqa: E402
+from services.cli_reconcile import reconcile_cli  # noqa: E402
 
 app.add_typer(kafka_cli)
 app.add_typer(kafka_access_app, name="kafka")
@@ -149,3 +150,4 @@ app.add_typer(dev_app, name="dev")
 app.add_typer(db_app, name="db")
 app.add_typer(projections_cli)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(reconcile_cli)

@@ -19,6 +19,7 @@ from services.dead_letter_view import LetterFilter, parse_since
 from services.dlq import DeadLetterQueue, NoSuchLetter, Outcome
 from services.dlq_render import render_letter, render_list, render_outcomes
 from services.identity import Identity, Role
+from services.kafka_wiring import KafkaParts
 
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list, show, retry, purge")
 
@@ -49,13 +50,17 @@ def operator(backbone: Backbone, token_file: TokenFile, doing: str) -> Identity:
     return identity
 
 
-def queue(backbone: Backbone) -> DeadLetterQueue:
-    settings = backbone.settings
-    if not settings.kafka_bootstrap_servers:
-        typer.echo("dead letters are on the broker: set RJB_KAFKA_BOOTSTRAP_SERVERS "
+def on_the_broker(backbone: Backbone) -> KafkaParts:
+    """The configured cluster (these commands read and write its topics)."""
+    if not backbone.settings.kafka_bootstrap_servers:
+        typer.echo("this works on the broker: set RJB_KAFKA_BOOTSTRAP_SERVERS "
                    "(`rjb serve` prints its embedded broker's address)", err=True)  # fmt: skip
         raise typer.Exit(code=2)
-    return DeadLetterQueue.of(backbone.kafka())
+    return backbone.kafka()
+
+
+def queue(backbone: Backbone) -> DeadLetterQueue:
+    return DeadLetterQueue.of(on_the_broker(backbone))
 
 
 def letter_filter(

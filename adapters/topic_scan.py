@@ -62,9 +62,9 @@ async def scan(
                 last_progress = loop.time()
             elif loop.time() - last_progress > idle_timeout:
                 raise TimeoutError(f"{topic}: no records for {idle_timeout:g} s before its end")
-            for tp, records in batch.items():
-                for record in records:
-                    if record.offset < ends[tp] and (kept := keep(record)) is not None:
-                        out.append(kept)
+            # Records past the end offsets are kept: tansu reports a partition's end as its last
+            # batch's base offset + 1, so the end can fall inside the last batch.
+            for records in batch.values():
+                out.extend(kept for record in records if (kept := keep(record)) is not None)
     finally:
         await consumer.stop()

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from adapters.cloudevents import attributes
+from adapters.local_broker import LocalBroker
 from services.bootstrap import build
 from services.demo.runner import run_script
 from services.demo.stories import head_teacher, sharing_agreements
 from services.kafka_wiring import KafkaParts
 from services.reconcile import Reconciler
 from services.settings import Settings
+from tests.conftest import sqlite_settings
 from tests.integration.test_sharing import HUB, PRISON, isa_story
 from tests.kafka_helpers import fast_kafka_settings, read_topic
 from tests.servers import Broker
@@ -92,3 +95,20 @@ async def test_a_cluster_that_lost_the_shared_topics_gets_back_the_records_the_r
         assert [(r.key, r.value, r.headers) for r in again] == [
             (r.key, r.value, r.headers) for r in sent
         ]
+
+
+async def test_on_the_embedded_broker_reconcile_sees_records_relayed_in_batches(
+    tansu_broker: LocalBroker, tmp_path: Path, topic_prefix: str
+) -> None:
+    settings = fast_kafka_settings(
+        sqlite_settings(tmp_path), topic_prefix, kafka_idempotent_producer=False
+    )
+    bb = build(settings)
+    try:
+        run_script(bb.commands, head_teacher())
+        parts = bb.kafka(tansu_broker.bootstrap)
+        await relay_everything(parts)
+        report = await Reconciler.of(parts).check()
+        assert report.missing == 0 and report.gaps[0].expected == len(log_positions(parts))
+    finally:
+        bb.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +22,6 @@ if TYPE_CHECKING:
 
 OK, FAILING, NOT_RUNNING = "ok", "failing", "not running"
 NO_KAFKA = "not running in this process (rjb api: the HTTP API without Kafka)"
-
-# The age of the oldest dead letter not dealt with, for /metrics (None: unknown).
-DeadLetterAge = Callable[[], Awaitable[float | None]]
 
 
 @dataclass(frozen=True)
@@ -83,13 +79,11 @@ class HealthSources:
         backbone: Backbone,
         run: RunningBackbone | None = None,
         settings: HealthSettings | None = None,
-        dead_letter_age: DeadLetterAge | None = None,
     ) -> None:
         self.backbone = backbone
         self.run = run
         self.settings = settings or HealthSettings()
         self.store = StoreProbe(backbone, self.settings.store_cache_seconds, self.settings.timeout)
-        self.dead_letter_age = dead_letter_age  # hook: the dead-letter queue's oldest age
 
     async def checks(self) -> tuple[list[Check], int | None]:
         """Every check, and the log head (None when the store did not answer)."""

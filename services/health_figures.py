@@ -42,7 +42,8 @@ class Figures:
     projections: dict[str, int] = field(default_factory=dict)  # name → tracked position
     commands_stored: int = 0
     commands_duplicate: int = 0
-    dead_letter_age: float | None = None  # None: unknown (no dead-letter queue hooked in)
+    dead_letters_waiting: int | None = None  # not dealt with; None: not counted (yet)
+    dead_letter_age: float | None = None  # the oldest of those (0: none)
 
     @property
     def ready(self) -> bool:
@@ -78,13 +79,6 @@ async def gather(sources: HealthSources) -> Figures:
             )
         except Exception:  # the store check already says what is wrong
             figures.projections = {}
-    if sources.dead_letter_age is not None:
-        try:
-            figures.dead_letter_age = await asyncio.wait_for(
-                sources.dead_letter_age(), sources.settings.timeout
-            )
-        except Exception:
-            figures.dead_letter_age = None
     run = sources.run
     if run is None:
         return figures
@@ -97,6 +91,9 @@ async def gather(sources: HealthSources) -> Figures:
     figures.health, figures.stats = run.inbound.health, run.inbound.stats
     if run.watch is not None:
         figures.consumer_lag, figures.consumer_lag_at = dict(run.watch.lag), run.watch.lag_at
+        if run.watch.waiting is not None:
+            figures.dead_letters_waiting = run.watch.waiting[0]
+            figures.dead_letter_age = run.watch.oldest_dead_letter_age()
     return figures
 
 
@@ -142,6 +139,7 @@ def document(figures: Figures) -> dict[str, Any]:
             ],
             "consumer_lag_sampled": ago(figures.consumer_lag_at),
         }  # fmt: skip
-    if figures.dead_letter_age is not None:
-        doc["dead_letters"] = {"oldest_age_seconds": figures.dead_letter_age}
+    if figures.dead_letters_waiting is not None:
+        doc["dead_letters"] = {"waiting": figures.dead_letters_waiting,
+                               "oldest_age_seconds": figures.dead_letter_age}  # fmt: skip
     return doc

@@ -19,6 +19,12 @@ class HealthSettings(BaseSettings):
         description="Seconds between the background looks at the cluster (is the broker "
         "answering; the inbound consumer group's lag); /health and /metrics read the last one",
     )
+    dead_letter_interval: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds between counts of the dead letters not dealt with (a read of the "
+        "whole dead-letter topic), for the oldest one's age in /metrics",
+    )
     timeout: float = Field(
         default=3.0, gt=0, description="Longest a store query or a look at the cluster may take"
     )

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +53,27 @@ class KafkaWatch:
     last_answer: Look | None = None  # the last look the broker answered
     lag: dict[tuple[str, int], int] = field(default_factory=dict)
     lag_at: float | None = None  # epoch seconds of the lag sample
+    # The dead letters not dealt with (DeadLetterQueue.summary: it reads the whole topic, so
+    # every ``dead_letter_interval`` seconds): how many, the oldest's age, when sampled.
+    dead_letters: Callable[[], Awaitable[Any]] | None = None
+    dead_letter_interval: float = 30.0
+    waiting: tuple[int, float, float] | None = None
+
+    def oldest_dead_letter_age(self) -> float | None:
+        """Seconds since the oldest dead letter not dealt with was written (0: none); None
+        before the first count."""
+        if self.waiting is None:
+            return None
+        count, age, at = self.waiting
+        return age + (time.time() - at) if count else 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Look every ``interval`` seconds until ``stop``; never raises."""
         while not stop.is_set():
             await self.look()
+            due = self.waiting is None or time.time() - self.waiting[2] >= self.dead_letter_interval
+            if self.dead_letters is not None and self.broker and self.broker.ok and due:
+                await self.count_dead_letters()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval)
 
@@ -67,6 +84,15 @@ class KafkaWatch:
             if self.broker is None or self.broker.ok:
                 log.warning("kafka watch: the broker does not answer: %s", kind_of(error))
             self.broker = Look(False, kind_of(error))
+
+    async def count_dead_letters(self) -> None:
+        assert self.dead_letters is not None
+        try:
+            found = await asyncio.wait_for(self.dead_letters(), 10 * self.timeout)
+        except Exception as error:
+            log.warning("kafka watch: dead letters not counted: %s", kind_of(error))
+            return
+        self.waiting = (found.count, found.oldest_age_seconds, time.time())
 
     async def _look(self) -> None:
         timeout_ms = int(self.timeout * 1000)

@@ -100,11 +100,14 @@ class KafkaParts:
 
     def watch(self) -> KafkaWatch:
         """Looks at the broker and the inbound group's lag in the background (RJB_HEALTH_*)."""
+        from services.dlq import DeadLetterQueue
         from services.health_settings import HealthSettings
 
         health = HealthSettings()
         return KafkaWatch(self.connection, self.settings.kafka_consumer_group, self.topics,
-                          health.kafka_interval, health.timeout)  # fmt: skip
+                          interval=health.kafka_interval, timeout=health.timeout,
+                          dead_letters=DeadLetterQueue.of(self).summary,
+                          dead_letter_interval=health.dead_letter_interval)  # fmt: skip
 
     def sharing_relay(self) -> Relay:
         from services.sharing import SharingRouter

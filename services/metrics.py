@@ -44,6 +44,8 @@ HELP = {
     "sampled in the background",
     "rjb_inbound_consumer_lag_sampled_timestamp_seconds": "When the consumer lag was sampled",
     "rjb_projection_lag_notifications": "Log head minus the projection's tracked position",
+    "rjb_dead_letters_waiting": "Dead letters not yet retried or purged (rjb dlq), counted "
+    "in the background",
     "rjb_dead_letter_oldest_age_seconds": "Age of the oldest dead letter not dealt with (0: none)",
 }
 
@@ -85,7 +87,8 @@ class BackboneCollector(Collector):
             if (behind := f.lag(position)) is not None:
                 lag.add_metric([projection], behind)
         yield lag
-        if f.dead_letter_age is not None:
+        if f.dead_letters_waiting is not None and f.dead_letter_age is not None:
+            yield gauge("rjb_dead_letters_waiting", f.dead_letters_waiting)
             yield gauge("rjb_dead_letter_oldest_age_seconds", f.dead_letter_age)
 
     @staticmethod

@@ -32,6 +32,7 @@ def quick_looks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Kafka watch looks every 0.3 s (5 s by default), so tests see changes at once."""
     monkeypatch.setenv("RJB_HEALTH_KAFKA_INTERVAL", "0.3")
     monkeypatch.setenv("RJB_HEALTH_TIMEOUT", "2")
+    monkeypatch.setenv("RJB_HEALTH_DEAD_LETTER_INTERVAL", "0.5")
 
 
 @asynccontextmanager
@@ -169,9 +170,11 @@ async def test_metrics_follow_the_relays_and_count_dead_letters(
 
         async def dead_lettered() -> Any:
             found = await metrics(client)
-            return found if found[("rjb_inbound_dead_letters_total", ())] == 1 else None
+            counted = found[("rjb_inbound_dead_letters_total", ())] == 1
+            return found if counted and found.get(("rjb_dead_letters_waiting", ())) == 1 else None
 
         found = await until(dead_lettered)
+        assert found[("rjb_dead_letter_oldest_age_seconds", ())] > 0
         topic = kent_police_topic(run.parts)
 
         async def caught_up() -> Any:

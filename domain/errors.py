@@ -29,6 +29,10 @@ class ActivityPrerequisiteMissing(DomainError):
     rule = "no_activity_without_responsibility_consent_and_assessment"
 
 
+class ConsentOrAssessmentLapsed(ActivityPrerequisiteMissing):
+    rule = "consent_and_assessment_hold_until_the_activity"
+
+
 class EnhancedAssessmentRequired(DomainError):
     rule = "sensitive_crime_cases_need_an_enhanced_assessment"
 
@@ -71,6 +75,20 @@ class GrantOutsideParties(AgreementRuleViolation):
 
 class UnknownAgency(DomainError):
     rule = "an_agency_code_names_a_known_agency"
+
+
+class UnknownCode(DomainError, ValueError):
+    """A code in a command (agency, PCC area, prison) that the reference data does not know.
+
+    Also a ``ValueError``, so pydantic reports it as a validation error of the field and keeps
+    this exception (with its rule) in the error's context.
+    """
+
+    rule = "every_code_in_a_command_names_reference_data"
+
+
+class PrisonerMergeRefused(DomainError):
+    rule = "a_prisoner_merge_names_two_different_prison_numbers"
 
 
 class AgencyNotOnCase(DomainError):

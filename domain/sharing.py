@@ -66,7 +66,11 @@ class Decision:
 
 
 # The Case aggregate is split over mixins; their events belong to the Case.
-_AGGREGATE_OF_MIXIN = {"CaseParticipation": "Case", "CasePreparation": "Case"}
+_AGGREGATE_OF_MIXIN = {
+    "CaseParticipation": "Case",
+    "CasePreparation": "Case",
+    "CaseActivities": "Case",
+}
 
 
 def event_name(event_class: type[BaseModel]) -> str:

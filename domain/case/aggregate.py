@@ -7,7 +7,7 @@ the case is replayed from its events).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -15,8 +15,8 @@ from eventsourcing.domain import event
 
 from domain.agencies import PccAreaCode
 from domain.base import Aggregate, EventMeta
+from domain.case.activities import CaseActivities
 from domain.case.participation import VICTIM
-from domain.case.preparation import CasePreparation
 from domain.case.state import (
     Activity,
     Complaint,
@@ -39,10 +39,10 @@ from domain.case.values import (
 )
 from domain.errors import DuplicateEntity, InvalidTransition
 from domain.personal import PersonalText
-from domain.text import FreeText, FreeTexts, Identifier, Identifiers, Name
+from domain.text import FreeText, Identifier, Name
 
 
-class Case(CasePreparation):
+class Case(CaseActivities):
     class Referred(Aggregate.Created):
         """v2 renamed ``area`` to ``pcc_area`` and added ``crime_reported_on``."""
 
@@ -98,119 +98,7 @@ class Case(CasePreparation):
     def is_closed(self) -> bool:
         return self.closed_reason is not None
 
-    # --- activities ---------------------------------------------------------------------------
-    def schedule_activity(
-        self,
-        activity_id: Identifier,
-        participant_ids: Identifiers,
-        scheduled_for: datetime,
-        meta: EventMeta,
-    ) -> None:
-        self.check_case_is_open()
-        if activity_id in self.activities:
-            raise DuplicateEntity(f"activity {activity_id!r} already exists")
-        for pid in participant_ids:
-            self.check_participant_on_case(pid)
-        if not any(self.participants[p].role is VICTIM for p in participant_ids):
-            raise InvalidTransition("an RJ activity involves at least one victim")
-        self.check_responsibility_accepted_before_activity()
-        self.check_written_consent_before_activity(participant_ids)
-        self.check_assessment_completed_before_activity(participant_ids)
-        if self.activity_type is None:
-            raise InvalidTransition("choose the activity type before scheduling")
-        self.check_prison_access_granted_for_prison_venue(self.activity_type)
-        self._activity_scheduled(
-            activity_id=activity_id, activity_type=self.activity_type,
-            participant_ids=participant_ids, scheduled_for=scheduled_for,
-            prison_code=self.venue.prison_code if self.venue else None, meta=meta,
-        )  # fmt: skip
-
-    @event("ActivityScheduled")
-    def _activity_scheduled(
-        self, activity_id: str, activity_type: ActivityType, participant_ids: tuple[str, ...],
-        scheduled_for: datetime, prison_code: str | None, meta: EventMeta,
-    ) -> None:  # fmt: skip
-        self.activities[activity_id] = Activity(
-            activity_id, activity_type, tuple(participant_ids), scheduled_for
-        )
-
-    def reschedule_activity(
-        self,
-        activity_id: Identifier,
-        scheduled_for: datetime,
-        reason_code: DelayReason,
-        reason: FreeText,
-        meta: EventMeta,
-    ) -> None:
-        self.check_case_is_open()
-        self.check_activity_is_scheduled(activity_id)
-        self.check_reason_given(reason, "rescheduling an activity")
-        self._activity_rescheduled(
-            activity_id=activity_id, scheduled_for=scheduled_for,
-            reason_code=reason_code, reason=reason, meta=meta,
-        )  # fmt: skip
-
-    @event("ActivityRescheduled")
-    def _activity_rescheduled(
-        self, activity_id: str, scheduled_for: datetime, reason_code: DelayReason,
-        reason: str, meta: EventMeta,
-    ) -> None:  # fmt: skip
-        activity = self.activities[activity_id]
-        activity.reschedules.append((activity.scheduled_for, reason_code, reason))
-        activity.scheduled_for = scheduled_for
-
-    def record_activity_held(self, activity_id: Identifier, meta: EventMeta) -> None:
-        self.check_case_is_open()
-        activity = self.check_activity_is_scheduled(activity_id)
-        if activity.activity_type is not self.activity_type:
-            raise InvalidTransition(
-                f"the activity type changed to {self.activity_type}: reschedule or cancel "
-                f"the {activity.activity_type.value} first"
-            )
-        self._activity_held(activity_id=activity_id, meta=meta)
-
-    @event("ActivityHeld")
-    def _activity_held(self, activity_id: str, meta: EventMeta) -> None:
-        self.activities[activity_id].status = ActivityStatus.HELD
-
-    def cancel_activity(
-        self, activity_id: Identifier, reason_code: DelayReason, reason: FreeText, meta: EventMeta
-    ) -> None:
-        self.check_case_is_open()
-        self.check_activity_is_scheduled(activity_id)
-        self.check_reason_given(reason, "cancelling an activity")
-        self._activity_cancelled(
-            activity_id=activity_id, reason_code=reason_code, reason=reason, meta=meta
-        )
-
-    @event("ActivityCancelled")
-    def _activity_cancelled(
-        self, activity_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
-    ) -> None:
-        self.activities[activity_id].status = ActivityStatus.CANCELLED
-
     # --- after the activity -------------------------------------------------------------------
-    def record_outcome_agreement(self, terms: FreeTexts, meta: EventMeta) -> None:
-        self.check_case_is_open()
-        if not any(a.status is ActivityStatus.HELD for a in self.activities.values()):
-            raise InvalidTransition("an outcome agreement follows an activity that was held")
-        self._outcome_agreed(terms=terms, meta=meta)
-
-    @event("OutcomeAgreed")
-    def _outcome_agreed(self, terms: tuple[PersonalText, ...], meta: EventMeta) -> None:
-        self.outcome_terms = tuple(terms)
-
-    def record_follow_up(
-        self, participant_id: Identifier, notes: FreeText, meta: EventMeta
-    ) -> None:
-        self.check_case_is_open()
-        self.check_participant_on_case(participant_id)
-        self._followed_up(participant_id=participant_id, notes=notes, meta=meta)
-
-    @event("FollowUpRecorded")
-    def _followed_up(self, participant_id: str, notes: PersonalText, meta: EventMeta) -> None:
-        self.follow_ups += 1
-
     def record_feedback(
         self,
         participant_id: Identifier,

@@ -20,6 +20,7 @@ from domain.errors import (
     ActivityPrerequisiteMissing,
     AgencyNotOnCase,
     CaseClosed,
+    ConsentOrAssessmentLapsed,
     EnhancedAssessmentRequired,
     InvalidTransition,
     ReasonRequired,
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
 
     from domain.case.state import Activity, Participant, PrisonAccess, Venue
     from domain.case.values import CrimeType
+
+
+def _refusal_for(step: str) -> type[ActivityPrerequisiteMissing]:
+    """Before scheduling, the prerequisite rule; afterwards, the rule that they hold until then."""
+    return ActivityPrerequisiteMissing if step == "scheduled" else ConsentOrAssessmentLapsed
 
 
 class CaseRules:
@@ -48,6 +54,8 @@ class CaseRules:
         facilitators: tuple[str, ...]
         prison_access: PrisonAccess | None
         activities: dict[str, Activity]
+        outcome_terms: tuple[str, ...]
+        follow_ups: int
         pcc_area: str
         agencies_on_case: set[str]
 
@@ -97,20 +105,46 @@ class CaseRules:
                 "the offender has not accepted responsibility: no RJ activity can be scheduled"
             )
 
-    def check_written_consent_before_activity(self, participant_ids: tuple[str, ...]) -> None:
+    def check_written_consent_before_activity(
+        self, participant_ids: tuple[str, ...], step: str = "scheduled"
+    ) -> None:
         missing = [p for p in participant_ids if not self.participants[p].has_written_consent]
         if missing:
-            raise ActivityPrerequisiteMissing(
-                f"no written consent from {', '.join(missing)}: no RJ activity can be scheduled"
+            error = _refusal_for(step)
+            raise error(
+                f"no written consent from {', '.join(missing)} now: no RJ activity can be {step}"
             )
 
-    def check_assessment_completed_before_activity(self, participant_ids: tuple[str, ...]) -> None:
+    def check_assessment_completed_before_activity(
+        self, participant_ids: tuple[str, ...], step: str = "scheduled"
+    ) -> None:
+        """The enhanced-assessment rule is named first: it is the more specific one."""
+        if self.crime_type.is_sensitive:
+            standard = [p for p in participant_ids if not self.has_enhanced_assessment(p)]
+            if standard:
+                raise EnhancedAssessmentRequired(
+                    f"{self.crime_type.value} cases need an enhanced risk and needs assessment: "
+                    f"there is none of {', '.join(standard)}, so no RJ activity can be {step}"
+                )
         missing = [p for p in participant_ids if not self.participants[p].is_assessed_suitable]
         if missing:
-            raise ActivityPrerequisiteMissing(
+            error = _refusal_for(step)
+            raise error(
                 f"no completed assessment finding {', '.join(missing)} suitable: "
-                "no RJ activity can be scheduled"
+                f"no RJ activity can be {step}"
             )
+
+    def has_enhanced_assessment(self, participant_id: str) -> bool:
+        assessment = self.participants[participant_id].assessment
+        return assessment is not None and assessment.level is AssessmentLevel.ENHANCED
+
+    def check_consent_and_assessment_hold_until_the_activity(
+        self, activity: Activity, step: str = "held"
+    ) -> None:
+        """Re-checked when the activity is held or its outcome recorded: consent may have been
+        withdrawn, or a new assessment found someone not suitable, since it was scheduled."""
+        self.check_written_consent_before_activity(activity.participant_ids, step)
+        self.check_assessment_completed_before_activity(activity.participant_ids, step)
 
     def check_enhanced_assessment_for_sensitive_crime(self, level: AssessmentLevel) -> None:
         if self.crime_type.is_sensitive and level is not AssessmentLevel.ENHANCED:

@@ -133,6 +133,7 @@ class DelayReason(StrEnum):
     FACILITATOR_UNAVAILABLE = "facilitator_unavailable"
     PARTICIPANT_CHOICE = "participant_choice"
     ASSESSMENT = "assessment"
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # a participant in it withdrew or declined
     OTHER = "other"
 
 

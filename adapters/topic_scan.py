@@ -41,8 +41,8 @@ async def scan(
 ) -> list[T]:
     """``keep(record)`` for every record of ``topic`` (None results dropped); [] if no topic."""
     consumer = AIOKafkaConsumer(**connection, enable_auto_commit=False)
-    await consumer.start()
     try:
+        await consumer.start()
         if not await topic_exists(consumer, topic):
             return []
         parts = await partitions(consumer, topic)

@@ -8,10 +8,12 @@ hold what agencies sent, personal data included); ``show`` is written to the rea
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
+from aiokafka.errors import KafkaError
 
 from services.bootstrap import Backbone, build
 from services.cli_identity import TokenFile, verified
@@ -21,6 +23,7 @@ from services.dlq_render import render_letter, render_list, render_outcomes
 from services.identity import Identity, Role
 from services.kafka_wiring import KafkaParts
 
+T = TypeVar("T")
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list, show, retry, purge")
 
 SourceTopic = Annotated[
@@ -59,6 +62,15 @@ def on_the_broker(backbone: Backbone) -> KafkaParts:
     return backbone.kafka()
 
 
+def on_broker(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; a broker that cannot be reached is one line and exit 1."""
+    try:
+        return asyncio.run(work)
+    except (KafkaError, OSError) as error:
+        typer.echo(f"broker: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(code=1) from None
+
+
 def queue(backbone: Backbone) -> DeadLetterQueue:
     return DeadLetterQueue.of(on_the_broker(backbone))
 
@@ -86,7 +98,7 @@ def list_letters(
     try:
         operator(backbone, token_file, "listing dead letters")
         which = letter_filter(source_topic, error, since, all_)
-        listed = asyncio.run(queue(backbone).letters(which))
+        listed = on_broker(queue(backbone).letters(which))
     finally:
         backbone.close()
     render_list(listed, datetime.now(UTC), all_)
@@ -98,7 +110,7 @@ def show(letter: str, reason: Reason, token_file: TokenFile = None) -> None:
     backbone = build()
     try:
         who = operator(backbone, token_file, "reading a dead letter")
-        item = asyncio.run(queue(backbone).get(letter))
+        item = on_broker(queue(backbone).get(letter))
         backbone.audit(who.reader, reason).log_read("dlq show", letter)
     except NoSuchLetter as problem:
         typer.echo(str(problem), err=True)
@@ -125,7 +137,7 @@ def act(
         dlq = queue(backbone)
         run = dlq.retry if doing == "retry" else dlq.purge
         try:
-            outcomes: list[Outcome] = asyncio.run(
+            outcomes: list[Outcome] = on_broker(
                 run(ids or [], who.reader, reason, which if all_matching else None)
             )
         except NoSuchLetter as problem:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
 from services.bootstrap import build
-from services.cli_dlq import on_the_broker, operator
+from services.cli_dlq import on_broker, on_the_broker, operator
 from services.cli_identity import TokenFile
 from services.dlq_render import console
 from services.reconcile import Reconciler, Report
@@ -50,12 +49,12 @@ def reconcile(
     try:
         who = operator(backbone, token_file, "reconcile")
         reconciler = Reconciler.of(on_the_broker(backbone))
-        report = asyncio.run(reconciler.check())
+        report = on_broker(reconciler.check())
         render(report)
         audit = backbone.audit(who.reader, reason)
         audit.log_read("reconcile", "*", f"{report.missing} missing")
         if repair and report.missing:
-            sent = asyncio.run(reconciler.repair(report))
+            sent = on_broker(reconciler.repair(report))
             audit.log_read("reconcile --repair", "*", f"republished {sent} records")
             console.print(Text(f"republished {sent} record(s)", style="bold green"))
             return

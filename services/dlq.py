@@ -123,8 +123,8 @@ class DeadLetterQueue:
         outcomes: list[Outcome] = []
         producer = AIOKafkaProducer(**self.connection, acks="all", enable_idempotence=False,
                                     max_request_size=2 * 1024 * 1024)  # fmt: skip
-        await producer.start()
         try:
+            await producer.start()
             for item in await self.chosen(ids, which):
                 if isinstance(item, Outcome):
                     outcomes.append(item)

@@ -115,8 +115,8 @@ class Reconciler:
         await ensure_topics(self.connection, specs, self.replication_factor)
         producer = AIOKafkaProducer(**self.connection, acks="all", linger_ms=2,
                                     enable_idempotence=self.idempotent)  # fmt: skip
-        await producer.start()
         try:
+            await producer.start()
             for start in range(0, len(outgoing), CHUNK):
                 chunk = outgoing[start : start + CHUNK]
                 await send_in_order(producer, [(o.topic, o.record) for o in chunk])

@@ -47,9 +47,9 @@ lint: $(STAMP)
 
 # Each stage is timed; the suite starts its own PostgreSQL and Apache Kafka.
 test:
-	@SECONDS=0; $(MAKE) --no-print-directory install; echo "stage install: $${SECONDS}s"
-	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars; echo "stage servers: $${SECONDS}s"
-	@SECONDS=0; $(MAKE) --no-print-directory lint; echo "stage lint: $${SECONDS}s"
+	@SECONDS=0; $(MAKE) --no-print-directory install && echo "stage install: $${SECONDS}s"
+	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars && echo "stage servers: $${SECONDS}s"
+	@SECONDS=0; $(MAKE) --no-print-directory lint && echo "stage lint: $${SECONDS}s"
 	@SECONDS=0; $(BIN)/python -m pytest -p no:cacheprovider; status=$$?; \
 	  echo "stage pytest: $${SECONDS}s"; exit $$status
 

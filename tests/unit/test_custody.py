@@ -95,8 +95,6 @@ def test_an_hmpps_message_becomes_one_idempotent_movement_command() -> None:
 
 def test_a_prison_records_only_its_own_movements() -> None:
     custody = custody_with(RECEPTION)
-    with pytest.raises(
-        AgencyNotPermitted, match="WYI cannot record a movement at prison DAI"
-    ):
+    with pytest.raises(AgencyNotPermitted, match="WYI cannot record a movement at prison DAI"):
         custody.record_movement(TRANSFER_IN, meta("prison:WYI"))
     assert custody.movements == [RECEPTION]

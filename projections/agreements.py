@@ -68,8 +68,10 @@ class AgreementRow:
     review_due: date
 
     def review_alert(self, today: date, months: int = 3) -> str | None:
-        """'overdue' or 'due soon' (within ``months``) for agreements still in force or draft."""
-        if self.status == "terminated":
+        """'overdue' or 'due soon' (within ``months``) for agreements in force (active or
+        suspended); a draft has no review yet (its dates are proposed until signed), and a
+        terminated agreement none any more."""
+        if self.status in ("draft", "terminated"):
             return None
         if self.review_due < today:
             return "overdue"

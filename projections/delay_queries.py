@@ -18,6 +18,10 @@ from projections.runner import ProjectionRunner
 from projections.sql import ViewTx, parse_instant
 
 DAY = timedelta(days=1)
+_ACTIVITY_BREACHES = {
+    "prisoner_moved": "activity_moved_by_prison_move",
+    "consent_withdrawn": "activity_cancelled_by_withdrawal",
+}
 
 
 @dataclass(frozen=True)
@@ -200,21 +204,26 @@ class DelayQueries:
         out: list[Breach] = []
         for c, kind, at, detail in tx.all(
             "SELECT case_id, kind, at, detail FROM delay_event WHERE kind IN "
-            "('prisoner_moved', 'awaiting_release') ORDER BY case_id, at"
+            "('prisoner_moved', 'awaiting_release', 'consent_withdrawn') ORDER BY case_id, at"
         ):
-            case_id, start = str(c), _at(at)
-            if kind == "prisoner_moved":
-                end = min((h for h in held[case_id] if h > start), default=None)
-                name, reason = "activity_moved_by_prison_move", f"activity moved: {detail}"
-            else:
+            case_id, start, kind = str(c), _at(at), str(kind)
+            if kind == "awaiting_release":
                 if any(b.case_id == case_id and b.kind == "waiting_for_release" for b in out):
                     continue
                 pn = cases[case_id][5]
                 end = min((r for r in releases.get(str(pn), []) if r > start), default=None)
-                name, reason = (
-                    "waiting_for_release",
-                    f"waiting for the offender's release: {detail}",
-                )
+                reason = f"waiting for the offender's release: {detail}"
+                out.append(self._breach(cases, case_id, "waiting_for_release", reason,
+                                        start, end, now))  # fmt: skip
+                continue
+            name = _ACTIVITY_BREACHES[kind]
+            if any(  # one move (or withdrawal) counts once until an activity is next held
+                b.case_id == case_id and b.kind == name and (b.ended is None or b.ended > start)
+                for b in out
+            ):
+                continue
+            end = min((h for h in held[case_id] if h > start), default=None)
+            reason = f"activity {'moved' if kind == 'prisoner_moved' else 'cancelled'}: {detail}"
             out.append(self._breach(cases, case_id, name, reason, start, end, now))
         return out
 

@@ -24,12 +24,17 @@ _STAGE_OF = {
     "FacilitatorsAssigned": "prepared", "ActivityTypeChosen": "prepared",
     "ActivityScheduled": "scheduled", "ActivityHeld": "activity_held", "CaseClosed": "closed",
 }  # fmt: skip
+# Activity changes that start a delay; a victim update only records that the victim was told
+# (and, with awaiting_release, that the case now waits for the release).
+_ACTIVITY_DELAYS = (DelayReason.PRISONER_MOVED, DelayReason.AWAITING_RELEASE,
+                    DelayReason.CONSENT_WITHDRAWN)  # fmt: skip
 _VICTIM_CONTACTS = ("VictimInformed", "VictimUpdated", "WrittenConsentRecorded", "PreVisitHeld",
                     "FollowUpRecorded", "FeedbackRecorded")  # fmt: skip
 
 
 class Delays(Projection):
     name = "delays"
+    version = 2  # 2: victim updates are not moved activities; consent_withdrawn cancellations
     tables = {
         "delay_case": "case_id TEXT PRIMARY KEY, pcc_area TEXT NOT NULL, route TEXT NOT NULL, "
         "crime_reported_on TEXT, referred_at TEXT NOT NULL, closed_at TEXT, prison_number TEXT",
@@ -98,8 +103,8 @@ class Delays(Projection):
             )
         if kind == "ContactAttempted" and not e.reached:
             self._victim_status(tx, e, "uncontactable", only_if="active")
-        if kind == "VictimUpdated":
-            self._reason(tx, e)
+        if kind == "VictimUpdated":  # an update, never a moved activity: waits only
+            self._reason(tx, e, DelayReason.AWAITING_RELEASE)
 
     @handles(Case.ParticipantDeclined, Case.ParticipantWithdrew, Case.ParticipantReEngaged)
     def _victim_status_changed(self, e: Any, tx: ViewTx) -> None:
@@ -131,7 +136,7 @@ class Delays(Projection):
                 (iso(e.meta.occurred_at), str(e.originator_id)),
             )
         else:
-            self._reason(tx, e)
+            self._reason(tx, e, *_ACTIVITY_DELAYS)
 
     @handles(Case.CaseClosed)
     def _closed(self, e: Any, tx: ViewTx) -> None:
@@ -178,8 +183,8 @@ class Delays(Projection):
             (str(e.originator_id), kind, iso(e.meta.occurred_at), detail),
         )
 
-    def _reason(self, tx: ViewTx, e: Any) -> None:
-        if e.reason_code in (DelayReason.PRISONER_MOVED, DelayReason.AWAITING_RELEASE):
+    def _reason(self, tx: ViewTx, e: Any, *counted: DelayReason) -> None:
+        if e.reason_code in counted:
             self._event(tx, e, e.reason_code.value, e.reason)
 
     @staticmethod

@@ -143,7 +143,8 @@ class HealthSources:
         paused = [t for t in health.troubles.values() if t.paused]
         if paused:
             where = ", ".join(f"{t.topic}[{t.partition}]@{t.offset}" for t in paused)
-            return Check("inbound", FAILING, f"paused: {where} (last error: {paused[-1].error})")
+            error = paused[-1].error[:300]
+            return Check("inbound", FAILING, f"paused: {where} (last error: {error})")
         retrying = len(health.troubles)
         detail = f"{retrying} partition(s) retrying" if retrying else "subscribed, nothing paused"
         return Check("inbound", OK, detail)

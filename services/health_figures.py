@@ -39,6 +39,7 @@ class Figures:
     stats: InboundStats | None = None
     consumer_lag: dict[tuple[str, int], int] = field(default_factory=dict)
     consumer_lag_at: float | None = None
+    consumer_lag_error: str | None = None
     projections: dict[str, int] = field(default_factory=dict)  # name → tracked position
     commands_stored: int = 0
     commands_duplicate: int = 0
@@ -91,6 +92,7 @@ async def gather(sources: HealthSources) -> Figures:
     figures.health, figures.stats = run.inbound.health, run.inbound.stats
     if run.watch is not None:
         figures.consumer_lag, figures.consumer_lag_at = dict(run.watch.lag), run.watch.lag_at
+        figures.consumer_lag_error = run.watch.lag_error
         if run.watch.waiting is not None:
             figures.dead_letters_waiting = run.watch.waiting[0]
             figures.dead_letter_age = run.watch.oldest_dead_letter_age()
@@ -138,6 +140,7 @@ def document(figures: Figures) -> dict[str, Any]:
                 for (topic, partition), lag in sorted(figures.consumer_lag.items())
             ],
             "consumer_lag_sampled": ago(figures.consumer_lag_at),
+            "consumer_lag_error": figures.consumer_lag_error,
         }  # fmt: skip
     if figures.dead_letters_waiting is not None:
         doc["dead_letters"] = {"waiting": figures.dead_letters_waiting,

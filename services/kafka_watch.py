@@ -53,6 +53,7 @@ class KafkaWatch:
     last_answer: Look | None = None  # the last look the broker answered
     lag: dict[tuple[str, int], int] = field(default_factory=dict)
     lag_at: float | None = None  # epoch seconds of the lag sample
+    lag_error: str | None = None  # why the last sample failed, if it did
     # The dead letters not dealt with (DeadLetterQueue.summary: it reads the whole topic, so
     # every ``dead_letter_interval`` seconds): how many, the oldest's age, when sampled.
     dead_letters: Callable[[], Awaitable[Any]] | None = None
@@ -78,12 +79,27 @@ class KafkaWatch:
                 await asyncio.wait_for(stop.wait(), self.interval)
 
     async def look(self) -> None:
+        """Ask the broker (its answer is the broker check), then sample the consumer lag (its
+        failure is logged and leaves the last sample, with its time, in place)."""
+        admin = AIOKafkaAdminClient(**self.connection, request_timeout_ms=int(self.timeout * 1000))
         try:
-            await asyncio.wait_for(self._look(), self.timeout)
-        except Exception as error:  # unreachable, timed out, refused: all say the same
-            if self.broker is None or self.broker.ok:
-                log.warning("kafka watch: the broker does not answer: %s", kind_of(error))
-            self.broker = Look(False, kind_of(error))
+            try:
+                await asyncio.wait_for(self._ask(admin), self.timeout)
+            except Exception as error:  # unreachable, timed out, refused: all say the same
+                if self.broker is None or self.broker.ok:
+                    log.warning("kafka watch: the broker does not answer: %s", kind_of(error))
+                self.broker = Look(False, kind_of(error))
+                return
+            try:
+                await asyncio.wait_for(self._sample_lag(admin), 2 * self.timeout)
+            except Exception as error:
+                if self.lag_error is None:
+                    log.warning("kafka watch: consumer lag not sampled: %s", kind_of(error))
+                self.lag_error = kind_of(error)
+            else:
+                self.lag_error = None
+        finally:
+            await admin.close()
 
     async def count_dead_letters(self) -> None:
         assert self.dead_letters is not None
@@ -94,17 +110,14 @@ class KafkaWatch:
             return
         self.waiting = (found.count, found.oldest_age_seconds, time.time())
 
-    async def _look(self) -> None:
-        timeout_ms = int(self.timeout * 1000)
-        admin = AIOKafkaAdminClient(**self.connection, request_timeout_ms=timeout_ms)
-        try:
-            await admin.start()
-            cluster = (await admin.describe_cluster()).get("cluster_id") or "?"
-            self.broker = self.last_answer = Look(True, f"cluster {cluster} answered")
-            committed = await admin.list_consumer_group_offsets(self.group)
-            described = await admin.describe_topics()
-        finally:
-            await admin.close()
+    async def _ask(self, admin: AIOKafkaAdminClient) -> None:
+        await admin.start()
+        cluster = (await admin.describe_cluster()).get("cluster_id") or "?"
+        self.broker = self.last_answer = Look(True, f"cluster {cluster} answered")
+
+    async def _sample_lag(self, admin: AIOKafkaAdminClient) -> None:
+        committed = await admin.list_consumer_group_offsets(self.group)
+        described = await admin.describe_topics()
         inbound = re.compile(self.topics.inbound_commands_pattern)
         parts = [
             TopicPartition(t["topic"], p["partition"])

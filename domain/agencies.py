@@ -30,6 +30,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from domain.agency_roles import AgencyRole
+from domain.errors import UnknownCode
 from domain.reference import load_reference_data
 from domain.text import BIDI_CONTROLS, describe
 
@@ -154,14 +155,14 @@ def unknown_agency(code: str) -> str | None:
 
 def _well_formed(value: object) -> object:
     if isinstance(value, str) and (problem := agency_code_problem(value)):
-        raise ValueError(problem)
+        raise UnknownCode(problem)
     return value
 
 
 def _known(value: str) -> str:
     problem = unknown_agency(value)
     if problem:
-        raise ValueError(problem)
+        raise UnknownCode(problem)
     return value
 
 
@@ -188,7 +189,8 @@ def _known_area(value: object) -> object:
 
 
 def _fail(reason: str) -> object:
-    raise ValueError(reason)
+    """Refuses a code: :class:`UnknownCode` is a ``ValueError`` that carries the rule."""
+    raise UnknownCode(reason)
 
 
 AgencyCode = Annotated[

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Mapping
+from typing import Any
 
 import psycopg
 from eventsourcing import persistence
@@ -44,9 +45,18 @@ def describe(error: BaseException) -> str:
     return shorten(f"{type(error).__name__}: {error}")
 
 
+def rule_of(detail: Mapping[str, Any]) -> str | None:
+    """The rule that refused a field (a :class:`DomainError` such as ``UnknownCode``), if any."""
+    found = detail.get("ctx", {}).get("error")
+    return found.rule if isinstance(found, DomainError) else None
+
+
 def explain(error: ValidationError) -> str:
+    """Each field error as ``where: what``, with ``[rule: id]`` when a rule refused it."""
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in error.errors()
+        f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
+        + (f" [rule: {rule}]" if (rule := rule_of(e)) else "")
+        for e in error.errors()
     )
 
 

@@ -16,10 +16,12 @@ from pydantic import ValidationError
 from adapters.hmpps import PrisonMovementMessage
 from domain.agencies import registered_agencies
 from domain.agency_roles import refusal
+from domain.errors import AgencyNotPermitted
 from services.commands import COMMAND_MODELS, Command, parse_command
 from services.inbound_errors import Rejected, describe, explain, shorten
 
 SENDER_HEADER = "rjb_agency"
+ACTS_ONLY_AS_ITSELF = "an_agency_acts_only_as_itself"
 
 Headers = Sequence[tuple[str, bytes | None]]
 
@@ -94,12 +96,14 @@ def check_sender(command: Command, headers: Headers) -> None:
     sender = claimed_sender(headers)
     if sender is not None and sender != command.agency:
         raise Rejected(
-            f"sent by {shorten(sender, 200)} but claims to come from {command.agency}",
+            f"sent by {shorten(sender, 200)} but claims to come from {command.agency} "
+            f"[rule: {ACTS_ONLY_AS_ITSELF}]",
             "SenderMismatch",
         )
     reason = refusal(command.agency, command.type)
     if reason:
-        raise Rejected(f"agency role: {reason}", "AgencyNotPermitted")
+        rule = AgencyNotPermitted.rule
+        raise Rejected(f"agency role: {reason} [rule: {rule}]", "AgencyNotPermitted")
 
 
 def acting_as(raw: dict[str, Any], agency: str) -> dict[str, Any]:
@@ -109,7 +113,8 @@ def acting_as(raw: dict[str, Any], agency: str) -> dict[str, Any]:
     if claimed != agency:
         raise Rejected(
             f"impersonation: read from the inbound topic of {agency}, whose principal alone may "
-            f"write there, but the command names {shorten(repr(claimed), 200)} as acting agency",
+            f"write there, but the command names {shorten(repr(claimed), 200)} as acting agency "
+            f"[rule: {ACTS_ONLY_AS_ITSELF}]",
             "Impersonation",
         )
     return {**raw, "agency": agency}

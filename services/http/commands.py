@@ -24,6 +24,7 @@ from services.credentials import registry_in_force
 from services.http.auth import Caller, Store
 from services.http.problems import Problem, ProblemDetail
 from services.identity import Identity, Role
+from services.inbound_parse import ACTS_ONLY_AS_ITSELF
 
 router = APIRouter(tags=["commands"])
 
@@ -63,7 +64,7 @@ def command_body(raw: bytes, caller: Identity, key: str | None) -> dict[str, Any
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise Problem(422, "invalid-json", f"the body is not JSON: {error}") from error
+        raise Problem(422, "invalid-json", f"malformed JSON: {error}") from error
     if not isinstance(body, dict):
         raise Problem(422, "invalid-json", "the body must be a JSON object (one command)")
     claimed = body.get("agency")
@@ -71,6 +72,7 @@ def command_body(raw: bytes, caller: Identity, key: str | None) -> dict[str, Any
         raise Problem(
             403, "impersonation", f"the body claims agency {str(claimed)[:80]!r} but the token "
             f"is for {caller.agency}: an agency acts only as itself",
+            rule=ACTS_ONLY_AS_ITSELF,
         )  # fmt: skip
     body["agency"] = caller.agency
     body.setdefault("user", caller.subject[:MAX_IDENTIFIER])

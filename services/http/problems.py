@@ -2,7 +2,8 @@
 
 ``type`` is ``urn:rjb:problem:<slug>``, ``title`` is the same for every problem of that type,
 ``detail`` says why this request failed. Extension members: ``errors`` (one entry per invalid
-field: where, and what is wrong) on 422, ``rule`` on domain refusals.
+field: where, and what is wrong) on 422, ``rule`` on every refusal by a rule (domain rules, a code
+the reference data does not know, impersonation).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException
 from domain import errors as domain
 from services.command_service import ConcurrencyConflict
 from services.identity import Forbidden, Unauthenticated
+from services.inbound_errors import rule_of
 
 MEDIA_TYPE = "application/problem+json"
 REALM = "rj-backbone"
@@ -126,6 +128,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _invalid_command(_: Request, e: ValidationError) -> JSONResponse:
         errors = field_errors(list(e.errors()), "body.")
+        rules = [r for r in (rule_of(d) for d in e.errors()) if r]
+        if rules:  # a field refused by a rule (a code not in the reference data): name it
+            detail = f"the command is not valid: {errors[0]['message']}"
+            return problem(422, "rule-violated", detail, errors=errors, rule=rules[0])
         return problem(422, "invalid-command", "the command is not valid", errors=errors)
 
     @app.exception_handler(domain.DomainError)

@@ -138,11 +138,18 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
     reasons = {k: dict(r.headers)[DLQ_REASON].decode() for k, r in by_key.items()}
     assert reasons[b"k1"].startswith("malformed JSON")
     assert reasons[b"k2"] == "unknown command type 'teleport_offender'"
-    assert reasons[b"k3"] == "agency role: a prison agency may not send record_consent"
+    assert reasons[b"k3"] == (
+        "agency role: a prison agency may not send record_consent "
+        "[rule: an_agency_sends_only_the_commands_its_role_allows]"
+    )
     assert reasons[b"k4"].startswith("schema violation: refer_case.crime_type")
     assert reasons[b"k5"].startswith("schema violation")
-    assert reasons[b"k6"] == "sent by police:essex but claims to come from police:kent"
+    assert reasons[b"k6"] == (
+        "sent by police:essex but claims to come from police:kent "
+        "[rule: an_agency_acts_only_as_itself]"
+    )
     assert reasons[b"k7"].startswith("domain rule: no Case")
+    assert reasons[b"k7"].endswith("[rule: commands_name_an_existing_aggregate]")
     assert reasons[b"k8"].startswith("malformed JSON")
     first = by_key[b"k1"]
     assert first.value == b"{not json"

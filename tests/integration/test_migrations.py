@@ -181,3 +181,25 @@ def test_processes_starting_together_migrate_once(store_settings: Settings) -> N
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_rjb_db_shows_the_revision_and_upgrades(store_settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from services.cli_db import db_app
+
+    fields = ["store", "sqlite_path", "postgres_host", "postgres_port", "postgres_user",
+              "postgres_dbname", "postgres_schema"]  # fmt: skip
+    env = {f"RJB_{f.upper()}": str(getattr(store_settings, f)) for f in fields}
+    store_settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    runner = CliRunner(env=env)
+    before = runner.invoke(db_app, ["current"])
+    assert before.exit_code == 0, before.output
+    assert "at no revision" in before.output and "pending 0001: Baseline" in before.output
+    done = runner.invoke(db_app, ["upgrade", "0001"])
+    assert "upgraded from no revision to 0001" in done.output
+    done = runner.invoke(db_app, ["upgrade"])
+    assert f"upgraded from 0001 to {migrations.head()}" in done.output
+    after = runner.invoke(db_app, ["current"])
+    assert f"at {migrations.head()} (head {migrations.head()})" in after.output
+    assert "pending" not in after.output

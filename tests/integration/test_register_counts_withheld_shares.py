@@ -24,13 +24,11 @@ async def test_the_register_counts_shares_withheld_by_the_sharing_relay(
         await relay.start()
         await relay.catch_up()
         await relay.stop()
-        rows = ShareDecisions(bb.store).db.run(
-            "SELECT recipient, outcome FROM {share_decisions}", tables=("share_decisions",)
-        )
+        rows = ShareDecisions(bb.store).db.read("SELECT recipient, outcome FROM share_decisions")
         withheld: dict[str, int] = {}
-        for row in rows:
-            if row["outcome"] == "withheld":
-                withheld[row["recipient"]] = withheld.get(row["recipient"], 0) + 1
+        for recipient, outcome in rows:
+            if outcome == "withheld":
+                withheld[recipient] = withheld.get(recipient, 0) + 1
         counts = register.withheld_shares()
         assert counts is not None and counts == withheld
         assert counts.get("prison:LEI", 0) > 0  # e.g. consents are not granted to the prison

@@ -25,11 +25,13 @@ from alembic.script import ScriptDirectory
 from adapters.sql import is_postgres, schema_of
 
 HERE = Path(__file__).parent
+_LOCK = "rjb_migration_lock"
 
 
 def sqlite_engine(path: str | Path) -> sa.Engine:
-    """pysqlite leaves DDL outside transactions; here every transaction is ``BEGIN
-    IMMEDIATE``, so a migration is atomic and holds the write lock from its first statement."""
+    """pysqlite leaves DDL outside transactions; here SQLAlchemy begins every transaction
+    itself, and a migration's (see :func:`locked`) with ``BEGIN IMMEDIATE``, so it is atomic
+    and holds the write lock from its first statement."""
     engine = sa.create_engine(f"sqlite:///{path}", poolclass=sa.NullPool)
 
     @sa.event.listens_for(engine, "connect")
@@ -37,8 +39,8 @@ def sqlite_engine(path: str | Path) -> sa.Engine:
         dbapi.isolation_level = None
 
     @sa.event.listens_for(engine, "begin")
-    def _write_lock(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get(_LOCK) else "BEGIN")
 
     return engine
 
@@ -81,13 +83,15 @@ def new_revision(message: str) -> Path:
 def locked(engine: sa.Engine, schema: str | None) -> Iterator[sa.Connection]:
     """A transaction that no other process migrating the same schema runs alongside."""
     try:
-        with engine.begin() as connection:
-            if engine.dialect.name == "postgresql":
-                connection.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                    {"key": f"rjb-migrations:{schema}"},
-                )
-            yield connection
+        with engine.connect() as connection:
+            connection.info[_LOCK] = True
+            with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                        {"key": f"rjb-migrations:{schema}"},
+                    )
+                yield connection
     finally:
         engine.dispose()
 
@@ -104,6 +108,8 @@ def _upgrade(connection: sa.Connection, schema: str | None, target: str) -> None
 
 
 def upgrade(engine: sa.Engine, schema: str | None, target: str = "head") -> None:
+    if target == "head" and current(engine, schema) == (head(),):
+        return  # checked without the lock first: opening a busy SQLite store waits for nothing
     with locked(engine, schema) as connection:
         _upgrade(connection, schema, target)
 

@@ -72,6 +72,16 @@ class PydanticMapper(Mapper):  # type: ignore[type-arg]
             state=stored_state,
         )
 
+    def sealed_state(self, stored_event: StoredEvent) -> dict[str, Any]:
+        """The stored state as JSON, personal fields still sealed (for publishing)."""
+        stored_state = stored_event.state
+        if self.cipher:
+            stored_state = self.cipher.decrypt(stored_state)
+        if self.compressor:
+            stored_state = self.compressor.decompress(stored_state)
+        state: dict[str, Any] = self.transcoder.decode(stored_state)
+        return state
+
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         stored_state = stored_event.state
         if self.cipher:

@@ -65,7 +65,10 @@ async def latencies(
     seen: dict[Key, float] = {}
     try:
         topic = parts.topics.case_events
-        await consumer.topics()
+        deadline = time.monotonic() + 10
+        while not consumer.partitions_for_topic(topic) and time.monotonic() < deadline:
+            await consumer._client.force_metadata_update()  # a new topic's metadata
+            await asyncio.sleep(0.1)
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)

@@ -63,7 +63,7 @@ def referrals(count: int, agency: str = "police:west-yorkshire") -> list[dict[st
     """``count`` independent referrals from one agency: over Kafka they go on that agency's own
     inbound topic, where their order is kept (commands of several agencies, on several topics,
     would need the sender to wait for each step, as the Kafka demo does)."""
-    first = next(c for c in all_scripts()[0].commands if c["type"] == "refer_case")
+    first = next(c for s in all_scripts() for c in s.commands if c["type"] == "refer_case")
     return [
         {**first, "agency": agency, "command_id": f"bench-{i}", "case_id": str(uuid.uuid4())}
         for i in range(count)

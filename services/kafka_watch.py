@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from adapters.kafka_config import Topics
 
 log = logging.getLogger(__name__)
+TANSU_CLUSTER = "tansu_cluster"  # the id the embedded dev broker always reports
 
 
 def kind_of(error: BaseException) -> str:
@@ -90,6 +91,9 @@ class KafkaWatch:
                     log.warning("kafka watch: the broker does not answer: %s", kind_of(error))
                 self.broker = Look(False, kind_of(error))
                 return
+            if self.last_answer is not None and TANSU_CLUSTER in self.last_answer.detail:
+                self.lag_error = "not sampled on the embedded dev broker (tansu)"
+                return  # tansu's OffsetFetch answer breaks aiokafka's decoder (and the socket)
             try:
                 await asyncio.wait_for(self._sample_lag(admin), 2 * self.timeout)
             except Exception as error:

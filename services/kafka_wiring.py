@@ -47,6 +47,12 @@ class KafkaParts:
     def connection(self) -> dict[str, Any]:
         return client_kwargs(self.settings, self.bootstrap)
 
+    @property
+    def dataref_base(self) -> str:
+        """Where consumers resolve sealed personal fields (the HTTP API as they reach it)."""
+        s = self.settings
+        return str(s.http_public_url or f"http://{s.http_host}:{s.http_port}")
+
     def wakeup(self) -> Wakeup | None:
         """LISTEN/NOTIFY on PostgreSQL; SQLite has no notifications, so the relay polls."""
         s = self.settings
@@ -67,6 +73,7 @@ class KafkaParts:
             check_interval=s.kafka_broker_check_interval,
             replication_factor=s.kafka_replication_factor, wakeup=self.wakeup(),
             idempotent=s.kafka_idempotent_producer,
+            dataref_base=self.dataref_base,
         )  # fmt: skip
 
     def inbound(self, quiet: bool = False) -> Inbound:

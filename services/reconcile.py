@@ -29,6 +29,7 @@ from adapters.expected_records import Expected, sent_shares, stored_events
 from adapters.kafka_config import Topics, cluster_id, ensure_topics
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPositions
+from adapters.sealed_records import seal_record, stored_state
 from adapters.topic_scan import Raw, scan
 from services.relay import CaseEventRouter, Outgoing
 from services.sharing import SharingRouter
@@ -73,18 +74,21 @@ class Reconciler:
     def __init__(
         self, store: EventStore, connection: dict[str, Any], topics: Topics,
         replication_factor: int = 1, idempotent: bool = True,
+        dataref_base: str = "http://127.0.0.1:8080",
     ) -> None:  # fmt: skip
         self.store = store
         self.connection = connection
         self.topics = topics
         self.replication_factor = replication_factor
         self.idempotent = idempotent
+        self.dataref_base = dataref_base
 
     @classmethod
     def of(cls, parts: KafkaParts) -> Reconciler:
         s = parts.settings
         return cls(parts.backbone.store, parts.connection, parts.topics,
-                   s.kafka_replication_factor, s.kafka_idempotent_producer)  # fmt: skip
+                   s.kafka_replication_factor, s.kafka_idempotent_producer,
+                   parts.dataref_base)  # fmt: skip
 
     async def check(self) -> Report:
         cluster = await cluster_id(self.connection)
@@ -143,11 +147,16 @@ class Reconciler:
             if n.id not in case_events and n.id < first_shared:
                 continue
             event = self.store.mapper.to_domain_event(n)
+            sealed = stored_state(self.store, n)
+            routed = []
             if n.id in case_events:
-                out += cases.route(n.id, event)
+                routed += cases.route(n.id, event)
             if n.id >= first_shared:
-                routed, sharing.pending = sharing.route(n.id, event), []
-                out += [o for o in routed if (o.topic, ce_id_of(o)) in shared]
+                shares, sharing.pending = sharing.route(n.id, event), []
+                routed += [o for o in shares if (o.topic, ce_id_of(o)) in shared]
+            base = self.dataref_base  # the same sealed records the relays send
+            out += [Outgoing(o.topic, seal_record(o.record, event, sealed, base), o.sequence)
+                    for o in routed]  # fmt: skip
         return out
 
     def _notifications(self, first: int, last: int) -> Iterator[Any]:

@@ -25,6 +25,7 @@ from adapters.event_store import EventStore
 from adapters.kafka_config import Topics, TopicSpec, cluster_id, ensure_topics
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
+from adapters.sealed_records import seal_record, stored_state
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Relay:
         replication_factor: int = 1,
         wakeup: Wakeup | None = None,
         idempotent: bool = True,
+        dataref_base: str = "http://127.0.0.1:8080",
     ) -> None:
         self.store = store
         self.connection = connection
@@ -110,6 +112,7 @@ class Relay:
         self.replication_factor = replication_factor
         self.wakeup = wakeup or Polling()
         self.idempotent = idempotent
+        self.dataref_base = dataref_base  # where consumers resolve sealed personal fields
         self.positions = RelayPositions(store)
         self.state = RelayPosition()
         self.cluster = ""
@@ -179,7 +182,14 @@ class Relay:
         assert self.producer is not None
         outgoing: list[Outgoing] = []
         for n in notifications:
-            outgoing.extend(self.router.route(n.id, self.store.mapper.to_domain_event(n)))
+            event = self.store.mapper.to_domain_event(n)
+            sealed = stored_state(self.store, n)
+            outgoing += [
+                Outgoing(
+                    o.topic, seal_record(o.record, event, sealed, self.dataref_base), o.sequence
+                )
+                for o in self.router.route(n.id, event)
+            ]
         specs = self.router.topic_specs()
         if any(o.topic not in {s.name for s in specs} for o in outgoing):
             raise RuntimeError("router produced a topic it does not declare")

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     http_port: int = Field(
         default=8080, ge=0, le=65535, description="Port of the HTTP API under `rjb serve`; 0: off"
     )
+    http_public_url: str = Field(
+        default="",
+        description="The API's address as consumers reach it (behind TLS in production), for "
+        "the `ce_dataref` of records with sealed personal fields; empty: http://HOST:PORT",
+    )
     http_max_body_bytes: int = Field(
         default=262_144, ge=1024, description="Largest request body accepted (else 413)"
     )

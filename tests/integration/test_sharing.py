@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 
 from adapters.cloudevents import attributes
 from adapters.share_decisions import ShareDecisions
@@ -13,6 +14,8 @@ from services.bootstrap import build
 from services.demo.runner import run_script
 from services.demo.script import Script
 from services.demo.stories import sharing_agreements
+from services.identity import Forbidden, Identity
+from services.personal_details import PersonalDetailsResolver
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import fast_kafka_settings, read_topic
 from tests.servers import Broker
@@ -81,7 +84,15 @@ async def test_shared_topics_carry_only_granted_data_and_stop_when_the_agreement
         hub = await read_topic(parts.bootstrap, parts.topics.shared(HUB), 3)
         by_type = {attributes(r.headers)["type"]: orjson.loads(r.value) for r in hub}
         referral = by_type["uk.gov.rj.case.referred.v2"]
-        assert referral["summary"] == "Street robbery"  # referral granted police → hub
+        assert referral["summary"]["$personal"] == str(story.case_id)  # granted, and sealed
+        resolver = PersonalDetailsResolver(bb)
+        hub_reader = Identity(HUB, "case-system", frozenset(), "test")
+        with pytest.raises(Forbidden):  # entitlement is checked when read: the ISA has ended
+            resolver.resolve(hub_reader, story.case_id, 1, "test")
+        police = Identity(POLICE, "case-system", frozenset(), "test")
+        assert resolver.resolve(police, story.case_id, 1, "test").fields == {
+            "summary": "Street robbery"
+        }
         assert all(attributes(r.headers)["recipient"] == HUB for r in hub)
         assert {attributes(r.headers)["source"] for r in hub} == {POLICE}
 

@@ -30,14 +30,25 @@ class RelayLeadership:
         self.interval = interval
         self.leading = False
         self.terms = 0  # how many times this process became leader
+        self.last_error: str | None = None  # why the last term ended in an error, if one did
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop``: lead when the lock can be had, follow otherwise."""
+        """Until ``stop``: lead when the lock can be had, follow otherwise. A relay that stops
+        with an error (the store unreachable while it saves its position, say) ends this term,
+        not the process: the lock is released and taken again after ``interval``."""
         try:
             while not stop.is_set():
-                if await self.lock.try_acquire():
+                if not await self.lock.try_acquire():
+                    await wait(stop, self.interval)
+                    continue
+                try:
                     await self.lead(stop)
-                else:
+                except Exception as error:
+                    self.last_error = f"{type(error).__name__}: {error}"
+                    log.error(
+                        "relay leader: a relay stopped (%s); stepping down, trying again in %g s",
+                        self.last_error, self.interval, exc_info=error,
+                    )  # fmt: skip
                     await wait(stop, self.interval)
         finally:
             await self.lock.release()

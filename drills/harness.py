@@ -35,18 +35,26 @@ class Size:
     fuzz_bad: int
     fuzz_cases: int
     rate: int  # valid messages (or writes) per second during fault drills
+    spacing: float  # seconds of traffic before, between and after faults
 
 
 SIZES = {
     "full": Size("full", relay_kills=10, serve_kills=3, leader_kills=3, outage_seconds=12,
-                 fuzz_bad=5000, fuzz_cases=250, rate=60),
-    "small": Size("small", relay_kills=2, serve_kills=1, leader_kills=1, outage_seconds=4,
-                  fuzz_bad=300, fuzz_cases=25, rate=40),
+                 fuzz_bad=5000, fuzz_cases=250, rate=25, spacing=6),
+    "small": Size("small", relay_kills=1, serve_kills=1, leader_kills=1, outage_seconds=3,
+                  fuzz_bad=200, fuzz_cases=15, rate=20, spacing=3),
 }  # fmt: skip
 
 
 class Stall(Exception):
     """A bounded wait ran out: the backbone did not get there in time."""
+
+
+class Crash(Stall):
+    """An `rjb serve` exited by itself: no use waiting for it."""
+
+
+GUARDS: list[Callable[[], None]] = []  # checks run at every poll of a bounded wait
 
 
 @dataclass
@@ -63,6 +71,8 @@ async def wait_for(condition: Callable[[], Awaitable[bool]], timeout: float, wha
     """Seconds until ``condition`` held; :class:`Stall` after ``timeout``."""
     start = time.monotonic()
     while not await condition():
+        for guard in GUARDS:
+            guard()
         if time.monotonic() - start > timeout:
             raise Stall(f"stalled: {what} within {timeout:.0f} s")
         await asyncio.sleep(0.2)

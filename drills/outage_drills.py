@@ -37,7 +37,7 @@ async def broker_loss(drill: Drill) -> None:
             with fleet(drill, settings) as ships:
                 with Writer(backbone, drill.tag, drill.rng, drill.size.rate) as writer:
                     await leading(ships)
-                    await asyncio.sleep(4)
+                    await asyncio.sleep(drill.size.spacing)
                     await asyncio.to_thread(broker.restart)
                     back = time.monotonic()
                     stored_then = len(store_log(backbone).events)
@@ -47,7 +47,7 @@ async def broker_loss(drill: Drill) -> None:
 
                     await wait_for(republished, 90, "the log republished to the fresh broker")
                     drill.row.recover_s = time.monotonic() - back
-                    await asyncio.sleep(3)  # and it goes on publishing new writes
+                    await asyncio.sleep(drill.size.spacing / 2)  # and it goes on publishing
                     ships.check()
                 if writer.error is not None:
                     drill.row.fail(f"writer: {writer.error!r}")
@@ -67,7 +67,7 @@ async def postgres_outage(drill: Drill) -> None:
         settings = drill.site.settings(pg)
         topic, bootstrap = inbound_topic(settings), settings.kafka_bootstrap_servers
         group = settings.kafka_consumer_group
-        cases = int(drill.size.rate * (outage + 10) / PER_CASE)
+        cases = int(drill.size.rate * (outage + 3 * drill.size.spacing) / PER_CASE)
         messages = valid_messages(drill.tag, cases, drill.rng)
         setup = build(settings)
         await ensure_topics(setup)
@@ -77,18 +77,24 @@ async def postgres_outage(drill: Drill) -> None:
             await leading(ships)
             async with Sender(bootstrap, topic) as sender:
                 sending = asyncio.create_task(pump(sender, messages, drill.size.rate))
-                await asyncio.sleep(3)
+                await asyncio.sleep(drill.size.spacing)
                 await asyncio.to_thread(server.stop, "immediate")
                 down = time.monotonic()
                 while time.monotonic() - down < outage:
                     samples.append((datetime.now(UTC), await committed(bootstrap, group, topic)))
                     await asyncio.sleep(0.5)
+                at_back = sum((await committed(bootstrap, group, topic)).values())
                 await asyncio.to_thread(server.start)
                 back = time.monotonic()
-                before_back = list(sender.sent)
-                await wait_for(lambda: all_committed(settings, topic, before_back), 120,
-                               "ingest to catch up after PostgreSQL came back")  # fmt: skip
+
+                async def resumed() -> bool:
+                    return sum((await committed(bootstrap, group, topic)).values()) > at_back
+
+                await wait_for(resumed, 90, "ingest to resume after PostgreSQL came back")
                 drill.row.recover_s = time.monotonic() - back
+                before_back = list(sender.sent)
+                await wait_for(lambda: all_committed(settings, topic, before_back), 300,
+                               "ingest to catch up after PostgreSQL came back")  # fmt: skip
                 ships.check()
                 await asyncio.wait_for(sending, 300)
             backbone = build(settings)

@@ -73,6 +73,11 @@ class Site:
         """A PostgreSQL server of the drill's own, to stop and start again."""
         with ThrowawayPostgres() as server:
             pg = create_database(Pg(server.host, server.port, server.user), "rjb_drill")
+            # The throwaway cluster runs synchronous_commit=off: a crash (an immediate stop)
+            # would lose commits already acknowledged, which no production server does.
+            with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, dbname="postgres",
+                                 autocommit=True) as conn:  # fmt: skip
+                conn.execute(f'ALTER DATABASE "{pg.dbname}" SET synchronous_commit = on')
             yield server, pg
 
     @contextlib.contextmanager

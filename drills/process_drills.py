@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 
 from drills.harness import (
+    GUARDS,
+    Crash,
     Drill,
     Writer,
     audit,
@@ -48,6 +50,13 @@ class Fleet:
                 self.drill.row.fail(f"crash: {serve.log.name} exited {serve.process.returncode}: "
                                     f"{serve.tail(800)}")  # fmt: skip
 
+    def guard(self) -> None:
+        """Raise :class:`Crash` when a process exited by itself."""
+        for serve in self.all:
+            if serve.crashed():
+                raise Crash(f"crash: {serve.log.name} exited {serve.process.returncode}: "
+                            f"{serve.tail(800)}")  # fmt: skip
+
     def stop(self) -> None:
         self.check()
         for serve in self.alive:
@@ -57,11 +66,13 @@ class Fleet:
 @contextlib.contextmanager
 def fleet(drill: Drill, settings: Settings, count: int = 1) -> Iterator[Fleet]:
     ships = Fleet(drill, settings)
+    GUARDS.append(ships.guard)
     try:
         for _ in range(count):
             ships.start()
         yield ships
     finally:
+        GUARDS.remove(ships.guard)
         ships.stop()
 
 
@@ -96,10 +107,10 @@ async def relay_kill(drill: Drill) -> None:
             with Writer(backbone, drill.tag, drill.rng, drill.size.rate) as writer:
                 serve = await leading(ships)
                 for _ in range(drill.size.relay_kills):
-                    await asyncio.sleep(drill.rng.uniform(1.0, 3.0))
-                    before = await end_total(settings.kafka_bootstrap_servers, topic)
+                    await asyncio.sleep(drill.rng.uniform(0.3, 1.0) * drill.size.spacing)
                     serve.kill()
                     killed = time.monotonic()
+                    before = await end_total(settings.kafka_bootstrap_servers, topic)
                     serve = ships.start()
                     await publishing_after(settings, before, 30)
                     drill.row.recover_s = max(drill.row.recover_s or 0, time.monotonic() - killed)
@@ -117,8 +128,9 @@ async def ingest_with_kills(drill: Drill, processes: int, kills: int, leader_onl
     settings = drill.site.settings()
     backbone = build(settings)
     topic, bootstrap = inbound_topic(settings), settings.kafka_bootstrap_servers
+    group = settings.kafka_consumer_group
     case_topic = f"{settings.kafka_topic_prefix}.case-events.v1"
-    spacing = 6.0  # seconds of traffic before, between and after the kills
+    spacing = drill.size.spacing
     cases = int(drill.size.rate * spacing * (kills + 2) / PER_CASE)
     messages = valid_messages(drill.tag, cases, drill.rng)
     try:
@@ -130,14 +142,13 @@ async def ingest_with_kills(drill: Drill, processes: int, kills: int, leader_onl
                 for _ in range(kills):
                     await asyncio.sleep(drill.rng.uniform(0.5, 1.5) * spacing)
                     victim = await leading(ships) if leader_only else drill.rng.choice(ships.alive)
-                    before_pub = await end_total(bootstrap, case_topic)
-                    before_in = sum(
-                        (await committed(bootstrap, settings.kafka_consumer_group, topic)).values()
-                    )
-                    victim.kill()
+                    victim.kill()  # gone for good before the snapshot: only others can advance
                     killed = time.monotonic()
+                    before_pub = await end_total(bootstrap, case_topic)
+                    before_in = sum((await committed(bootstrap, group, topic)).values())
                     ships.start()
-                    took = await publishing_after(settings, before_pub, 30)
+                    await publishing_after(settings, before_pub, 30)
+                    took = time.monotonic() - killed
                     if leader_only and took > TAKEOVER_LIMIT:
                         drill.row.fail(
                             f"leader takeover took {took:.1f} s (limit {TAKEOVER_LIMIT:.0f} s)"

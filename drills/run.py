@@ -33,7 +33,7 @@ def drill_named(name: str) -> DrillFn:
 
 NAMES = ("relay-kill", "broker-loss", "postgres-outage", "serve-kill", "leader-kill", "fuzz",
          "submit")  # fmt: skip
-BUDGET = {"full": 900.0, "small": 150.0}  # seconds per drill before it counts as stalled
+BUDGET = {"full": 900.0, "small": 130.0}  # seconds per drill before it counts as stalled
 
 
 def run_one(name: str, site: Site, size: str, seed: int) -> Row:

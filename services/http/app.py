@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.bootstrap import Backbone
 from services.commands import command_adapter
 from services.health import HealthSources
-from services.http import commands, health, personal, read_models, shared
+from services.http import commands, health, personal, read_models, shared, subject_access
 from services.http.problems import MEDIA_TYPE, install, problem
 from services.metrics import Metrics
 from services.settings import Settings
@@ -82,7 +82,7 @@ def api_app(settings: Settings) -> FastAPI:
                   redoc_url=None)  # fmt: skip
     app.add_middleware(BodyLimit, limit=settings.http_max_body_bytes)
     install(app)
-    routers = (commands, shared, personal, read_models, health)
+    routers = (commands, shared, personal, subject_access, read_models, health)
     for router in (r.router for r in routers):
         app.include_router(router)
     if settings.dev_issuer_on:

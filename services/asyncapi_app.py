@@ -4,7 +4,9 @@
 when the committed document no longer matches :func:`document`. Besides the inbound subscribers
 and the dead-letter publisher, the document declares what the relays publish (with aiokafka, so
 they are declared here, not used): the case-event topic and the per-agency shared topics.
-FastStream's AsyncAPI model has no message headers, so :class:`BackboneAsyncAPI` adds them.
+FastStream's AsyncAPI model has no message headers, so :class:`BackboneAsyncAPI` adds them; it also
+shows the prison movements payload as our hand-written JSON Schemas of the HMPPS shapes (one
+each for received, released, merged and the SNS envelope) rather than our parsing model.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from faststream.specification import AsyncAPI
 from faststream.specification.base import Specification
 from pydantic import BaseModel
 
+from adapters.hmpps_schemas import SCHEMAS
 from adapters.kafka_config import Topics
 from services.inbound import Inbound
 from services.message_schemas import (
@@ -48,16 +51,36 @@ AGENCY_PARAMETER = {
 }
 
 
+MOVEMENTS_PAYLOAD = "prison movements:Message:Payload"
+MOVEMENTS_ONE_OF = {
+    "title": MOVEMENTS_PAYLOAD,
+    "description": "An HMPPS domain event as published, bare or in its SNS envelope "
+    "(adapters/hmpps_schemas.py; samples in tests/fixtures/hmpps/)",
+    "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in SCHEMAS],
+}
+
+
+def movement_schemas() -> dict[str, dict[str, Any]]:
+    """The hand-written HMPPS schemas, as AsyncAPI component schemas (no ``$schema``)."""
+    return {n: {k: v for k, v in s.items() if k != "$schema"} for n, s in SCHEMAS.items()}
+
+
 def declare_relay_topics(broker: KafkaBroker, topics: Topics) -> None:
     broker.publisher(
         topics.case_events, title=CASE_EVENTS, schema=StoredEvent,
         description="Every stored event, CloudEvents 1.0 binary mode, key = aggregate id "
-        "(per-aggregate order); at least once: deduplicate on ce_subject + originator_version",
+        "(per-aggregate order); at least once: deduplicate on ce_subject + originator_version. "
+        "Personal fields are never in clear: each is the stored per-person envelope "
+        '{"$personal": subject, "v": ciphertext}, resolved at ce_dataref by an entitled, '
+        "authenticated consumer (erased people resolve as [erased]); a consumer's own "
+        "plaintext copy is its responsibility to erase",
     )  # fmt: skip
     broker.publisher(
         f"{topics.prefix}.shared.{{agency}}.v1", title=SHARED, schema=StoredEvent,
         description="Per recipient agency: the events its active sharing agreements grant, "
-        "fields it is not granted removed; the case-event envelope plus ce_recipient",
+        "fields it is not granted removed; the case-event envelope plus ce_recipient. Granted "
+        "personal fields are sealed envelopes, resolved at ce_dataref while an agreement "
+        "still grants them; a consumer's own plaintext copy is its responsibility to erase",
     )  # fmt: skip
 
 
@@ -72,6 +95,10 @@ class BackboneAsyncAPI(AsyncAPI):
             if channel in HEADERS:
                 headers = HEADERS[channel].model_json_schema(by_alias=True)
                 setattr(message, "headers", headers)  # noqa: B010
+        schemas = getattr(spec, "components").schemas  # noqa: B009
+        if schemas is not None and MOVEMENTS_PAYLOAD in schemas:
+            schemas.update(movement_schemas())
+            schemas[MOVEMENTS_PAYLOAD] = MOVEMENTS_ONE_OF
         shared = getattr(spec, "channels").get(SHARED)  # noqa: B009
         if shared is not None:
             setattr(shared, "parameters", {"agency": AGENCY_PARAMETER})  # noqa: B010

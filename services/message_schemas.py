@@ -113,6 +113,12 @@ class CloudEventHeaders(BaseModel):
     ce_time: datetime = _header("When it happened (meta.occurred_at)")
     ce_subject: UUID = _header("Aggregate id (also the record key)")
     ce_sequence: int = _header("Position in the store's notification log")
+    ce_dataref: str | None = _header(
+        "Where an entitled consumer resolves the event's sealed personal fields "
+        "(GET .../v1/events/{id}/{version}/personal, with its bearer token); present when the "
+        "event has any. A consumer's own plaintext copy is the consumer's responsibility",
+        default=None,
+    )
     content_type: str = Field(
         alias="content-type", description="Content type of the value",
         json_schema_extra={"const": "application/json"},

@@ -4,7 +4,8 @@ The role is the prefix of the agency code (``prison:LEI`` → ``prison``). Victi
 commission and run RJ, so they may drive the whole case; the other agencies send what their part
 of the process produces. Any agency may complain, sign an agreement it is party to, or refer.
 RJ service providers deliver RJ for the hubs that commission them, so they do the case work;
-administrators (``admin:``) only register agencies (:mod:`domain.registry`).
+administrators (``admin:``) register agencies (:mod:`domain.registry`) and apply HMPPS prisoner
+merges (:mod:`services.prisoner_merge`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ ALLOWED_COMMANDS: dict[AgencyRole, frozenset[str]] = {
     AgencyRole.PROBATION: _EVERYONE | _OFFENDER_SIDE | {"update_victim"},
     AgencyRole.PRISON: _EVERYONE | {"record_movement", "decide_prison_access"},
     AgencyRole.PROVIDER: _EVERYONE | _CASE_WORK,
-    AgencyRole.ADMIN: frozenset({"register_agency"}),
+    # the backbone's operators; HMPPS prisoner merges are applied as admin:backbone
+    AgencyRole.ADMIN: frozenset({"register_agency", "merge_prisoner", "record_merged_away",
+                                 "record_prisoner_merge"}),
 }  # fmt: skip
 
 

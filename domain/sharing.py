@@ -37,7 +37,9 @@ EVENT_CATEGORIES: dict[str, C] = {
     "Case.FeedbackRecorded": C.FEEDBACK,
     **dict.fromkeys(["Case.ComplaintReceived", "Case.ComplaintResolved"], C.COMPLAINT),
     **dict.fromkeys(["Case.VictimUpdated", "Case.CaseClosed"], C.CASE_STATUS),
-    **dict.fromkeys(["Custody.Opened", "Custody.MovementRecorded"], C.CUSTODY),
+    **dict.fromkeys(["Custody.Opened", "Custody.MovementRecorded", "Custody.PrisonerMerged",
+                     "Custody.MergedAway"], C.CUSTODY),
+    "Case.OffenderPrisonNumberChanged": C.OFFENDER_IDENTITY,
 }  # fmt: skip
 
 # Personal (or identifying) fields and the category that lets a recipient see them.
@@ -70,6 +72,7 @@ _AGGREGATE_OF_MIXIN = {
     "CaseParticipation": "Case",
     "CasePreparation": "Case",
     "CaseActivities": "Case",
+    "CaseOffenderIdentity": "Case",
 }
 
 

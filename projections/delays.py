@@ -34,7 +34,8 @@ _VICTIM_CONTACTS = ("VictimInformed", "VictimUpdated", "WrittenConsentRecorded",
 
 class Delays(Projection):
     name = "delays"
-    version = 2  # 2: victim updates are not moved activities; consent_withdrawn cancellations
+    version = 2  # 2: victim updates are not moved activities; consent_withdrawn cancellations;
+    # prisoner merges (releases merged in, cases re-pointed)
     tables = {
         "delay_case": "case_id TEXT PRIMARY KEY, pcc_area TEXT NOT NULL, route TEXT NOT NULL, "
         "crime_reported_on TEXT, referred_at TEXT NOT NULL, closed_at TEXT, prison_number TEXT",
@@ -153,15 +154,22 @@ class Delays(Projection):
             (str(e.originator_id), e.prison_number.upper()),
         )
 
-    @handles(Custody.MovementRecorded)
+    @handles(Custody.MovementRecorded, Custody.PrisonerMerged)
     def _movement(self, e: Any, tx: ViewTx) -> None:
-        m = e.movement
-        if m.kind is MovementKind.RELEASED and m.reason == "RELEASED":
-            tx.execute(
-                "INSERT INTO delay_release SELECT prison_number, ?, ? FROM delay_custody "
-                "WHERE custody_id = ? ON CONFLICT DO NOTHING",
-                (iso(m.occurred_at), m.prison_id, str(e.originator_id)),
-            )
+        for m in e.movements if type(e).__name__ == "PrisonerMerged" else [e.movement]:
+            if m.kind is MovementKind.RELEASED and m.reason == "RELEASED":
+                tx.execute(
+                    "INSERT INTO delay_release SELECT prison_number, ?, ? FROM delay_custody "
+                    "WHERE custody_id = ? ON CONFLICT DO NOTHING",
+                    (iso(m.occurred_at), m.prison_id, str(e.originator_id)),
+                )
+
+    @handles(Case.OffenderPrisonNumberChanged)
+    def _repointed(self, e: Any, tx: ViewTx) -> None:
+        tx.execute(
+            "UPDATE delay_case SET prison_number = ? WHERE case_id = ? AND prison_number = ?",
+            (e.prison_number, str(e.originator_id), e.previous_prison_number),
+        )
 
     # --- helpers ------------------------------------------------------------------------------
     @staticmethod

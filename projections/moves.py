@@ -20,7 +20,8 @@ from projections.framework import Projection, handles
 from projections.moves_batch import MovesBatch
 from projections.sql import ViewTx, iso
 
-DEPARTURES = ("TRANSFERRED", "RELEASED")
+DEPARTURES = ("TRANSFERRED", "RELEASED", "RELEASED_TO_HOSPITAL")
+_MOVE_NAMES = {"TRANSFERRED": "transfer", "RELEASED_TO_HOSPITAL": "to hospital"}
 
 
 def _batch(tx: ViewTx) -> MovesBatch:
@@ -55,7 +56,8 @@ class PrisonMoves(Projection):
         "released_at TEXT NOT NULL, prison_id TEXT NOT NULL, waiting_since TEXT NOT NULL, "
         "PRIMARY KEY (case_id, released_at)",
     }
-    version = 2  # 2: custody keeps the kind of its latest movement; affected by prison number
+    version = 3  # 2: custody keeps the kind of its latest movement; affected by prison number
+    # 3: prisoner merges (history under the kept number, cases re-pointed), hospital departures
     indexes = (
         "CREATE INDEX IF NOT EXISTS moves_case_pn ON moves_case (prison_number)",
         "CREATE INDEX IF NOT EXISTS moves_affected_pn ON moves_affected (prison_number)",
@@ -92,6 +94,30 @@ class PrisonMoves(Projection):
         if m.kind is MovementKind.RECEIVED and m.reason == "TRANSFERRED":
             self._arrival(pn, at, m.prison_id, tx)
 
+    @handles(Custody.PrisonerMerged)
+    def _merged(self, e: Any, tx: ViewTx) -> None:
+        """The removed number's history joins the kept one's: past moves, not new ones, so
+        they hit no arrangements."""
+        batch = _batch(tx)
+        pn = batch.prison_number(str(e.originator_id), tx)
+        for m in e.movements:
+            at = iso(m.occurred_at)
+            tx.execute(
+                "INSERT INTO moves_movement VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (pn, at, m.kind.value, m.reason, m.prison_id),
+            )
+            batch.moved(pn, m.kind.value, m.reason, m.prison_id, str(at), tx)
+
+    @handles(Custody.MergedAway)
+    def _merged_away(self, e: Any, tx: ViewTx) -> None:
+        batch = _batch(tx)
+        pn = batch.prison_number(str(e.originator_id), tx)
+        batch.write_custody(pn, tx)
+        tx.execute(
+            "UPDATE moves_custody SET status = ?, current_prison = NULL WHERE prison_number = ?",
+            (f"merged into {e.kept_prison_number}", pn),
+        )
+
     def finish(self, tx: ViewTx) -> None:
         _batch(tx).write_all(tx)
 
@@ -123,7 +149,7 @@ class PrisonMoves(Projection):
             if pre_visit and venue == prison:
                 affects.append(f"pre-visit done for the venue at {prison}")
             if affects:
-                move = "transfer" if reason == "TRANSFERRED" else "release"
+                move = _MOVE_NAMES.get(reason, "release")
                 to = arrival if move == "transfer" else None
                 tx.execute(
                     "INSERT INTO moves_affected VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -170,6 +196,14 @@ class PrisonMoves(Projection):
         if e.role is ParticipantRole.OFFENDER and e.prison_number:
             _batch(tx).cases[e.prison_number.upper()] = True
             self._set(tx, e, prison_number=e.prison_number.upper())
+
+    @handles(Case.OffenderPrisonNumberChanged)
+    def _repointed(self, e: Any, tx: ViewTx) -> None:
+        _batch(tx).cases[e.prison_number] = True
+        tx.execute(
+            "UPDATE moves_case SET prison_number = ? WHERE case_id = ? AND prison_number = ?",
+            (e.prison_number, str(e.originator_id), e.previous_prison_number),
+        )
 
     @handles(Case.VenueSet)
     def _venue(self, e: Any, tx: ViewTx) -> None:

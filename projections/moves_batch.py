@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.custody import CustodyStatus, MovementKind
+from domain.custody import NOT_HELD_IN_A_PRISON, STATUS_AFTER_RELEASE, CustodyStatus, MovementKind
 from projections.sql import ViewTx
 
-_AFTER_RELEASE = {
-    "TRANSFERRED": CustodyStatus.IN_TRANSIT,
-    "SENT_TO_COURT": CustodyStatus.AT_COURT,
-    "TEMPORARY_ABSENCE_RELEASE": CustodyStatus.TEMPORARY_ABSENCE,
-}
 _RECEIVED = MovementKind.RECEIVED.value
 
 
@@ -70,8 +65,8 @@ class MovesBatch:
         if kind == _RECEIVED:
             status = CustodyStatus.IN_PRISON
         else:
-            status = _AFTER_RELEASE.get(reason, CustodyStatus.RELEASED)
-        held = status not in (CustodyStatus.RELEASED, CustodyStatus.IN_TRANSIT)
+            status = STATUS_AFTER_RELEASE.get(reason, CustodyStatus.RELEASED)
+        held = status not in NOT_HELD_IN_A_PRISON
         custody.status, custody.current_prison = status.value, prison if held else None
         custody.last_prison, custody.moved_at, custody.last_kind = prison, at, kind
         self.dirty.add(pn)

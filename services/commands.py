@@ -148,6 +148,7 @@ _CASE_COMMANDS = {
             "record_complaint",
             "resolve_complaint",
             "update_victim",
+            "record_prisoner_merge",
         ]
     },
 }
@@ -165,6 +166,9 @@ SPECS: dict[str, CommandSpec] = {
     **{n: _spec(n, Case, m) for n, m in _CASE_COMMANDS.items()},
     **{n: _spec(n, SharingAgreement, m) for n, m in _AGREEMENT_COMMANDS.items()},
     "record_movement": _spec("record_movement", Custody, "record_movement", opens_missing=True),
+    # HMPPS prisoner merges, applied by the backbone (services/prisoner_merge.py)
+    "merge_prisoner": _spec("merge_prisoner", Custody, "merge_in", opens_missing=True),
+    "record_merged_away": _spec("record_merged_away", Custody, "merge_into"),
     "register_agency": _spec("register_agency", AgencyRegistry, "register", opens_missing=True),
 }
 

@@ -112,7 +112,9 @@ class Inbound:
         @self.broker.subscriber(
             self.topics.movements,
             title="prison movements",
-            description="HMPPS prison-offender-events.prisoner.received / .released messages",
+            description="HMPPS prison-offender-events.prisoner.received / .released / .merged "
+            "domain events, bare or in the SNS envelope (Type, MessageId, Message as a JSON "
+            "string, MessageAttributes.eventType)",
             decoder=raw_body,
             parser=any_headers,
             **options,

@@ -19,6 +19,7 @@ from eventsourcing import persistence
 from pydantic import ValidationError
 
 from domain.errors import DomainError
+from services import prisoner_merge
 from services.command_service import CommandResult, CommandService, ConcurrencyConflict
 from services.commands import Command
 
@@ -88,7 +89,7 @@ def apply(commands: CommandService, command: Command) -> CommandResult:
     """``commands.handle(command)``; a failure about this command is :class:`Rejected` (a domain
     rule, or data the store refuses), a transient one is raised as it is."""
     try:
-        return commands.handle(command)
+        return prisoner_merge.handle(commands, command)  # a prisoner merge has several effects
     except DomainError as error:
         reason = f"domain rule: {error.message} [rule: {error.rule}]"
         raise Rejected(reason, type(error).__name__) from error

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from adapters.hmpps import PrisonMovementMessage
+from adapters.hmpps import hmpps_message
+from adapters.hmpps_sns import is_sns, unwrap
 from domain.agencies import registered_agencies
 from domain.agency_roles import refusal
 from domain.errors import AgencyNotPermitted
@@ -56,13 +57,19 @@ def decode(body: bytes) -> dict[str, Any]:
     return raw
 
 
+def is_hmpps(raw: dict[str, Any]) -> bool:
+    """An HMPPS domain event: bare (``eventType``) or in its SNS envelope (``Type``+``Message``)."""
+    return "eventType" in raw or is_sns(raw)
+
+
 def parse(raw: dict[str, Any], movement: bool | None) -> Command:
-    """``movement``: an HMPPS message, or a command; None: a message if it has ``eventType``."""
+    """``movement``: an HMPPS message (bare or SNS-wrapped: received, released, merged), or a
+    command; None: an HMPPS message if it looks like one."""
     if movement is None:
-        movement = "eventType" in raw
+        movement = is_hmpps(raw)
     try:
         if movement:
-            return parse_command(PrisonMovementMessage.model_validate(raw).to_command())
+            return parse_command(hmpps_message(unwrap(raw)).to_command())
         kind = raw.get("type")
         if not isinstance(kind, str) or kind not in COMMAND_MODELS:
             raise Rejected(f"unknown command type {shorten(repr(kind), 200)}", "UnknownCommandType")

@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 
 from domain.agencies import PccAreaCode
 from domain.base import Aggregate, EventMeta
-from domain.case.activities import CaseActivities
+from domain.case.offender_identity import CaseOffenderIdentity
 from domain.case.participation import VICTIM
 from domain.case.state import (
     Activity,
@@ -42,7 +42,7 @@ from domain.personal import PersonalText
 from domain.text import FreeText, Identifier, Name
 
 
-class Case(CaseActivities):
+class Case(CaseOffenderIdentity):
     class Referred(Aggregate.Created):
         """v2 renamed ``area`` to ``pcc_area`` and added ``crime_reported_on``."""
 

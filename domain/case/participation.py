@@ -5,7 +5,7 @@ Split from :mod:`domain.case.aggregate` to keep modules readable; :class:`Case` 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import event
 
@@ -33,10 +33,12 @@ SUPPORTER = ParticipantRole.SUPPORTER
 class CaseParticipation(CaseRules, Aggregate):
     """Commands about the people on a case. State is created in ``Case.__init__``."""
 
+    beyond_the_area_rule: ClassVar[frozenset[str]] = frozenset()  # events with a rule of their own
+
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         """Every command on an existing case passes the area rule before its event is made."""
         meta = kwargs.get("meta")
-        if isinstance(meta, EventMeta):
+        if isinstance(meta, EventMeta) and event_class.__name__ not in self.beyond_the_area_rule:
             self.check_agency_acts_in_the_case_area_or_is_on_the_case(meta.agency)
         super().trigger_event(event_class, **kwargs)
 

@@ -3,7 +3,10 @@
 The acting agency is the token's: a body naming another agency is refused (403, impersonation),
 a body without ``agency`` gets the token's. ``Idempotency-Key`` is the command id: it fills
 ``command_id`` when the body has none and must equal it when both are given. Sending a command
-again with the same id has no second effect (the result says ``repeat: true``).
+again with the same id has no second effect (the result says ``repeat: true``). An HMPPS domain
+event (bare or in its SNS envelope) is accepted too and becomes its command: a prison's token
+records its own movements, an administrator's applies a prisoner merge; its command id is the
+content-derived one, so a copy sent over Kafka as well has one effect.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Header, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from adapters.hmpps import hmpps_message
+from adapters.hmpps_sns import unwrap
 from domain.text import MAX_IDENTIFIER
+from services import prisoner_merge
 from services.bootstrap import Backbone
 from services.command_service import CommandResult
 from services.commands import Command, parse_command
@@ -24,7 +30,7 @@ from services.credentials import registry_in_force
 from services.http.auth import Caller, Store
 from services.http.problems import Problem, ProblemDetail
 from services.identity import Identity, Role
-from services.inbound_parse import ACTS_ONLY_AS_ITSELF
+from services.inbound_parse import ACTS_ONLY_AS_ITSELF, is_hmpps
 
 router = APIRouter(tags=["commands"])
 
@@ -62,11 +68,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def command_body(raw: bytes, caller: Identity, key: str | None) -> dict[str, Any]:
     """The body as a command from the caller: agency (and user) from the token, the key checked."""
     try:
-        body = orjson.loads(raw)
+        body: dict[str, Any] | Any = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise Problem(422, "invalid-json", f"malformed JSON: {error}") from error
     if not isinstance(body, dict):
         raise Problem(422, "invalid-json", "the body must be a JSON object (one command)")
+    if is_hmpps(body):
+        body = hmpps_body(body, caller)
     claimed = body.get("agency")
     if claimed is not None and claimed != caller.agency:
         raise Problem(
@@ -86,6 +94,18 @@ def command_body(raw: bytes, caller: Identity, key: str | None) -> dict[str, Any
                         {"location": "body.command_id", "message": f"is {str(given)[:80]!r}"}],
             )  # fmt: skip
     return body
+
+
+def hmpps_body(body: dict[str, Any], caller: Identity) -> dict[str, Any]:
+    """An HMPPS domain event (bare or SNS-wrapped) as the command it becomes, sent by the caller:
+    a prison's own movements (``record_movement``), an administrator's prisoner merge."""
+    try:
+        command = hmpps_message(unwrap(body)).to_command(agency=caller.agency)
+    except ValidationError:
+        raise
+    except ValueError as error:
+        raise Problem(422, "invalid-command", f"HMPPS message: {error}") from error
+    return {**command, "user": caller.subject[:MAX_IDENTIFIER]}
 
 
 @router.post(
@@ -122,4 +142,4 @@ def handle(backbone: Backbone, caller: Identity, body: dict[str, Any]) -> Comman
         command: Command = parse_command(body)
     if command.type == "register_agency":
         caller.require(Role.ADMINISTRATOR, "registering an agency")
-    return backbone.commands.handle(command)
+    return prisoner_merge.handle(backbone.commands, command)

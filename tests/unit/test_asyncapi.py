@@ -51,13 +51,21 @@ def test_inbound_commands_are_documented_as_the_union_discriminated_by_type() ->
     assert {"command_id", "agency", "user", "occurred_at"} <= set(refer["required"])
 
 
-def test_prison_movements_are_documented_as_the_hmpps_message() -> None:
-    movement = payload(document(), "prison movements")
-    assert movement["properties"]["eventType"]["enum"] == [
+def test_prison_movements_are_documented_as_the_hmpps_shapes_bare_and_sns_wrapped() -> None:
+    doc = document()
+    movement = payload(doc, "prison movements")
+    shapes = [resolve(doc, o["$ref"]) for o in movement["oneOf"]]
+    assert [s["title"] for s in shapes] == [
         "prison-offender-events.prisoner.received",
         "prison-offender-events.prisoner.released",
+        "prison-offender-events.prisoner.merged",
+        "SNS notification",
     ]
-    assert {"eventType", "occurredAt", "additionalInformation"} <= set(movement["required"])
+    for event in shapes[:3]:
+        assert {"eventType", "occurredAt", "additionalInformation"} <= set(event["required"])
+    assert "RELEASED_TO_HOSPITAL" in shapes[1]["properties"]["additionalInformation"][
+        "properties"]["reason"]["enum"]  # fmt: skip
+    assert {"Type", "MessageId", "Message", "MessageAttributes"} <= set(shapes[3]["required"])
 
 
 def test_case_events_and_shared_topics_document_the_cloudevents_headers() -> None:

@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 KAFKA_LIBS := build/apache-kafka/libs
 SHELL := /bin/bash
 
-.PHONY: install servers postgres-server kafka-jars run kafka test lint bench clean asyncapi openapi
+.PHONY: install servers postgres-server kafka-jars run kafka test lint bench drills clean asyncapi openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -55,6 +55,11 @@ test:
 
 bench: servers
 	$(BIN)/python -m bench
+
+# The reliability drills at full size on a throwaway PostgreSQL and Apache Kafka of their own
+# (README "Reliability (drills)"); `make test` runs them small. DRILLS=fuzz or SEED=N to narrow.
+drills: servers
+	$(BIN)/python -m drills --size full $(if $(SEED),--seed $(SEED)) $(DRILLS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -19,13 +19,14 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
 from adapters.audit_recorder import ReadRecord
+from adapters.master_key_rows import PostgresMasterKeyRows
 from adapters.migrations import upgrade_store
 from adapters.personal_cipher import NewKeys
 
 _COLS = SQL(", ".join(COLUMNS))
 
 
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
+class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
 
@@ -52,14 +53,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             return
         curs.execute(
             self._sql(
-                "INSERT INTO {s}.personal_keys (subject, key) "
-                "SELECT * FROM unnest(%s::text[], %s::bytea[]) "
+                "INSERT INTO {s}.personal_keys (subject, key, master_key_id) "
+                "SELECT * FROM unnest(%s::text[], %s::bytea[], %s::text[]) "
                 "ON CONFLICT (subject) DO NOTHING RETURNING subject"
             ),
-            ([subject for subject, _ in new], [wrapped for _, wrapped in new]),
+            ([s for s, _, _ in new], [wrapped for _, wrapped, _ in new], [m for _, _, m in new]),
         )
         inserted = {row["subject"] for row in curs.fetchall()}
-        for subject, _ in new:
+        for subject, _, _ in new:
             if subject not in inserted:  # another writer's key won: roll back, retry uses it
                 raise IntegrityError(f"the personal key of {subject} was created concurrently")
 
@@ -141,14 +142,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         key = rows[0]["key"]
         return True, None if key is None else bytes(key)
 
-    def create_key(self, subject: str, key: bytes) -> bool:
+    def create_key(self, subject: str, key: bytes, master_key_id: str | None = None) -> bool:
         """A key in its own transaction (sealing outside a save); False if one exists."""
         rows = self._rows(
             self._sql(
-                "INSERT INTO {s}.personal_keys (subject, key) VALUES (%s, %s) "
+                "INSERT INTO {s}.personal_keys (subject, key, master_key_id) VALUES (%s, %s, %s) "
                 "ON CONFLICT (subject) DO NOTHING RETURNING subject"
             ),
-            (subject, key),
+            (subject, key, master_key_id),
         )
         return bool(rows)
 

@@ -16,13 +16,14 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
 from adapters.audit_recorder import ReadRecord
+from adapters.master_key_rows import SQLiteMasterKeyRows
 from adapters.migrations import upgrade_store
 from adapters.personal_cipher import NewKeys
 
 _COLS = ", ".join(COLUMNS)
 
 
-class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+class ChainedSQLiteRecorder(SQLiteMasterKeyRows, SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
         self.chain_table = "event_chain"
@@ -39,11 +40,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         personal_keys: NewKeys | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        for subject, wrapped in personal_keys.wrapped() if personal_keys else ():
+        for subject, wrapped, master in personal_keys.wrapped() if personal_keys else ():
             c.execute(
-                "INSERT INTO personal_keys (subject, key, created_at) VALUES (?,?,?) "
-                "ON CONFLICT (subject) DO NOTHING",
-                (subject, wrapped, _now()),
+                "INSERT INTO personal_keys (subject, key, created_at, master_key_id) "
+                "VALUES (?,?,?,?) ON CONFLICT (subject) DO NOTHING",
+                (subject, wrapped, _now(), master),
             )
             c.execute("SELECT changes()")
             if not c.fetchone()[0]:  # another writer's key won: roll back, the retry uses it
@@ -105,12 +106,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return (False, None) if row is None else (True, row[0])
 
-    def create_key(self, subject: str, key: bytes) -> bool:
+    def create_key(self, subject: str, key: bytes, master_key_id: str | None = None) -> bool:
         """A key in its own transaction (sealing outside a save); False if one exists."""
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                "INSERT OR IGNORE INTO personal_keys (subject, key, created_at) VALUES (?,?,?)",
-                (subject, key, _now()),
+                "INSERT OR IGNORE INTO personal_keys (subject, key, created_at, master_key_id) "
+                "VALUES (?,?,?,?)",
+                (subject, key, _now(), master_key_id),
             )
             c.execute("SELECT changes()")
             return bool(c.fetchone()[0])

@@ -10,7 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
-from adapters.key_wrap import KeyWrapper, MasterKeyError, parse_master_key
+from adapters.key_wrap import KeyWrapper, MasterKeyError, MasterKeys, parse_master_key
 from adapters.mapper import OrjsonTranscoder, PydanticMapper
 from adapters.personal_cipher import KeyTable, PersonalDataCipher
 
@@ -32,7 +32,8 @@ class EventStore(Application):  # type: ignore[type-arg]
     When the recorder keeps personal-data keys (the chained recorders do), the mapper gets a
     :class:`PersonalDataCipher`; ``ENCRYPT_PERSONAL=no`` only stops sealing new writes, reading
     always decrypts what was sealed. ``PERSONAL_DATA_MASTER_KEY`` (base64, 32 bytes) wraps the
-    per-person keys and is then required.
+    per-person keys and is then required; ``PERSONAL_DATA_MASTER_KEY_NEW`` is the incoming one
+    during a master key rotation (keys wrapped under either open).
     """
 
     name = "rjb"
@@ -51,8 +52,12 @@ class EventStore(Application):  # type: ignore[type-arg]
                     "PERSONAL_DATA_MASTER_KEY is required: it wraps the per-person keys "
                     "(set RJB_PERSONAL_DATA_MASTER_KEY, see the README's auditor's guide)"
                 )
-            wrapper = KeyWrapper(parse_master_key(master))
-            self.mapper.personal = PersonalDataCipher(self.recorder, wrapper, seal=seal)
+            incoming = self.env.get("PERSONAL_DATA_MASTER_KEY_NEW") or ""
+            masters = MasterKeys(
+                KeyWrapper(parse_master_key(master)),
+                KeyWrapper(parse_master_key(incoming)) if incoming else None,
+            )
+            self.mapper.personal = PersonalDataCipher(self.recorder, masters, seal=seal)
 
     def construct_event_store(self) -> persistence.EventStore:  # type: ignore[type-arg]
         return _SealingEventStore(mapper=self.mapper, recorder=self.recorder)

@@ -6,12 +6,18 @@ outside the database (``RJB_PERSONAL_DATA_MASTER_KEY`` from a secret store in pr
 embedded default a ``master.key`` file next to the SQLite database, created on first use).
 Binding the subject as associated data stops a wrapped key being copied to another person's row.
 Erasure still destroys the wrapped key row: the master key alone opens nothing.
+
+Each master key has an id, :func:`master_key_id` (a fingerprint: a hash of the key, which reveals
+nothing of it), stored beside every wrapped key (``personal_keys.master_key_id``). During a
+rotation two master keys are configured (:class:`MasterKeys`): a key wrapped under either opens,
+and ``rjb privacy rotate-master-key`` re-wraps every key under the incoming one.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 from pathlib import Path
 
@@ -26,6 +32,14 @@ class MasterKeyError(RuntimeError):
     """The master key is missing, malformed, or not the one that wrapped the stored keys."""
 
 
+def master_key_id(master_key: bytes) -> str:
+    """The id of a master key, as stored beside the keys it wrapped: ``mk-`` and 16 hex digits
+    of a domain-separated sha256 of the key (a fingerprint; the key cannot be found from it)."""
+    return (
+        "mk-" + hashlib.sha256(b"rjb personal-data master key id\0" + master_key).hexdigest()[:16]
+    )
+
+
 class KeyWrapper:
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != MASTER_KEY_BYTES:
@@ -34,6 +48,7 @@ class KeyWrapper:
                 f"got {len(master_key)}"
             )
         self._aead = AESGCM(master_key)
+        self.id = master_key_id(master_key)
 
     def wrap(self, subject: str, key: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
@@ -48,6 +63,46 @@ class KeyWrapper:
                 "RJB_PERSONAL_DATA_MASTER_KEY (or master.key) is not the one the database "
                 "was written with, or the key row was altered"
             ) from None
+
+    def opens(self, subject: str, wrapped: bytes) -> bytes | None:
+        """The key, or None when this master key did not wrap it."""
+        try:
+            return self._aead.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject.encode())
+        except InvalidTag:
+            return None
+
+
+class MasterKeys:
+    """The configured master keys: the current one and, during a rotation, the incoming one.
+
+    A key wrapped under either opens. New keys are wrapped under the current one until the
+    rotation has begun (a key under the incoming one exists: ``rotating``), then under the
+    incoming one, so a process that has not been given the incoming key yet can open every key
+    until the rotation starts, and none is wrapped under the outgoing key after it started.
+    """
+
+    def __init__(self, current: KeyWrapper, incoming: KeyWrapper | None = None) -> None:
+        self.current = current
+        self.incoming = incoming if incoming is None or incoming.id != current.id else None
+
+    @property
+    def ids(self) -> list[str]:
+        return [w.id for w in (self.current, self.incoming) if w is not None]
+
+    def for_new_keys(self, rotating: bool) -> KeyWrapper:
+        return self.incoming if self.incoming is not None and rotating else self.current
+
+    def unwrap(self, subject: str, wrapped: bytes) -> bytes:
+        for wrapper in (self.current, self.incoming):
+            key = None if wrapper is None else wrapper.opens(subject, wrapped)
+            if key is not None:
+                return key
+        raise MasterKeyError(
+            f"the key of {subject!r} does not open with this master key (configured: "
+            f"{', '.join(self.ids)}): RJB_PERSONAL_DATA_MASTER_KEY (or master.key) is not the "
+            "one the database was written with (during a master key rotation, set "
+            "RJB_PERSONAL_DATA_MASTER_KEY_NEW too), or the key row was altered"
+        )
 
 
 def parse_master_key(text: str) -> bytes:

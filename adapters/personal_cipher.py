@@ -9,10 +9,10 @@ ciphertext to its aggregate, version and field, so it cannot be pasted elsewhere
 Subject (whose key): ``"<case id>/<participant id>"`` when the event names a participant
 (``participant_id``, or ``preferred_by`` for a change of activity type); otherwise the case-level
 subject ``"<case id>"`` (referral summary, outcome terms, complaints without a participant).
-Keys live, wrapped under the master key (:mod:`adapters.key_wrap`), in the ``personal_keys``
-table of the same database. Destroying a key makes every
-envelope of that subject read as :data:`ERASED`; the stored bytes, and so the hash chains, do not
-change.
+Keys live, wrapped under the master key (:mod:`adapters.key_wrap`; its id in the row's
+``master_key_id``), in the ``personal_keys`` table of the same database. Destroying a key makes
+every envelope of that subject read as :data:`ERASED`; the stored bytes, and so the hash chains,
+do not change.
 
 Keys are cached per process, so a long-running reader (a relay, the projection runner) must
 notice an erasure done by another process: the only change a key row ever sees is its
@@ -44,7 +44,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel
 
-from adapters.key_wrap import KeyWrapper
+from adapters.key_wrap import KeyWrapper, MasterKeys
 from domain.personal import personal_fields
 from domain.privacy import CaseErasures
 
@@ -61,9 +61,10 @@ class KeyTable(Protocol):
     """The ``personal_keys`` table; keys are passed and returned wrapped."""
 
     def get_key(self, subject: str) -> tuple[bool, bytes | None]: ...
-    def create_key(self, subject: str, key: bytes) -> bool: ...
+    def create_key(self, subject: str, key: bytes, master_key_id: str | None = None) -> bool: ...
     def count_destroyed_keys(self) -> int: ...
     def destroyed_subjects(self) -> list[str]: ...
+    def has_keys_under(self, master_key_id: str) -> bool: ...
 
 
 def subject_for(state: dict[str, Any], originator_id: Any) -> str:
@@ -77,12 +78,13 @@ class NewKeys:
     """The keys created by sealing during one save, not yet stored."""
 
     def __init__(self) -> None:
-        self.by_subject: dict[str, tuple[bytes, AESGCM]] = {}
+        self.by_subject: dict[str, tuple[bytes, AESGCM, str]] = {}
         self.new_aggregates: set[str] = set()  # version 1 is in this save: no key exists yet
 
-    def wrapped(self) -> list[tuple[str, bytes]]:
-        """(subject, wrapped key) in subject order (a fixed lock order for concurrent savers)."""
-        return [(subject, wrapped) for subject, (wrapped, _) in sorted(self.by_subject.items())]
+    def wrapped(self) -> list[tuple[str, bytes, str]]:
+        """(subject, wrapped key, master key id) in subject order (a fixed lock order for
+        concurrent savers)."""
+        return [(s, wrapped, mk) for s, (wrapped, _, mk) in sorted(self.by_subject.items())]
 
 
 def _is_envelope(value: Any) -> bool:
@@ -93,13 +95,14 @@ class PersonalDataCipher:
     def __init__(
         self,
         keys: KeyTable,
-        wrapper: KeyWrapper,
+        wrapper: KeyWrapper | MasterKeys,
         *,
         seal: bool = True,
         recheck_seconds: float = 1.0,
     ) -> None:
         self.keys = keys
-        self.wrapper = wrapper
+        self.masters = wrapper if isinstance(wrapper, MasterKeys) else MasterKeys(wrapper)
+        self._rotating = False  # a key under the incoming master key exists (seen once: for good)
         self._batch = threading.local()  # .new: the NewKeys of the save in progress
         self.seal_on_write = seal
         self.recheck_seconds = recheck_seconds
@@ -126,18 +129,26 @@ class PersonalDataCipher:
             return self._create(subject, new)
         if not exists:
             return None
-        aead = None if wrapped is None else AESGCM(self.wrapper.unwrap(subject, wrapped))
+        aead = None if wrapped is None else AESGCM(self.masters.unwrap(subject, wrapped))
         self._cache[subject] = aead
         return aead
 
     def _create(self, subject: str, new: NewKeys | None) -> AESGCM | None:
         key = AESGCM.generate_key(bit_length=256)
-        wrapped = self.wrapper.wrap(subject, key)
+        master = self.wrapping_key()
+        wrapped = master.wrap(subject, key)
         if new is not None:  # inserted in the events' own transaction
-            new.by_subject[subject] = (wrapped, AESGCM(key))
+            new.by_subject[subject] = (wrapped, AESGCM(key), master.id)
             return new.by_subject[subject][1]
-        self.keys.create_key(subject, wrapped)  # sealed outside a save: commit the key first
+        self.keys.create_key(subject, wrapped, master.id)  # outside a save: commit the key first
         return self._key(subject, create=False)
+
+    def wrapping_key(self) -> KeyWrapper:
+        """The master key new keys are wrapped under: the incoming one once a rotation began."""
+        incoming = self.masters.incoming
+        if incoming is not None and not self._rotating:
+            self._rotating = self.keys.has_keys_under(incoming.id)
+        return self.masters.for_new_keys(self._rotating)
 
     @contextmanager
     def new_keys(self) -> Iterator[NewKeys]:
@@ -150,7 +161,7 @@ class PersonalDataCipher:
         new = self._batch.new = NewKeys()
         try:
             yield new
-            for subject, (_, aead) in new.by_subject.items():
+            for subject, (_, aead, _) in new.by_subject.items():
                 self._cache.setdefault(subject, aead)
         except BaseException:  # rolled back: the keys are forgotten; a retry looks keys up
             self._look_up_first |= new.new_aggregates

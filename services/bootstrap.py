@@ -54,6 +54,21 @@ def master_key(settings: Settings) -> str:
     return base64.b64encode(load_or_create_master_key(path)).decode()
 
 
+def incoming_master_key(settings: Settings) -> str:
+    """Base64 of the incoming master key during a rotation (``RJB_PERSONAL_DATA_MASTER_KEY_NEW``
+    or the file ``RJB_PERSONAL_DATA_MASTER_KEY_NEW_FILE`` names); "" when there is none."""
+    configured = settings.personal_data_master_key_new.get_secret_value()
+    key_file = settings.personal_data_master_key_new_file
+    if configured and key_file is not None:
+        raise MasterKeyError(
+            "set RJB_PERSONAL_DATA_MASTER_KEY_NEW or RJB_PERSONAL_DATA_MASTER_KEY_NEW_FILE, "
+            "not both"
+        )
+    if key_file is not None:
+        return base64.b64encode(read_master_key_file(key_file)).decode()
+    return base64.b64encode(parse_master_key(configured)).decode() if configured else ""
+
+
 def read_master_key_file(path: Path) -> bytes:
     """The master key in a secret file. A missing file refuses to start: creating a key here
     would let a recreated container wrap new keys under a key that opens none of the old ones."""
@@ -136,5 +151,6 @@ def build(settings: Settings | None = None) -> Backbone:
         event_store_env(settings),
         ENCRYPT_PERSONAL="yes" if settings.encrypt_personal else "no",
         PERSONAL_DATA_MASTER_KEY=master_key(settings),
+        PERSONAL_DATA_MASTER_KEY_NEW=incoming_master_key(settings),
     )
     return Backbone(settings, store, CommandService(store, settings.command_retries))

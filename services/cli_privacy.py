@@ -1,4 +1,5 @@
-"""``rjb privacy ...``: erase a person's personal data (crypto-shredding) and list key status."""
+"""``rjb privacy ...``: erase a person's personal data (crypto-shredding), list key status, rotate
+the master key."""
 
 from __future__ import annotations
 
@@ -53,3 +54,8 @@ def keys(case_id: UUID, token_file: TokenFile = None) -> None:
         backbone.close()
     for subject, erased in subjects:
         typer.echo(f"{subject}\t{'erased' if erased else 'active'}")
+
+
+from services.cli_key_rotation import rotate_master_key  # noqa: E402
+
+privacy_app.command("rotate-master-key")(rotate_master_key)

@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         "missing file refuses to start). The image sets /run/secrets/personal_data_master_key; "
         "empty: unset",
     )
+    personal_data_master_key_new: SecretStr = Field(
+        default=SecretStr(""),
+        description="The incoming master key during a rotation (`rjb privacy rotate-master-key`): "
+        "keys wrapped under either open; base64 of 32 bytes",
+    )
+    personal_data_master_key_new_file: Path | None = Field(
+        default=None, description="File holding the incoming master key (read, never created)"
+    )
 
     # --- HTTP API and identity (issue 10) -------------------------------------------------------
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on")
@@ -146,7 +154,9 @@ class Settings(BaseSettings):
     def _empty_password_file_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("personal_data_master_key_file", mode="before")
+    @field_validator(
+        "personal_data_master_key_file", "personal_data_master_key_new_file", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

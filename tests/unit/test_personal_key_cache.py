@@ -25,8 +25,11 @@ class KeyRows:
         self.reads += 1
         return (subject in self.rows, self.rows.get(subject))
 
-    def create_key(self, subject: str, key: bytes) -> bool:
+    def create_key(self, subject: str, key: bytes, master_key_id: str | None = None) -> bool:
         return self.rows.setdefault(subject, key) is key
+
+    def has_keys_under(self, master_key_id: str) -> bool:
+        return False
 
     def count_destroyed_keys(self) -> int:
         return sum(1 for key in self.rows.values() if key is None)

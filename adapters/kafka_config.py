@@ -1,19 +1,23 @@
 """Topic names, partition counts and client connection settings: named in one place.
 
 Every topic carries a version suffix so an incompatible change gets a new topic rather than a
-surprise for subscribers.
+surprise for subscribers. Each is created with explicit retention and cleanup configs
+(:mod:`adapters.topic_configs`), and an existing one is brought to them at start.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.helpers import create_ssl_context
 
+from adapters.topic_configs import TopicPolicies, align_configs
 from services.settings import Settings
+
+TOPIC_ALREADY_EXISTS = 36  # created meanwhile by another process: its configs are checked too
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class TopicSpec:
     partitions: int
     key: str
     purpose: str
+    configs: dict[str, str] = field(default_factory=dict, hash=False)  # retention, cleanup
+    align: bool = True  # an existing topic whose configs differ is altered (else a warning)
 
 
 def shared_topic_suffix(agency: str) -> str:
@@ -35,14 +41,22 @@ class Topics:
     case_event_partitions: int = 12
     inbound_partitions: int = 6
     shared_partitions: int = 3
+    policies: TopicPolicies = field(default_factory=TopicPolicies)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
+        s = settings
+        policies = TopicPolicies(
+            s.kafka_case_event_retention_days, s.kafka_shared_retention_days,
+            s.kafka_inbound_retention_days, s.kafka_dead_letter_retention_days,
+            s.kafka_dead_letter_max_message_bytes, s.kafka_align_topic_configs,
+        )  # fmt: skip
         return cls(
             settings.kafka_topic_prefix,
             settings.kafka_case_event_partitions,
             settings.kafka_inbound_partitions,
             settings.kafka_shared_partitions,
+            policies,
         )
 
     @property
@@ -69,7 +83,8 @@ class Topics:
     def inbound_spec(self, agency: str) -> TopicSpec:
         return TopicSpec(
             self.inbound_commands(agency), self.inbound_partitions, "aggregate key or command id",
-            f"commands from {agency}, written by {agency} only",
+            f"commands from {agency}, written by {agency} only", self.policies.inbound(),
+            self.policies.align,
         )  # fmt: skip
 
     @property
@@ -86,17 +101,21 @@ class Topics:
     def core(self) -> list[TopicSpec]:
         return [
             TopicSpec(self.case_events, self.case_event_partitions, "aggregate id",
-                      "every stored event, CloudEvents binary mode"),
+                      "every stored event, CloudEvents binary mode", self.policies.case_events(),
+                      self.policies.align),
             TopicSpec(self.movements, self.inbound_partitions, "prison number",
-                      "HMPPS prison movement messages"),
-            TopicSpec(self.dead_letter, 1, "original key",
-                      "rejected inbound messages with the reason in headers"),
+                      "HMPPS prison movement messages", self.policies.inbound(),
+                      self.policies.align),
+            TopicSpec(self.dead_letter, 1, "none (sealed)",
+                      "rejected inbound messages, sealed, with the reason in headers",
+                      self.policies.dead_letter(), self.policies.align),
         ]  # fmt: skip
 
     def shared_spec(self, agency: str) -> TopicSpec:
         return TopicSpec(
             self.shared(agency), self.shared_partitions, "aggregate id",
-            f"events {agency} may receive under active sharing agreements",
+            f"events {agency} may receive under active sharing agreements", self.policies.shared(),
+            self.policies.align,
         )  # fmt: skip
 
 
@@ -163,18 +182,24 @@ def client_kwargs(settings: Settings, bootstrap: str | None = None) -> dict[str,
 async def ensure_topics(
     connection: dict[str, Any], specs: list[TopicSpec], replication_factor: int = 1
 ) -> None:
-    """Create the topics that do not exist yet (existing ones are left as they are)."""
+    """Create the topics that do not exist yet, with their configs; bring existing ones to their
+    configs (or warn: :func:`adapters.topic_configs.align_configs`)."""
     admin = AIOKafkaAdminClient(**connection)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(s.name, s.partitions, replication_factor)
+            NewTopic(s.name, s.partitions, replication_factor, topic_configs=dict(s.configs))
             for s in specs
             if s.name not in existing
         ]
         if missing:
-            await admin.create_topics(missing)
+            created = await admin.create_topics(missing)
+            existing |= {t[0] for t in created.topic_errors if t[1] == TOPIC_ALREADY_EXISTS}
+        present = [s for s in specs if s.name in existing]
+        if present:
+            alter = all(s.align for s in present)
+            await align_configs(admin, list(present), alter, str(connection["bootstrap_servers"]))
     finally:
         await admin.close()
 

@@ -46,6 +46,30 @@ class Settings(BaseSettings):
     kafka_case_event_partitions: int = Field(default=12, ge=1)
     kafka_inbound_partitions: int = Field(default=6, ge=1)
     kafka_shared_partitions: int = Field(default=3, ge=1)
+    kafka_case_event_retention_days: float = Field(
+        default=-1,
+        description="retention.ms of the case-event topic, in days; -1: for ever "
+        "(a re-derivable copy consumers replay from; `rjb reconcile` expects every event there)",
+    )
+    kafka_shared_retention_days: float = Field(
+        default=-1, description="retention of each agency's shared topic, in days; -1: for ever"
+    )
+    kafka_inbound_retention_days: float = Field(
+        default=7, description="retention of the inbound and prison-movement topics, in days"
+    )
+    kafka_dead_letter_retention_days: float = Field(
+        default=14,
+        description="retention of the dead-letter topic, in days (sealed letters; "
+        "their day keys are destroyed after it too)",
+    )
+    kafka_dead_letter_max_message_bytes: int = Field(
+        default=1_048_588, ge=4096, description="max.message.bytes of the dead-letter topic"
+    )
+    kafka_align_topic_configs: bool = Field(
+        default=True,
+        description="Alter an existing topic whose retention or cleanup differs "
+        "from these settings at start; false: log a warning only",
+    )
     kafka_consumer_group: str = "rjb-backbone"
     kafka_session_timeout_ms: int = Field(default=10_000, description="Consumer group session")
     kafka_relay_batch_size: int = Field(default=500, ge=1)

@@ -47,6 +47,9 @@ FIELD_CATEGORIES: dict[tuple[str, str], C] = {
     ("Case.Referred", "summary"): C.REFERRAL,
     ("Case.ParticipantAdded", "contact"): C.VICTIM_CONTACT,
     ("Case.ParticipantAdded", "prison_number"): C.OFFENDER_IDENTITY,
+    # Free text a recipient of the category needs to act on (sealed; resolved at read time):
+    ("Case.PrisonAccessRefused", "reason"): C.PRISON_ACCESS,
+    ("Case.ComplaintReceived", "about"): C.COMPLAINT,
 }
 
 _IDENTITY_BY_ROLE = {"offender": C.OFFENDER_IDENTITY}

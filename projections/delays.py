@@ -3,7 +3,9 @@
 The projection only records when things happened (stages reached, victim contacts, details
 passed, prison access asked and decided, activities moved by a prison move, waits for release,
 releases); :mod:`projections.service_levels` turns them into named breaches against a
-configurable "now", so changing a service level never needs a rebuild.
+configurable "now", so changing a service level never needs a rebuild. It copies no free text
+(reasons are personal data, sealed per person): a delay is recorded by its reason code and the
+activity or victim it is about.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ _VICTIM_CONTACTS = ("VictimInformed", "VictimUpdated", "WrittenConsentRecorded",
 
 class Delays(Projection):
     name = "delays"
-    version = 2  # 2: victim updates are not moved activities; consent_withdrawn cancellations;
-    # prisoner merges (releases merged in, cases re-pointed)
+    version = 3  # 2: victim updates are not moved activities; consent_withdrawn cancellations;
+    # prisoner merges (releases merged in, cases re-pointed). 3: reason codes, not reason texts
     tables = {
         "delay_case": "case_id TEXT PRIMARY KEY, pcc_area TEXT NOT NULL, route TEXT NOT NULL, "
         "crime_reported_on TEXT, referred_at TEXT NOT NULL, closed_at TEXT, prison_number TEXT",
@@ -192,8 +194,11 @@ class Delays(Projection):
         )
 
     def _reason(self, tx: ViewTx, e: Any, *counted: DelayReason) -> None:
+        """The delay's code and what it is about; never its free-text reason (personal data)."""
         if e.reason_code in counted:
-            self._event(tx, e, e.reason_code.value, e.reason)
+            what = getattr(e, "activity_id", None)
+            about = f"activity {what}" if what else f"update to victim {e.participant_id}"
+            self._event(tx, e, e.reason_code.value, f"{e.reason_code.value}, {about}")
 
     @staticmethod
     def _victim_status(tx: ViewTx, e: Any, status: str, only_if: str | None = None) -> None:

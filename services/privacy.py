@@ -62,3 +62,12 @@ class PrivacyService:
         if self.store.personal:
             self.store.personal.forget(subject)
         return Erasure(subject, case_id, participant_id, recorded, bool(destroyed))
+
+    def erase_with_case_text(
+        self, person: str, reason: str, agency: str, user: str
+    ) -> list[Erasure]:
+        """The person, then the case-level text (``CASE``: referral summary, outcome terms,
+        closure detail, activity and prison reasons...), for a person named in that text too.
+        A person's erasure alone leaves the case-level text, which is about everyone on the case."""
+        done = self.erase(person, reason, agency, user)
+        return [done, self.erase(str(done.case_id), reason, agency, user)]

@@ -84,7 +84,7 @@ class CaseActivities(CasePreparation):
     @event("ActivityRescheduled")
     def _activity_rescheduled(
         self, activity_id: str, scheduled_for: datetime, reason_code: DelayReason,
-        reason: str, meta: EventMeta,
+        reason: PersonalText, meta: EventMeta,
     ) -> None:  # fmt: skip
         activity = self.activities[activity_id]
         activity.reschedules.append((activity.scheduled_for, reason_code, reason))
@@ -117,7 +117,7 @@ class CaseActivities(CasePreparation):
 
     @event("ActivityCancelled")
     def _activity_cancelled(
-        self, activity_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+        self, activity_id: str, reason_code: DelayReason, reason: PersonalText, meta: EventMeta
     ) -> None:
         self.activities[activity_id].status = ActivityStatus.CANCELLED
 

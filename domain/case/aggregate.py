@@ -139,7 +139,7 @@ class Case(CaseOffenderIdentity):
 
     @event("ComplaintReceived")
     def _complaint_received(
-        self, complaint_id: str, about: str, summary: PersonalText,
+        self, complaint_id: str, about: PersonalText, summary: PersonalText,
         participant_id: str | None, meta: EventMeta,
     ) -> None:  # fmt: skip
         self.complaints[complaint_id] = Complaint(complaint_id, about)
@@ -175,7 +175,7 @@ class Case(CaseOffenderIdentity):
 
     @event("VictimUpdated")
     def _victim_updated(
-        self, participant_id: str, reason_code: DelayReason, reason: str, meta: EventMeta
+        self, participant_id: str, reason_code: DelayReason, reason: PersonalText, meta: EventMeta
     ) -> None:
         self.victim_updates.append(VictimUpdate(participant_id, reason_code, meta.occurred_at))
 
@@ -189,5 +189,5 @@ class Case(CaseOffenderIdentity):
         self._closed(reason=reason, detail=detail, meta=meta)
 
     @event("CaseClosed")
-    def _closed(self, reason: ClosureReason, detail: str, meta: EventMeta) -> None:
+    def _closed(self, reason: ClosureReason, detail: PersonalText, meta: EventMeta) -> None:
         self.closed_reason = reason

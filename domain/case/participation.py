@@ -209,7 +209,8 @@ class CaseParticipation(CaseRules, Aggregate):
     @event("AssessmentCompleted")
     def _assessed(
         self, participant_id: str, level: AssessmentLevel, outcome: AssessmentOutcome,
-        conditions: tuple[str, ...], reasons: tuple[PersonalText, ...], meta: EventMeta,
+        conditions: tuple[PersonalText, ...], reasons: tuple[PersonalText, ...],
+        meta: EventMeta,
     ) -> None:  # fmt: skip
         self.participants[participant_id].assessment = Assessment(
             level, outcome, tuple(conditions), tuple(reasons), meta.occurred_at

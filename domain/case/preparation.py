@@ -49,7 +49,7 @@ class CasePreparation(CaseParticipation):
 
     @event("FacilitatorReplaced")
     def _facilitator_replaced(
-        self, outgoing: str, incoming: str, reason: str, meta: EventMeta
+        self, outgoing: str, incoming: str, reason: PersonalText, meta: EventMeta
     ) -> None:
         self.facilitators = tuple(incoming if f == outgoing else f for f in self.facilitators)
 
@@ -134,7 +134,9 @@ class CasePreparation(CaseParticipation):
         self.prison_access = PrisonAccess(prison_code, PrisonAccessStatus.GRANTED)
 
     @event("PrisonAccessRefused")
-    def _prison_access_refused(self, prison_code: str, reason: str, meta: EventMeta) -> None:
+    def _prison_access_refused(
+        self, prison_code: str, reason: PersonalText, meta: EventMeta
+    ) -> None:
         self.prison_access = PrisonAccess(prison_code, PrisonAccessStatus.REFUSED, reason)
 
     def record_pre_visit(self, participant_id: Identifier, meta: EventMeta) -> None:

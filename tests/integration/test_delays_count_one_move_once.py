@@ -24,7 +24,17 @@ def breaches(backbone: Backbone, case_id: str, kind: str) -> list[Any]:
 def test_delays_count_one_move_once(backbone: Backbone) -> None:
     run_all(backbone.commands)
     [moved] = breaches(backbone, HEAD_TEACHER, "activity_moved_by_prison_move")
-    assert "transferred to HMP Dartmoor" in moved.reason  # the cancellation's reason
+    assert moved.reason == "activity moved: prisoner_moved, activity conf-1"
+
+
+def test_delays_show_reason_codes_never_the_free_text_reason(backbone: Backbone) -> None:
+    """Reasons are personal data (sealed per person): the projection keeps the code."""
+    run_all(backbone.commands)
+    backbone.projections.catch_up()
+    rows = repr(backbone.projections.rows("delays"))
+    assert "Dartmoor" not in rows and "prisoner_moved" in rows
+    q = DelayQueries(backbone.projections, clock=fixed_clock(NOW))
+    assert not [b for b in q.breaches() if "Dartmoor" in b.reason]
 
 
 def test_victim_updates_are_updates_not_moved_activities(backbone: Backbone) -> None:
@@ -49,4 +59,5 @@ def test_a_withdrawal_cancelling_an_activity_shows_in_delays(backbone: Backbone)
                    "occurred_at": f"2025-05-0{n + 1}T09:00:00+00:00", **fields}  # fmt: skip
         backbone.commands.handle(step_to_command("command", command))
     [cancelled] = breaches(backbone, fifteen, "activity_cancelled_by_withdrawal")
-    assert "v01 withdrew their consent" in cancelled.reason and cancelled.ongoing
+    assert cancelled.reason == "activity cancelled: consent_withdrawn, activity letter-2"
+    assert cancelled.ongoing

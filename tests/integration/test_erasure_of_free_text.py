@@ -56,7 +56,7 @@ def published(bb: Backbone, case_id: UUID, event: str) -> Record:
     """The record the relay would publish for the case's ``event`` (same code path)."""
     for n in bb.store.recorder.select_notifications(1, 10_000):
         if str(n.originator_id) == str(case_id):
-            decoded = bb.store.mapper.to_domain_event(n)
+            decoded: Any = bb.store.mapper.to_domain_event(n)
             if type(decoded).__name__ == event:
                 sealed = stored_state(bb.store, n)
                 return seal_record(to_record(decoded, n.id), decoded, sealed, "https://rjb.test")

@@ -95,6 +95,24 @@ def test_privacy_erase_from_the_command_line_keeps_verify_ok(demo_store: str) ->
     assert unknown.exit_code == 1
 
 
+def test_privacy_erase_with_case_text_also_erases_the_case_level_free_text(
+    demo_store: str,
+) -> None:
+    dpo = token("--agency", "pcc:west-yorkshire", "--role", "privacy-officer", "--subject", "jo")
+    erase = ["privacy", "erase", f"{demo_store}/v1", "--reason", "DSR-17", "--with-case-text"]
+    erased = runner.invoke(app, erase, env=dpo)
+    assert erased.exit_code == 0, erased.output
+    assert f"erased {demo_store}/v1: key destroyed" in erased.output
+    assert f"erased {demo_store}: key destroyed" in erased.output
+    history = runner.invoke(app, ["audit", "history", demo_store, "--json", "--reason", "DSR-17"],
+                            env=token(*AUDITOR))  # fmt: skip
+    assert "the meeting is off" not in history.output  # the victim's update: their key
+    assert "conference held after release" not in history.output  # closure detail: the case's
+    alone = runner.invoke(app, ["privacy", "erase", demo_store, "--reason", "x",
+                                "--with-case-text"], env=dpo)  # fmt: skip
+    assert alone.exit_code == 1 and "goes with CASE_ID/PARTICIPANT_ID" in alone.output
+
+
 def test_erasure_needs_the_privacy_officer_role_and_a_reason(demo_store: str) -> None:
     erase = ["privacy", "erase", f"{demo_store}/v1", "--reason"]
     auditor = runner.invoke(app, [*erase, "DSR-17"], env=token(*AUDITOR))

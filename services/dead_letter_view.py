@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.dead_letter_actions import ActionRow, LetterId
+from adapters.dead_letter_seal import DLQ_SEALED
 from services.dead_letters import (
     DLQ_ERROR,
     DLQ_HEADERS_DROPPED,
@@ -70,6 +71,7 @@ class DeadLetter:
     key: bytes | None
     value: bytes
     headers: list[Header]
+    opened: bool = False  # a sealed letter's original key, headers and value, opened for a read
 
     @classmethod
     def from_record(cls, record: Any) -> DeadLetter:
@@ -80,6 +82,11 @@ class DeadLetter:
     def header(self, name: str) -> str:
         raw = next((v for k, v in self.headers if k == name), None)
         return "" if raw is None else raw.decode(errors="replace")
+
+    @property
+    def sealed_under(self) -> str:
+        """The day key a sealed letter is encrypted under ("" for a letter written unsealed)."""
+        return self.header(DLQ_SEALED)
 
     @property
     def reason(self) -> str:
@@ -123,6 +130,8 @@ class DeadLetter:
 
     def not_the_original(self) -> str | None:
         """Why this dead letter cannot stand for the original message (None when it can)."""
+        if self.sealed_under and not self.opened:
+            return f"sealed under {self.sealed_under}, which was destroyed after the retention"
         if self.truncated:
             return f"truncated ({', '.join(self.truncated)}): it is not the original message"
         digest = self.header(DLQ_SHA256)

@@ -6,11 +6,14 @@ size and sha256. A record that would not fit under ``RJB_INBOUND_DEAD_LETTER_MAX
 with its value cut to fit (``rjb_dlq_truncated``), and without the original headers if those
 alone are too big (``rjb_dlq_headers_dropped``). When the broker still refuses it as too large
 (a topic with a smaller ``max.message.bytes``) smaller forms are tried, down to a few KiB; any
-other failure to publish is raised, so the caller does not commit the message.
+other failure to publish is raised, so the caller does not commit the message. With a sealer
+(:mod:`adapters.dead_letter_seal`, what the inbound uses) the original key, headers and value
+are encrypted into the value and only the ``rjb_dlq_*`` headers stay readable.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
@@ -19,6 +22,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
+
+from adapters.dead_letter_seal import SEAL_OVERHEAD, DeadLetterSeal
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ class DeadLetterRecord:
     key: bytes | None
     value: bytes
     headers: list[Header]
+    originals: int = 0  # how many of the headers, first, are the message's own
 
     @property
     def size(self) -> int:
@@ -81,7 +87,16 @@ def dead_letter(record: Any, reason: str, error: str, budget: int) -> DeadLetter
     if len(value) > room:
         value = value[: max(room, 0)]
         ours.append((DLQ_TRUNCATED, b"value"))
-    return DeadLetterRecord(key, value, original + ours)
+    return DeadLetterRecord(key, value, original + ours, len(original))
+
+
+def sealed(
+    letter: DeadLetterRecord, record: Any, seal: DeadLetterSeal, day: Any
+) -> DeadLetterRecord:
+    """The letter with its key, original headers and value sealed under the day key."""
+    own, ours = letter.headers[: letter.originals], letter.headers[letter.originals :]
+    value, headers = seal.seal(letter.key, own, letter.value, record, ours, day)
+    return DeadLetterRecord(None, value, headers)
 
 
 def forms(record: Any, reason: str, error: str, budget: int) -> Iterator[DeadLetterRecord]:
@@ -95,10 +110,17 @@ def forms(record: Any, reason: str, error: str, budget: int) -> Iterator[DeadLet
 class DeadLetterWriter:
     """Publishes dead letters with its own producer (FastStream's takes headers as a dict)."""
 
-    def __init__(self, connection: dict[str, Any], topic: str, budget: int) -> None:
+    def __init__(
+        self,
+        connection: dict[str, Any],
+        topic: str,
+        budget: int,
+        seal: DeadLetterSeal | None = None,
+    ) -> None:
         self.connection = connection
         self.topic = topic
         self.budget = budget
+        self.seal = seal
         self.producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -119,7 +141,11 @@ class DeadLetterWriter:
         """Send the dead letter; raises when no form of it could be written."""
         assert self.producer is not None, "start the dead-letter writer first"
         refused: Exception | None = None
-        for letter in forms(record, reason, error, self.budget):
+        day = None if self.seal is None else await asyncio.to_thread(self.seal.day_key)
+        budget = self.budget if self.seal is None else self.budget - SEAL_OVERHEAD
+        for letter in forms(record, reason, error, budget):
+            if self.seal is not None:
+                letter = sealed(letter, record, self.seal, day)
             try:
                 await self.producer.send_and_wait(
                     self.topic, letter.value, key=letter.key, headers=letter.headers

@@ -6,22 +6,26 @@ letter with an action is *dealt with* and left out of lists unless asked for. A 
 original value, key and headers (without ``rjb_dlq_*``) back to the topic and partition it was
 read from, where the inbound takes it like any message: stored if the cause was fixed (a case
 created since, a store back up), dead-lettered again (a new letter) if not. A truncated letter
-is not the original message and is never retried.
+is not the original message and is never retried. A sealed letter (:mod:`adapters.dead_letter_seal`)
+is opened only to be shown (``get``, logged by ``rjb dlq show``) or retried; lists and counts
+read its readable headers alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaProducer
 
 from adapters.dead_letter_actions import Action, ActionRow, DeadLetterActions, LetterId
+from adapters.dead_letter_seal import DeadLetterSeal
 from adapters.kafka_config import Topics
 from adapters.topic_scan import scan
 from services.dead_letter_view import DeadLetter, LetterFilter, Listed
+from services.dead_letters import DLQ_OFFSET, DLQ_PARTITION
 
 if TYPE_CHECKING:
     from services.kafka_wiring import KafkaParts
@@ -52,16 +56,34 @@ def check_why(actor: str, reason: str) -> None:
 
 
 class DeadLetterQueue:
-    def __init__(self, actions: DeadLetterActions, connection: dict[str, Any], topics: Topics):
+    def __init__(
+        self, actions: DeadLetterActions, connection: dict[str, Any], topics: Topics,
+        seal: DeadLetterSeal | None = None,
+    ) -> None:  # fmt: skip
         self.actions = actions
         self.connection = connection
         self.topics = topics
         self.topic = topics.dead_letter
+        self.seal = seal
 
     @classmethod
     def of(cls, parts: KafkaParts) -> DeadLetterQueue:
         """The dead letters of a backbone's cluster (``backbone.kafka(bootstrap)``)."""
-        return cls(DeadLetterActions(parts.backbone.store), parts.connection, parts.topics)
+        store, days = parts.backbone.store, parts.settings.kafka_dead_letter_retention_days
+        seal = DeadLetterSeal.of(store, days)
+        return cls(DeadLetterActions(store), parts.connection, parts.topics, seal)
+
+    async def opened(self, letter: DeadLetter) -> DeadLetter:
+        """A sealed letter with its original key, headers and value (unchanged when its day key
+        was destroyed: it then cannot be shown or retried); an unsealed one as it is."""
+        if not letter.sealed_under or self.seal is None:
+            return letter
+        where = (letter.source_topic, letter.header(DLQ_PARTITION), letter.header(DLQ_OFFSET))
+        found = await asyncio.to_thread(self.seal.open, letter.value, letter.sealed_under, *where)
+        if found is None:
+            return letter
+        key, headers, value = found
+        return replace(letter, key=key, value=value, headers=headers + letter.headers, opened=True)
 
     def parse_id(self, text: str) -> LetterId:
         """``PARTITION/OFFSET`` on the dead-letter topic, as ``rjb dlq list`` shows it."""
@@ -90,7 +112,7 @@ class DeadLetterQueue:
         wanted = self.parse_id(text)
         for item in await self.letters(LetterFilter(handled_too=True)):
             if item.letter.id == wanted:
-                return item
+                return replace(item, letter=await self.opened(item.letter))
         raise NoSuchLetter(f"no dead letter {text} on {self.topic}")
 
     async def chosen(self, ids: list[str], which: LetterFilter | None) -> list[Listed | Outcome]:
@@ -129,6 +151,7 @@ class DeadLetterQueue:
                 if isinstance(item, Outcome):
                     outcomes.append(item)
                     continue
+                item = replace(item, letter=await self.opened(item.letter))
                 if refused := self._refusal(item, Action.RETRY):
                     outcomes.append(Outcome(str(item.letter.id), False, refused))
                     continue

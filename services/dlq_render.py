@@ -68,6 +68,11 @@ def render_letter(item: Listed, now: datetime) -> None:
         ("original size", f"{letter.original_size} bytes"),
         ("status", status(item)),
     ]  # fmt: skip
+    if letter.sealed_under:
+        lines.append(("sealed", f"under {letter.sealed_under}: " + (
+            "opened for this read (logged)" if letter.opened
+            else "that key was destroyed after the retention; the content is gone"
+        )))  # fmt: skip
     for name, value in lines:
         console.print(Text.assemble((f"{name}: ", "bold"), printable(value)))
     if letter.truncated:

@@ -22,6 +22,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
+from adapters.dead_letter_seal import DeadLetterSeal
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststream_security
 from services.command_service import CommandResult, CommandService
 from services.commands import Command
@@ -62,10 +63,12 @@ class Inbound:
         self.limits = limits or InboundSettings()
         self.stats = InboundStats()
         self.health = InboundHealth()
+        s = settings  # dead letters are sealed (adapters/dead_letter_seal.py)
         self.writer = DeadLetterWriter(
             client_kwargs(settings, bootstrap),
             self.topics.dead_letter,
             self.limits.dead_letter_max_bytes,
+            DeadLetterSeal.of(getattr(commands, "store", None), s.kafka_dead_letter_retention_days),
         )
         self.pauser = PartitionPauser(self.health, self.limits.pause_seconds)
         quiet_log: dict[str, Any] = {"logger": None} if quiet else {}  # no per-message log

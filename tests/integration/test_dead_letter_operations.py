@@ -62,7 +62,9 @@ async def test_retrying_a_schema_violation_dead_letters_it_again_as_a_new_letter
     (first,) = await dlq.letters()
     assert first.letter.reason.startswith("schema violation: refer_case.summary")
     assert first.letter.source_topic == kent_police_topic(parts)
-    assert first.letter.original_headers() == [("trace", b"t-1")]
+    assert first.letter.original_headers() == []  # sealed: a list opens nothing
+    shown = await dlq.get(str(first.letter.id))  # `rjb dlq show` opens it
+    assert shown.letter.original_headers() == [("trace", b"t-1")]
     assert await dlq.oldest_age_seconds() >= 0.0 and (await dlq.summary()).count == 1
 
     (done,) = await dlq.retry([str(first.letter.id)], OPERATOR, "INC-42: schema fixed upstream")
@@ -72,7 +74,8 @@ async def test_retrying_a_schema_violation_dead_letters_it_again_as_a_new_letter
     (again,) = await dlq.letters()  # the retried one is dealt with; its new letter waits
     assert again.letter.id.offset > first.letter.id.offset
     assert again.letter.reason == first.letter.reason
-    assert again.letter.original_headers() == [("trace", b"t-1")]  # no rjb_dlq_* on the retry
+    reopened = (await dlq.get(str(again.letter.id))).letter
+    assert reopened.original_headers() == [("trace", b"t-1")]  # no rjb_dlq_* on the retry
     repeat = await dlq.retry([str(first.letter.id)], OPERATOR, "twice")
     assert not repeat[0].done and repeat[0].detail.startswith("already dealt with: retry by")
 

@@ -94,7 +94,8 @@ class Inbound:
         self.dead_letters = self.broker.publisher(
             self.topics.dead_letter,
             title="dead letters",
-            description="Rejected inbound messages: original bytes, reason and source in headers",
+            description="Rejected inbound messages, sealed (original key, headers and bytes "
+            "encrypted); the reason and source in readable headers",
             schema=DeadLetter,
         )
 

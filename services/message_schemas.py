@@ -142,7 +142,7 @@ class InboundHeaders(BaseModel):
 
 
 class DeadLetterHeaders(InboundHeaders):
-    """The original headers are kept; these are added."""
+    """Readable; the original key and headers are sealed into the value with it."""
 
     model_config = ConfigDict(title="DeadLetterHeaders", extra="allow")
 
@@ -172,12 +172,17 @@ class DeadLetterHeaders(InboundHeaders):
         "Present when the original headers alone were too big to keep: how many were dropped",
         default=None,
     )
+    rjb_dlq_sealed: str | None = _header(
+        "The backbone's dead-letter day key the value is sealed under (`$dead-letters/<day>`)",
+        default=None,
+    )
 
 
 DeadLetter = Annotated[
     bytes,
     Field(
-        description="The rejected message's original bytes (often not valid JSON), cut short "
-        "when `rjb_dlq_truncated` says so"
+        description="Sealed: nonce + AES-GCM ciphertext of the rejected message's original key, "
+        "headers and bytes (cut short when `rjb_dlq_truncated` says so) under the day key that "
+        "`rjb_dlq_sealed` names; only the backbone opens it (`rjb dlq show`, `rjb dlq retry`)"
     ),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,7 +25,7 @@ from adapters.event_store import EventStore
 from domain.agencies import registered_agencies
 from domain.agency_roles import refusal
 from domain.base import Aggregate
-from domain.errors import AgencyNotPermitted, AlreadyExists, UnknownAggregate
+from domain.errors import AgencyNotPermitted, AlreadyExists, DomainError, UnknownAggregate
 from domain.registry import AgencyRegistry
 from services.commands import SPECS, Command, CommandSpec, parse_command
 
@@ -110,6 +110,47 @@ class CommandService:
             f"of {self.retries} attempts"
         )
 
+    def handle_batch(self, commands: Sequence[Command]) -> list[CommandResult | Exception]:
+        """Apply ``commands`` together: one result (or the error refusing it) per command, in order.
+
+        Commands are applied in order to their aggregates (each loaded once), with the same
+        idempotency, role and rule checks as :meth:`handle`; every new event of the batch is then
+        saved in **one** transaction. A command refused by a rule is refused alone: its aggregate
+        is rebuilt from the store with the batch's other accepted commands on it. When the save
+        meets a concurrent writer (``IntegrityError``), nothing of the batch was stored, and the
+        commands of the aggregates that had new events go through :meth:`handle` one by one.
+        Errors of the store itself (unreachable, ...) are raised: nothing of the batch is stored.
+        """
+        with self.knowing_registered_agencies():
+            results = self._handle_batch(commands)
+        with self._counting:
+            for result in results:
+                if isinstance(result, CommandResult):
+                    self.stored += result.new_events > 0
+                    self.duplicates += result.duplicate
+        return results
+
+    def _handle_batch(self, commands: Sequence[Command]) -> list[CommandResult | Exception]:
+        results: list[CommandResult | Exception | None] = [None] * len(commands)
+        batch = _Batch(self)
+        for index, command in enumerate(commands):
+            try:
+                results[index] = batch.apply(index, command)
+            except (DomainError, ValueError, TypeError) as error:  # about this command alone
+                results[index] = error
+        changed = batch.changed()
+        if changed:
+            try:
+                self.store.save(*changed)
+            except IntegrityError:
+                self.conflicts_retried += 1
+                for index in batch.commands_on(changed):  # in order, one by one
+                    try:
+                        results[index] = self._handle(commands[index])
+                    except (DomainError, ValueError, TypeError) as error:
+                        results[index] = error
+        return [r for r in results if r is not None]
+
     @staticmethod
     def _apply(
         spec: CommandSpec, command: Command, aggregate_id: UUID, aggregate: Aggregate | None
@@ -143,3 +184,57 @@ class CommandService:
         return CommandResult(
             command.command_id, command.type, aggregate_id, version, new, duplicate
         )
+
+
+class _Batch:
+    """The aggregates one batch touches, each loaded once, with the batch's commands applied."""
+
+    def __init__(self, service: CommandService) -> None:
+        self.service = service
+        self.aggregates: dict[UUID, Aggregate | None] = {}
+        self.accepted: dict[UUID, list[tuple[int, Command]]] = {}  # commands that added events
+        self.index_of: dict[UUID, list[int]] = {}  # every command of the batch on the aggregate
+
+    def apply(self, index: int, command: Command) -> CommandResult:
+        refused = refusal(command.agency, command.type)
+        if refused:
+            raise AgencyNotPermitted(refused)
+        spec = SPECS[command.type]
+        aggregate_id = spec.aggregate_id(command)
+        self.index_of.setdefault(aggregate_id, []).append(index)
+        if aggregate_id not in self.aggregates:
+            self.aggregates[aggregate_id] = self.service.load(aggregate_id)
+        aggregate = self.aggregates[aggregate_id]
+        if aggregate is not None and aggregate.has_applied(command.command_id):
+            return CommandService._result(
+                command, aggregate_id, aggregate.version, 0, duplicate=True
+            )
+        before = len(aggregate.pending_events) if aggregate is not None else 0
+        try:
+            aggregate = CommandService._apply(spec, command, aggregate_id, aggregate)
+        except Exception:
+            self.aggregates[aggregate_id] = self._rebuild(aggregate_id)  # drop its half-done part
+            raise
+        self.aggregates[aggregate_id] = aggregate
+        new = len(aggregate.pending_events) - before
+        if new:
+            self.accepted.setdefault(aggregate_id, []).append((index, command))
+        return CommandService._result(
+            command, aggregate_id, aggregate.version, new, duplicate=False
+        )
+
+    def _rebuild(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate from the store with this batch's accepted commands applied again."""
+        aggregate: Aggregate | None = self.service.load(aggregate_id)
+        for _, command in self.accepted.get(aggregate_id, []):
+            spec = SPECS[command.type]
+            aggregate = CommandService._apply(spec, command, aggregate_id, aggregate)
+        return aggregate
+
+    def changed(self) -> list[Aggregate]:
+        return [a for a in self.aggregates.values() if a is not None and a.pending_events]
+
+    def commands_on(self, aggregates: Sequence[Aggregate]) -> list[int]:
+        """The batch's commands on these aggregates, in batch order."""
+        ids = {a.id for a in aggregates}
+        return sorted(i for aid, found in self.index_of.items() if aid in ids for i in found)

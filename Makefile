@@ -3,9 +3,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA_LIBS := build/apache-kafka/libs
+GOVUK_FRONTEND := 5.14.0
+GOVUK_ASSETS := build/govuk-frontend
 SHELL := /bin/bash
 
-.PHONY: install servers postgres-server kafka-jars run kafka test lint bench drills clean asyncapi openapi
+.PHONY: install servers postgres-server kafka-jars chromium govuk-assets run kafka test lint bench drills clean asyncapi openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,9 +33,31 @@ $(KAFKA_LIBS)/.complete: deploy/kafka/pom.xml
 	rm -f $@
 	$(BIN)/python -c "from adapters.apache_kafka import fetch_jars; print('apache-kafka jars in', fetch_jars())"
 
-servers: $(STAMP) postgres-server kafka-jars
+# Debian's chromium for the browser tests of the web pages (Playwright drives it; it never
+# downloads a browser of its own).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian's chromium (browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
-run: $(STAMP)
+# GOV.UK Frontend's compiled CSS, JS, fonts and images from the npm registry, pinned, into the
+# git-ignored build/govuk-frontend (served at /assets by the web pages).
+govuk-assets: $(GOVUK_ASSETS)/.v$(GOVUK_FRONTEND)
+
+$(GOVUK_ASSETS)/.v$(GOVUK_FRONTEND):
+	rm -rf $(GOVUK_ASSETS) build/govuk-frontend-npm && mkdir -p build/govuk-frontend-npm
+	cd build/govuk-frontend-npm && npm pack -q govuk-frontend@$(GOVUK_FRONTEND) >/dev/null \
+	  && tar xzf govuk-frontend-$(GOVUK_FRONTEND).tgz
+	mkdir -p $(GOVUK_ASSETS)
+	cp -r build/govuk-frontend-npm/package/dist/govuk/assets/. $(GOVUK_ASSETS)/
+	cp build/govuk-frontend-npm/package/dist/govuk/govuk-frontend.min.css \
+	  build/govuk-frontend-npm/package/dist/govuk/govuk-frontend.min.js $(GOVUK_ASSETS)/
+	rm -rf build/govuk-frontend-npm && touch $@
+
+servers: $(STAMP) postgres-server kafka-jars chromium govuk-assets
+
+run: $(STAMP) govuk-assets
 	$(BIN)/rjb serve
 
 # The broker the tests and production use, by hand, on 9092 (data kept in var/apache-kafka).
@@ -48,7 +72,7 @@ lint: $(STAMP)
 # Each stage is timed; the suite starts its own PostgreSQL and Apache Kafka.
 test:
 	@SECONDS=0; $(MAKE) --no-print-directory install && echo "stage install: $${SECONDS}s"
-	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars && echo "stage servers: $${SECONDS}s"
+	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars chromium govuk-assets && echo "stage servers: $${SECONDS}s"
 	@SECONDS=0; $(MAKE) --no-print-directory lint && echo "stage lint: $${SECONDS}s"
 	@SECONDS=0; $(BIN)/python -m pytest -p no:cacheprovider --durations=20; status=$$?; \
 	  echo "stage pytest: $${SECONDS}s"; exit $$status

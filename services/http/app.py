@@ -85,6 +85,9 @@ def api_app(settings: Settings) -> FastAPI:
     routers = (commands, shared, personal, subject_access, read_models, health)
     for router in (r.router for r in routers):
         app.include_router(router)
+    from services.web import install as install_web_pages
+
+    install_web_pages(app)  # the web pages of issue 15 (kept out of the OpenAPI document)
     if settings.dev_issuer_on:
         from services.dev_issuer import DevIssuer
 

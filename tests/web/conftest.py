@@ -1,0 +1,46 @@
+"""Fixtures of the web page tests: one SQLite backbone with the six demo stories (read-only for
+the tests that share it), the test issuer, and a way to sign a client in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.bootstrap import Backbone, build
+from services.demo.runner import run_all
+from services.http import create_app
+from tests.conftest import sqlite_settings
+from tests.http_helpers import Issuer, api_settings
+
+
+@pytest.fixture(scope="module")
+def web_issuer() -> Issuer:
+    return Issuer()
+
+
+@pytest.fixture(scope="module")
+def web_backbone(
+    tmp_path_factory: pytest.TempPathFactory, web_issuer: Issuer
+) -> Iterator[Backbone]:
+    tmp: Path = tmp_path_factory.mktemp("web")
+    bb = build(api_settings(sqlite_settings(tmp), tmp, web_issuer))
+    run_all(bb.commands)
+    yield bb
+    bb.close()
+
+
+@pytest.fixture
+def web(web_backbone: Backbone) -> Iterator[TestClient]:
+    with TestClient(create_app(web_backbone), raise_server_exceptions=False) as client:
+        yield client
+
+
+def sign_in(client: TestClient, token: str) -> None:
+    client.get("/web/sign-in")  # the CSRF cookie
+    csrf = client.cookies["rjb_csrf"]
+    answer = client.post("/web/sign-in", data={"token": token, "csrf": csrf, "next": "/web/"},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303, answer.text

@@ -1,0 +1,167 @@
+"""The pages end to end in headless Chromium (Debian's, driven by Playwright; one browser for the
+module): sign in with a development token, the register, a prison's page shows its own prison
+only, a case page refused to an agency not entitled, stored text with <script> and Rich markup
+shown literally, the skip link first on Tab, and no console error on any page. A screenshot of
+each page is kept in build/web-screenshots/."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+import uvicorn
+
+from adapters.local_broker import free_port
+from services.bootstrap import Backbone, build
+from services.demo.runner import run_all
+from services.dev_issuer import DevIssuer
+from services.http import create_app
+from services.web.render import ASSETS
+from tests.conftest import sqlite_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+SHOTS = Path(__file__).parents[2] / "build" / "web-screenshots"
+HOSTILE = "<script>window.__pwned = 1</script> [/] [bold red]not markup[/bold red]"
+
+if not (CHROMIUM.exists() and (ASSETS / "govuk-frontend.min.css").exists()):
+    if os.environ.get("CI"):
+        raise RuntimeError(
+            "the browser tests need `make chromium govuk-assets` (make test does it)"
+        )
+    pytest.skip("needs /usr/bin/chromium and the GOV.UK assets: make chromium govuk-assets",
+                allow_module_level=True)  # fmt: skip
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+class Site:
+    def __init__(self, url: str, backbone: Backbone, hostile_case: str) -> None:
+        self.url, self.backbone, self.hostile_case = url, backbone, hostile_case
+        self.issuer = DevIssuer.from_settings(backbone.settings)
+
+    def token(self, agency: str, *roles: str) -> str:
+        return self.issuer.issue(agency, roles)
+
+
+def _hostile_case(backbone: Backbone) -> str:
+    case_id = str(uuid4())
+    backbone.commands.handle(backbone.commands.parse({
+        "type": "refer_case", "case_id": case_id, "agency": "pcc:west-yorkshire",
+        "user": "hub-officer", "route": "police", "cjs_stage": "custody",
+        "command_id": str(uuid4()), "occurred_at": "2025-01-03T09:00:00+00:00",
+        "crime_type": "burglary", "pcc_area": "west-yorkshire",
+        "crime_reported_on": "2025-01-02", "summary": HOSTILE,
+    }))  # fmt: skip
+    return case_id
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("web-e2e")
+    backbone = build(sqlite_settings(tmp))  # the development issuer is on
+    run_all(backbone.commands)
+    case_id = _hostile_case(backbone)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(backbone), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Site(f"http://127.0.0.1:{port}", backbone, case_id)
+    server.should_exit = True
+    thread.join(10)
+    backbone.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    tab.problems = problems
+    yield tab
+    context.close()
+
+
+def sign_in(page: Any, site: Site, token: str) -> None:
+    page.goto(f"{site.url}/web/")
+    assert page.url.startswith(f"{site.url}/web/sign-in")
+    page.get_by_label("Access token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{site.url}/web/")
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_prison_signs_in_sees_the_register_and_its_own_prison_only(page: Any, site: Site) -> None:
+    page.goto(f"{site.url}/web/sign-in")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Skip to main content"
+    shot(page, "sign-in")
+    sign_in(page, site, site.token("prison:LEI"))
+    assert page.get_by_test_id("viewer").inner_text() == "prison:LEI"
+    page.get_by_role("link", name="Agreements register").first.click()
+    assert page.get_by_role("heading", name="Agreements register").is_visible()
+    assert "ISA-WY-RJ-001" in page.get_by_test_id("register").inner_text()
+    shot(page, "agreements")
+    page.goto(f"{site.url}/web/prison")
+    assert page.get_by_role("heading", level=1).inner_text() == "Prison liaison: LEI"
+    for row in page.get_by_test_id("moves").locator("tbody tr").all():
+        cells = row.locator("td").all_inner_texts()
+        assert len(cells) == 1 or "LEI" in (cells[4], cells[5]), cells
+    page.get_by_label("Cases to show").select_option("open")
+    page.get_by_role("button", name="Filter").click()
+    assert "status=open" in page.url
+    shot(page, "prison")
+    assert page.problems == []
+
+
+def test_a_case_page_is_refused_to_an_agency_not_entitled(page: Any, site: Site) -> None:
+    sign_in(page, site, site.token("pcc:kent"))
+    answer = page.goto(f"{site.url}/web/cases/{site.hostile_case}")
+    assert answer.status == 403
+    assert page.get_by_role("heading", name="You cannot see this page").is_visible()
+    assert "does not work in west-yorkshire" in page.get_by_test_id("reason").inner_text()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{site.url}/web/sign-in")
+    assert page.problems == [m for m in page.problems if "403" in m]  # the refusal itself
+
+
+def test_stored_text_is_shown_literally_never_as_markup(page: Any, site: Site) -> None:
+    sign_in(page, site, site.token("pcc:west-yorkshire"))
+    page.goto(f"{site.url}/web/cases/{site.hostile_case}")
+    assert HOSTILE in page.get_by_test_id("timeline").inner_text()
+    assert page.evaluate("window.__pwned") is None
+    shot(page, "case")
+    page.goto(f"{site.url}/web/delays?at=not-a-date")
+    assert "is not a date" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_label("As at (date)").fill("2030-01-01")
+    page.get_by_role("button", name="Show").click()
+    assert page.get_by_role("heading", name="Delays in west-yorkshire").is_visible()
+    shot(page, "delays")
+    page.goto(f"{site.url}/web/performance")
+    shot(page, "performance")
+    assert page.problems == [m for m in page.problems if "400" in m]  # the bad date's answer

@@ -40,6 +40,7 @@ if not (CHROMIUM.exists() and (ASSETS / "govuk-frontend.min.css").exists()):
                 allow_module_level=True)  # fmt: skip
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 
 
 class Site:
@@ -124,7 +125,8 @@ def test_a_prison_signs_in_sees_the_register_and_its_own_prison_only(page: Any, 
     sign_in(page, site, site.token("prison:LEI"))
     assert page.get_by_test_id("viewer").inner_text() == "prison:LEI"
     page.get_by_role("link", name="Agreements register").first.click()
-    assert page.get_by_role("heading", name="Agreements register").is_visible()
+    page.wait_for_url(f"{site.url}/web/agreements")
+    expect(page.get_by_role("heading", name="Agreements register")).to_be_visible()
     assert "ISA-WY-RJ-001" in page.get_by_test_id("register").inner_text()
     shot(page, "agreements")
     page.goto(f"{site.url}/web/prison")
@@ -134,7 +136,7 @@ def test_a_prison_signs_in_sees_the_register_and_its_own_prison_only(page: Any, 
         assert len(cells) == 1 or "LEI" in (cells[4], cells[5]), cells
     page.get_by_label("Cases to show").select_option("open")
     page.get_by_role("button", name="Filter").click()
-    assert "status=open" in page.url
+    page.wait_for_url("**/web/prison?status=open")
     shot(page, "prison")
     assert page.problems == []
 
@@ -143,7 +145,7 @@ def test_a_case_page_is_refused_to_an_agency_not_entitled(page: Any, site: Site)
     sign_in(page, site, site.token("pcc:kent"))
     answer = page.goto(f"{site.url}/web/cases/{site.hostile_case}")
     assert answer.status == 403
-    assert page.get_by_role("heading", name="You cannot see this page").is_visible()
+    expect(page.get_by_role("heading", name="You cannot see this page")).to_be_visible()
     assert "does not work in west-yorkshire" in page.get_by_test_id("reason").inner_text()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{site.url}/web/sign-in")
@@ -160,7 +162,8 @@ def test_stored_text_is_shown_literally_never_as_markup(page: Any, site: Site) -
     assert "is not a date" in page.locator(".govuk-error-summary").inner_text()
     page.get_by_label("As at (date)").fill("2030-01-01")
     page.get_by_role("button", name="Show").click()
-    assert page.get_by_role("heading", name="Delays in west-yorkshire").is_visible()
+    page.wait_for_url("**/web/delays?at=2030-01-01")
+    expect(page.get_by_role("heading", name="Delays in west-yorkshire")).to_be_visible()
     shot(page, "delays")
     page.goto(f"{site.url}/web/performance")
     shot(page, "performance")

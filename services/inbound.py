@@ -10,14 +10,22 @@ it came from (:mod:`services.dead_letters`). Only a store that cannot be reached
 that cannot be written, is tried again: with back-off, then the partition is paused (logged at
 ERROR, shown in :class:`InboundHealth`) and tried again after ``RJB_INBOUND_PAUSE_SECONDS``.
 The consumer is seeked back to the message first, so no commit ever passes it.
+
+Messages come in batches (``RJB_INBOUND_BATCH_MAX_RECORDS``, ``RJB_INBOUND_BATCH_LINGER_MS``):
+a batch's commands are stored in one transaction (:meth:`CommandService.handle_batch`), its
+rejected messages dead-lettered, and only then is each partition committed past the batch. If
+the batch cannot be stored at once, it goes one message at a time as described above.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
+from aiokafka import TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
@@ -27,12 +35,18 @@ from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststre
 from services.command_service import CommandResult, CommandService
 from services.commands import Command
 from services.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
-from services.inbound_errors import Rejected, apply, describe, registered
+from services.inbound_errors import Rejected, apply, apply_batch, describe, registered
 from services.inbound_health import InboundHealth, InboundStats
 from services.inbound_parse import command_in
 from services.inbound_pause import PartitionPauser, Revocations
 from services.inbound_settings import InboundSettings
-from services.message_schemas import CommandBody, DeadLetter, MovementBody, any_headers, raw_body
+from services.message_schemas import (
+    CommandBody,
+    DeadLetter,
+    MovementBody,
+    any_headers_batch,
+    raw_body,
+)
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,6 +103,9 @@ class Inbound:
             session_timeout_ms=session,
             heartbeat_interval_ms=max(100, session // 10),
             listener=Revocations(self.pauser),
+            batch=True,  # stored in one transaction per batch (CommandService.handle_batch)
+            max_records=self.limits.batch_max_records,
+            batch_timeout_ms=self.limits.batch_linger_ms,
         )
         # Documents the topic; dead letters are sent by `self.writer`, which keeps header lists.
         self.dead_letters = self.broker.publisher(
@@ -107,11 +124,11 @@ class Inbound:
             "JSON object with `type`, `command_id`, ...; `agency` may be left out (it is the "
             "topic's owner) and is refused as impersonation when it names another",
             decoder=raw_body,
-            parser=any_headers,
+            parser=any_headers_batch,
             **options,
         )  # type: ignore[untyped-decorator]
         async def agency_command(body: CommandBody, msg: KafkaMessage) -> None:
-            await self.process(msg, movement=False)
+            await self.process_batch(msg, movement=False)
 
         @self.broker.subscriber(
             self.topics.movements,
@@ -120,15 +137,76 @@ class Inbound:
             "domain events, bare or in the SNS envelope (Type, MessageId, Message as a JSON "
             "string, MessageAttributes.eventType)",
             decoder=raw_body,
-            parser=any_headers,
+            parser=any_headers_batch,
             **options,
         )  # type: ignore[untyped-decorator]
         async def prison_movement(body: MovementBody, msg: KafkaMessage) -> None:
-            await self.process(msg, movement=True)
+            await self.process_batch(msg, movement=True)
 
-    async def process(self, msg: Any, movement: bool) -> None:
-        """Store or dead-letter the message, then commit; or pause its partition before it."""
-        record = msg.raw_message
+    async def process_batch(self, msg: Any, movement: bool) -> None:
+        """Store or dead-letter a batch, then commit each of its partitions past it.
+
+        First all at once: every message parsed, the commands stored in one transaction
+        (:func:`apply_batch`), the rejected ones dead-lettered, then one commit. If anything
+        fails there (the store unreachable, a conflict that kept on, a dead letter not written),
+        nothing was committed, and the batch goes one message at a time (:meth:`one_by_one`):
+        the retries and the partition pause of a single message, committing each message's
+        offset once it is stored. What the first go stored is found already applied.
+        """
+        records: list[Any] = list(msg.raw_message)
+        if not records:
+            return
+        consumer = msg.consumer
+        if hasattr(self.commands, "handle_batch"):
+            try:
+                await self.attempt_batch(records, movement)
+            except Exception as error:
+                log.warning(
+                    "inbound batch of %d from %s not stored at once (%s): one at a time",
+                    *(len(records), at(records[0]), describe(error)),
+                )
+            else:
+                for topic, partition in {(r.topic, r.partition) for r in records}:
+                    self.health.done(topic, partition)
+                await self.commit(consumer, records)
+                return
+        await self.one_by_one(consumer, records, movement)
+
+    async def attempt_batch(self, records: list[Any], movement: bool) -> None:
+        """Store every record's command in one transaction and dead-letter the rejected ones;
+        raises when it could not (nothing may be committed then)."""
+        agencies = await asyncio.to_thread(registered, self.commands)
+        outcomes: list[Command | Rejected] = []
+        for record in records:
+            try:
+                outcomes.append(self.command_of(record, movement, agencies))
+            except Rejected as rejected:
+                outcomes.append(rejected)
+        commands = [c for c in outcomes if not isinstance(c, Rejected)]
+        applied = iter(await asyncio.to_thread(apply_batch, self.commands, commands))  # type: ignore[arg-type]
+        results = [o if isinstance(o, Rejected) else next(applied) for o in outcomes]
+        for record, result in zip(records, results, strict=True):
+            if isinstance(result, Rejected):
+                await self.dead_letter(record, result)
+        for result in results:
+            if not isinstance(result, Rejected):
+                self.stats.record_stored(result)
+
+    async def one_by_one(self, consumer: Any, records: list[Any], movement: bool) -> None:
+        """Each record in turn, committed once settled; a paused partition's later records are
+        left for after the pause (the consumer was rewound to its stuck record)."""
+        stuck: set[tuple[str, int]] = set()
+        for record in records:
+            where = (record.topic, record.partition)
+            if where in stuck:
+                continue
+            if await self.settle(consumer, record, movement):
+                await self.commit(consumer, [record])
+            else:
+                stuck.add(where)
+
+    async def settle(self, consumer: Any, record: Any, movement: bool) -> bool:
+        """Store or dead-letter one record with retries; False once its partition is paused."""
         attempt = 0
         while True:
             try:
@@ -138,8 +216,8 @@ class Inbound:
                 where = (record.topic, record.partition, record.offset)
                 self.health.failed(*where, describe(error))
                 if attempt >= self.limits.retry_attempts:
-                    await self.pauser.pause(msg, describe(error))
-                    return
+                    await self.pauser.pause_at(consumer, record, describe(error))
+                    return False
                 wait = self.limits.backoff(attempt)
                 tries = f"attempt {attempt} of {self.limits.retry_attempts}"
                 log.warning(
@@ -149,19 +227,40 @@ class Inbound:
                 await asyncio.sleep(wait)
                 continue
             self.health.done(record.topic, record.partition)
-            await msg.ack()
+            return True
+
+    async def commit(self, consumer: Any, records: list[Any]) -> None:
+        """Commit each partition of ``records`` past its last one (still ours: a partition
+        revoked meanwhile is its new owner's, who reads it again; one effect per command)."""
+        offsets: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+        mine = consumer.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in mine}
+        if not offsets:
             return
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as error:
+            log.warning("inbound commit not made (a rebalance): %s", describe(error))
+
+    def command_of(
+        self, record: Any, movement: bool, agencies: Mapping[str, frozenset[str]]
+    ) -> Command:
+        """The record's command; :class:`Rejected` when it has none."""
+        headers = record.headers or ()
+        limit = self.limits.max_message_bytes
+        acting = None if movement else self.topics.agency_of_inbound_topic(record.topic)
+        if not movement and acting is None:
+            raise Rejected(f"{record.topic} is no agency's inbound topic", "UnknownTopic")
+        return command_in(record.value, headers, movement, limit, agencies, acting)
 
     async def attempt(self, record: Any, movement: bool) -> None:
         """Store the record's command, or dead-letter it; raises when it could do neither."""
         agencies = await asyncio.to_thread(registered, self.commands)
         try:
-            headers = record.headers or ()
-            limit = self.limits.max_message_bytes
-            acting = None if movement else self.topics.agency_of_inbound_topic(record.topic)
-            if not movement and acting is None:
-                raise Rejected(f"{record.topic} is no agency's inbound topic", "UnknownTopic")
-            command = command_in(record.value, headers, movement, limit, agencies, acting)
+            command = self.command_of(record, movement, agencies)
             result = await self.store(command)
         except Rejected as rejected:
             await self.dead_letter(record, rejected)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -90,14 +90,51 @@ def apply(commands: CommandService, command: Command) -> CommandResult:
     rule, or data the store refuses), a transient one is raised as it is."""
     try:
         return prisoner_merge.handle(commands, command)  # a prisoner merge has several effects
-    except DomainError as error:
-        reason = f"domain rule: {error.message} [rule: {error.rule}]"
-        raise Rejected(reason, type(error).__name__) from error
     except Exception as error:
-        if is_transient(error):
-            raise
-        log.exception("the store refused %s %s", command.type, command.command_id)
-        raise Rejected(f"not stored: {describe(error)}", type(error).__name__) from error
+        raise rejection(command, error) from error
+
+
+def rejection(command: Command, error: Exception) -> Rejected:
+    """The rejection of ``command`` for ``error``; a transient error is raised as it is."""
+    if isinstance(error, DomainError):
+        reason = f"domain rule: {error.message} [rule: {error.rule}]"
+        return Rejected(reason, type(error).__name__)
+    if is_transient(error):
+        raise error
+    log.error("the store refused %s %s", command.type, command.command_id, exc_info=error)
+    return Rejected(f"not stored: {describe(error)}", type(error).__name__)
+
+
+def apply_batch(
+    commands: CommandService, batch: Sequence[Command]
+) -> list[CommandResult | Rejected]:
+    """:meth:`CommandService.handle_batch` over ``batch``, one outcome per command in order: its
+    result, or :class:`Rejected`. A prisoner merge (several effects, reading the store) is
+    applied alone, after the commands before it are stored. Transient errors are raised."""
+    outcomes: list[CommandResult | Rejected] = []
+    pending: list[Command] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        for command, result in zip(pending, commands.handle_batch(pending), strict=True):
+            if isinstance(result, CommandResult):
+                outcomes.append(result)
+            else:
+                outcomes.append(rejection(command, result))
+        pending.clear()
+
+    for command in batch:
+        if command.type != prisoner_merge.MERGE:
+            pending.append(command)
+            continue
+        flush()
+        try:
+            outcomes.append(apply(commands, command))
+        except Rejected as rejected:
+            outcomes.append(rejected)
+    flush()
+    return outcomes
 
 
 def registered(commands: object) -> Mapping[str, frozenset[str]]:

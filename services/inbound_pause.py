@@ -27,11 +27,14 @@ class PartitionPauser:
 
     async def pause(self, msg: Any, error: str) -> None:
         """Rewind to ``msg``, pause its partition, and resume it after ``seconds``."""
-        record = msg.raw_message
+        await self.pause_at(msg.consumer, msg.raw_message, error)
+
+    async def pause_at(self, consumer: Any, record: Any, error: str) -> None:
+        """Rewind ``record``'s partition to it, pause the partition, resume it after
+        ``seconds``. Only this partition is rewound (a batch may hold several)."""
         tp = TopicPartition(record.topic, record.partition)
-        consumer = msg.consumer
         try:
-            await msg.nack()  # seeks back to this offset
+            consumer.seek(tp, record.offset)
             consumer.pause(tp)
         except IllegalStateError:  # revoked meanwhile: its new owner starts before this message
             log.warning("inbound %s[%d] was revoked while failing", tp.topic, tp.partition)

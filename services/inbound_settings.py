@@ -44,6 +44,18 @@ class InboundSettings(BaseSettings):
         description="How long a partition stays paused before its message is tried again",
     )
 
+    batch_max_records: int = Field(
+        default=500,
+        ge=1,
+        description="Most inbound messages taken in one batch (stored in one transaction)",
+    )
+    batch_linger_ms: int = Field(
+        default=20,
+        ge=1,
+        description="Longest wait for messages when none are ready, in milliseconds; a batch is "
+        "whatever has arrived by then (up to batch_max_records)",
+    )
+
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1, 2, ...)."""
         return float(min(self.retry_backoff * 2 ** (attempt - 1), self.retry_backoff_max))

@@ -79,6 +79,22 @@ async def any_headers(record: Any, original: Callable[[Any], Awaitable[Any]]) ->
     return message
 
 
+async def any_headers_batch(
+    records: tuple[Any, ...], original: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """:func:`any_headers` for a batch subscriber: FastStream parses copies with only readable
+    headers; the message keeps the records as sent."""
+    if all(readable(value) for record in records for _, value in record.headers or ()):
+        return await original(records)
+    copies = tuple(
+        dataclasses.replace(r, headers=[(k, v) for k, v in r.headers or () if readable(v)])
+        for r in records
+    )
+    message = await original(copies)
+    message.raw_message = records
+    return message
+
+
 class StoredEvent(BaseModel):
     """A stored event as JSON: these fields, then the event's own fields (per ``ce_type``).
 

@@ -3,7 +3,7 @@
 Each line goes through the same checks as an inbound Kafka message (size limit before parsing,
 UTF-8, JSON object, schema, agency role; :mod:`services.inbound_parse`), so a line that is not
 UTF-8, too long or otherwise bad is reported with its number and the reason, and the good lines
-are still applied.
+are still applied. Lines are stored :data:`BATCH` at a time, in one transaction each.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from services.command_service import CommandResult, CommandService
-from services.inbound_errors import Rejected, apply, describe, is_transient, registered
+from services.commands import Command
+from services.inbound_errors import (
+    Rejected,
+    apply,
+    apply_batch,
+    describe,
+    is_transient,
+    registered,
+)
 from services.inbound_parse import command_in
 
 
@@ -26,11 +34,58 @@ class LineOutcome:
     reason: str | None = None  # why the line was not applied
 
 
-def submit_lines(commands: CommandService, data: bytes, max_bytes: int) -> Iterator[LineOutcome]:
-    """Apply each non-blank line of ``data``; one outcome per line."""
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
+BATCH = 500  # lines stored per transaction
+
+
+def submit_lines(
+    commands: CommandService, data: bytes, max_bytes: int, batch: int = BATCH
+) -> Iterator[LineOutcome]:
+    """Apply each non-blank line of ``data``; one outcome per line, in line order.
+
+    Lines are taken ``batch`` at a time and their commands stored in one transaction
+    (:func:`apply_batch`); a batch the store cannot take at once goes one line at a time.
+    """
+    lines = [(n, line) for n, line in enumerate(data.splitlines(), start=1) if line.strip()]
+    for start in range(0, len(lines), batch):
+        chunk = lines[start : start + batch]
+        if hasattr(commands, "handle_batch"):
+            outcomes = _at_once(commands, chunk, max_bytes)
+            if outcomes is not None:
+                yield from outcomes
+                continue
+        yield from _one_by_one(commands, chunk, max_bytes)
+
+
+def _at_once(
+    commands: CommandService, chunk: list[tuple[int, bytes]], max_bytes: int
+) -> list[LineOutcome] | None:
+    """The chunk stored in one transaction; None when the store could not take it at once."""
+    parsed: list[tuple[int, Command | Rejected]] = []
+    try:
+        agencies = registered(commands)
+        for number, line in chunk:
+            try:
+                parsed.append((number, command_in(line, (), None, max_bytes, agencies)))
+            except Rejected as rejected:
+                parsed.append((number, rejected))
+        good = [c for _, c in parsed if not isinstance(c, Rejected)]
+        applied = iter(apply_batch(commands, good))
+    except Exception:  # the store's (one line at a time says which, or that it is down)
+        return None
+    outcomes = []
+    for number, item in parsed:
+        outcome = item if isinstance(item, Rejected) else next(applied)
+        if isinstance(outcome, Rejected):
+            outcomes.append(LineOutcome(number, reason=outcome.reason))
+        else:
+            outcomes.append(LineOutcome(number, result=outcome))
+    return outcomes
+
+
+def _one_by_one(
+    commands: CommandService, chunk: list[tuple[int, bytes]], max_bytes: int
+) -> Iterator[LineOutcome]:
+    for number, line in chunk:
         try:
             command = command_in(line, (), None, max_bytes, registered(commands))
             yield LineOutcome(number, result=apply(commands, command))

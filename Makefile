@@ -74,7 +74,7 @@ test:
 	@SECONDS=0; $(MAKE) --no-print-directory install && echo "stage install: $${SECONDS}s"
 	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars chromium govuk-assets && echo "stage servers: $${SECONDS}s"
 	@SECONDS=0; $(MAKE) --no-print-directory lint && echo "stage lint: $${SECONDS}s"
-	@SECONDS=0; $(BIN)/python -m pytest -p no:cacheprovider --durations=20; status=$$?; \
+	@SECONDS=0; $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --durations=20; status=$$?; \
 	  echo "stage pytest: $${SECONDS}s"; exit $$status
 
 bench: servers

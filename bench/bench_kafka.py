@@ -7,7 +7,8 @@ RJB_BENCH_KAFKA_BROKER=tansu picks the embedded dev broker.
    the same records. Size: RJB_BENCH_KAFKA_COPIES copies of the six stories (default 3).
 2. Inbound commands/s (publish N commands, until all stored) vs raw aiokafka consume of the same
    N messages, and the command service storing them directly, on SQLite and PostgreSQL.
-   N: RJB_BENCH_KAFKA_INBOUND (default 600).
+   N: RJB_BENCH_KAFKA_INBOUND (default 3000). Beside them: the command service one by one and
+   500 per batch, and raw eventsourcing saving 100 aggregates per transaction on the same store.
 3. End-to-end latency (store commit -> visible to a consumer of the case-event topic) at a
    steady RJB_BENCH_KAFKA_RATE commands/s (default 100) for RJB_BENCH_KAFKA_SECONDS (default
    10), on PostgreSQL (LISTEN/NOTIFY wakes the relay) and SQLite (polled every
@@ -87,7 +88,7 @@ async def relay_vs_raw(broker: LocalBroker | ApacheKafka, settings: Settings) ->
 
 def main() -> None:
     copies = int(os.environ.get("RJB_BENCH_KAFKA_COPIES", "3"))
-    inbound_n = int(os.environ.get("RJB_BENCH_KAFKA_INBOUND", "600"))
+    inbound_n = int(os.environ.get("RJB_BENCH_KAFKA_INBOUND", "3000"))
     rate = float(os.environ.get("RJB_BENCH_KAFKA_RATE", "100"))
     seconds = float(os.environ.get("RJB_BENCH_KAFKA_SECONDS", "10"))
     fetch_wait = int(os.environ.get("RJB_BENCH_KAFKA_FETCH_WAIT_MS", "10"))
@@ -110,8 +111,11 @@ def main() -> None:
             with (
                 store_settings(kind, Path(tmp), **session) as s,
                 store_settings(kind, Path(tmp)) as direct,
+                store_settings(kind, Path(tmp)) as batched,
             ):
-                asyncio.run(kafka_inbound.measure(s, direct, broker.bootstrap, work))
+                asyncio.run(kafka_inbound.measure(
+                    s, direct, broker.bootstrap, work, kind, Path(tmp), batched,
+                ))  # fmt: skip
         for n, kind in enumerate(stores):
             print(f"end-to-end latency, {kind}:")
             with store_settings(

@@ -4,13 +4,17 @@ next to a plain aiokafka consumer reading the same N messages off that topic."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from adapters.kafka_config import Topics
+from bench.bench_store import EVENTS_PER_CASE, raw_batched_run
+from bench.pg import postgres_env, scratch_database
 from services.bootstrap import build
 from services.commands import parse_command
 from services.inbound import Inbound
@@ -86,24 +90,47 @@ async def raw_consume(bootstrap: str, topic: str, count: int) -> float:
         await consumer.stop()
 
 
-def direct_rate(settings: Settings, commands: list[dict[str, Any]]) -> float:
-    """Seconds for the command service alone to store the same commands (no Kafka)."""
+def direct_rate(settings: Settings, commands: list[dict[str, Any]], batch: int = 1) -> float:
+    """Seconds for the command service alone to store the same commands (no Kafka): one by one
+    (``handle``), or ``batch`` at a time (``handle_batch``, one transaction each)."""
     backbone = build(settings)
     try:
         first, *rest = [parse_command(c) for c in commands]
         backbone.commands.handle(first)  # as the inbound warm-up: not timed
         started = time.perf_counter()
-        for command in rest:
-            backbone.commands.handle(command)
+        if batch == 1:
+            for command in rest:
+                backbone.commands.handle(command)
+        else:
+            for at in range(0, len(rest), batch):
+                backbone.commands.handle_batch(rest[at : at + batch])
         return time.perf_counter() - started
     finally:
         backbone.close()
 
 
+def raw_batched_rate(kind: str, tmp: Path, cases: int = 1000) -> float:
+    """Raw eventsourcing, 100 aggregates (600 events) per save, on a fresh store of ``kind``:
+    events/s (the group-commit baseline of ``bench_store``)."""
+    if kind == "sqlite":
+        path = Path(tempfile.mkdtemp(dir=tmp)) / "raw.sqlite3"
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        return cases * EVENTS_PER_CASE / raw_batched_run(env, cases)
+    with scratch_database() as name:
+        return cases * EVENTS_PER_CASE / raw_batched_run(postgres_env(name), cases)
+
+
 async def measure(
-    settings: Settings, direct: Settings, bootstrap: str, commands: list[dict[str, Any]]
+    settings: Settings,
+    direct: Settings,
+    bootstrap: str,
+    commands: list[dict[str, Any]],
+    kind: str = "",
+    tmp: Path | None = None,
+    batched: Settings | None = None,
 ) -> None:
     direct_s = direct_rate(direct, commands)
+    batched_s = direct_rate(batched, commands, batch=500) if batched is not None else None
     stored_s = await inbound_rate(settings, bootstrap, commands)
     n = len(commands) - 1
     topic = Topics.from_settings(settings).inbound_commands(commands[0]["agency"])
@@ -112,7 +139,14 @@ async def measure(
     print(f"  raw aiokafka consume of the same messages: {raw:8.0f} messages/s")
     print(
         f"  inbound (consume, validate, store, commit): {inbound:7.0f} commands/s"
-        f"  (inbound/raw {inbound / raw:.3f})"
+        f"  (inbound/raw consume {inbound / raw:.3f})"
     )
-    print(f"  the command service alone, same commands:  {n / direct_s:7.0f} commands/s"
+    print(f"  the command service alone, one by one:     {n / direct_s:7.0f} commands/s"
           f"  (inbound/direct {direct_s / stored_s:.2f})")  # fmt: skip
+    if batched_s is not None:
+        print(f"  the command service alone, 500 per batch:  {n / batched_s:7.0f} commands/s"
+              f"  (inbound/batched {batched_s / stored_s:.2f})")  # fmt: skip
+    if kind and tmp is not None:
+        es = raw_batched_rate(kind, tmp)
+        print(f"  raw eventsourcing, 100 aggregates per save: {es:6.0f} events/s"
+              f"  (inbound/raw eventsourcing {inbound / es:.2f})")  # fmt: skip

@@ -70,6 +70,7 @@ def _canonical(kind: str, name: str) -> str:
     return f"{kind}:{name.upper() if kind == AgencyRole.PRISON else name.lower()}"
 
 
+@lru_cache(maxsize=4096)  # pure; every command's codes are checked (a hot path)
 def agency_code_problem(value: str) -> str | None:
     """Why ``value`` is not a well-formed agency code, or None."""
     if len(value) > MAX_AGENCY_CODE:

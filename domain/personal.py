@@ -6,6 +6,7 @@ personal fields from the event schemas alone, without a separate list that could
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel
@@ -32,6 +33,7 @@ def _marks_personal(annotation: Any) -> bool:
     return any(_marks_personal(arg) for arg in get_args(annotation))
 
 
+@functools.cache  # per class, computed once: the mapper asks for every event it seals
 def personal_fields(model: type[BaseModel]) -> frozenset[str]:
     """Names of the fields of ``model`` marked as personal data."""
     return frozenset(

@@ -19,6 +19,7 @@ from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from adapters.leader_lock import FileLock, LeaderLock, PgAdvisoryLock, lock_key
 from adapters.local_broker import LocalBroker, free_port
 from adapters.pg_wakeup import PgNotifyWakeup
+from services.inbound_trim import InboundTrimmer
 from services.kafka_watch import KafkaWatch
 from services.relay import CaseEventRouter, Relay, Router, Wakeup
 from services.relay_leader import RelayLeadership
@@ -209,6 +210,11 @@ async def running(
         run.watch = parts.watch()
         run.tasks.append(asyncio.create_task(run.watch.run(run.stop), name="kafka watch"))
         await run.inbound.start()
+        trimmer = InboundTrimmer(
+            parts.connection, parts.topics, settings.kafka_consumer_group,
+            settings.kafka_inbound_trim_interval,
+        )  # fmt: skip
+        run.tasks.append(asyncio.create_task(trimmer.run(run.stop), name="inbound trim"))
         yield run
     finally:
         run.stop.set()

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
         description="Seconds between a follower's tries for the relay leader lock (and the "
         "leader's checks that it still holds it): takeover after a leader dies is about this",
     )
+    kafka_inbound_trim_interval: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds between deletions of inbound records the backbone has dealt with "
+        "(stored or dead-lettered, sealed): no plaintext command outlives its processing",
+    )
     kafka_auditors: list[str] = Field(
         default_factory=list,
         description="Broker principals (SCRAM users) of auditors: READ on the case-event topic",

@@ -5,43 +5,20 @@ PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import orjson
-import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from adapters.dead_letter_actions import Action, DeadLetterActions
-from services.bootstrap import build
 from services.dead_letter_view import LetterFilter
 from services.dlq import DeadLetterQueue
 from services.inbound import Inbound
 from services.kafka_wiring import KafkaParts
-from services.settings import Settings
 from tests.integration.test_inbound import command, until
 from tests.integration.test_inbound_poison import send_to
-from tests.kafka_helpers import agencies_sending_in_tests, fast_kafka_settings, kent_police_topic
-from tests.servers import Broker
+from tests.kafka_helpers import kent_police_topic
 
 OPERATOR = "police:kent/ops-1"
-
-
-@pytest.fixture
-def parts(
-    kafka_broker: Broker, store_settings: Settings, topic_prefix: str
-) -> Iterator[KafkaParts]:
-    bb = build(fast_kafka_settings(store_settings, topic_prefix))
-    yield bb.kafka(kafka_broker.bootstrap)
-    bb.close()
-
-
-@pytest.fixture
-async def inbound(parts: KafkaParts) -> AsyncIterator[Inbound]:
-    await parts.ensure_inbound_topics(agencies_sending_in_tests())
-    service = parts.inbound(quiet=True)
-    await service.start()
-    yield service
-    await service.stop()
 
 
 async def send_command(parts: KafkaParts, **fields: object) -> None:

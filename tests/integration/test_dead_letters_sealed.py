@@ -5,11 +5,9 @@ open it, and a day key past the retention is destroyed. Over Apache Kafka, SQLit
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import orjson
-import pytest
 
 from adapters.dead_letter_seal import DLQ_SEALED, DeadLetterSeal, Header
 from services.bootstrap import build
@@ -17,39 +15,17 @@ from services.dead_letters import DLQ_REASON, DLQ_TOPIC
 from services.dlq import DeadLetterQueue
 from services.inbound import Inbound
 from services.kafka_wiring import KafkaParts
-from services.settings import Settings
 from tests.dead_letter_helpers import opened
 from tests.integration.test_inbound import until
 from tests.integration.test_inbound_poison import send_to
 from tests.kafka_helpers import (
-    agencies_sending_in_tests,
-    fast_kafka_settings,
     kent_police_topic,
     read_topic,
 )
-from tests.servers import Broker
 
 VICTIM = "Priya Ramanathan-Okafor"
 CONTACT = "07700 900461"
 PRISON_NUMBER = b"A1234BC"
-
-
-@pytest.fixture
-def parts(
-    kafka_broker: Broker, store_settings: Settings, topic_prefix: str
-) -> Iterator[KafkaParts]:
-    bb = build(fast_kafka_settings(store_settings, topic_prefix))
-    yield bb.kafka(kafka_broker.bootstrap)
-    bb.close()
-
-
-@pytest.fixture
-async def inbound(parts: KafkaParts) -> AsyncIterator[Inbound]:
-    await parts.ensure_inbound_topics(agencies_sending_in_tests())
-    service = parts.inbound(quiet=True)
-    await service.start()
-    yield service
-    await service.stop()
 
 
 def add_victim(case_id: str) -> bytes:

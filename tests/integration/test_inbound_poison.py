@@ -10,14 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator, Iterator
 
 import orjson
-import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from services.bootstrap import build
 from services.dead_letters import (
     DLQ_ERROR,
     DLQ_PARTITION,
@@ -28,36 +25,14 @@ from services.dead_letters import (
 )
 from services.inbound import Inbound
 from services.kafka_wiring import KafkaParts
-from services.settings import Settings
 from tests.dead_letter_helpers import opened
 from tests.integration.test_inbound import command, until
 from tests.kafka_helpers import (
-    agencies_sending_in_tests,
-    fast_kafka_settings,
     kent_police_topic,
     read_topic,
 )
-from tests.servers import Broker
 
 Message = tuple[int, bytes, list[tuple[str, bytes | None]]]  # partition, value, headers
-
-
-@pytest.fixture
-def parts(
-    kafka_broker: Broker, store_settings: Settings, topic_prefix: str
-) -> Iterator[KafkaParts]:
-    bb = build(fast_kafka_settings(store_settings, topic_prefix))
-    yield bb.kafka(kafka_broker.bootstrap)
-    bb.close()
-
-
-@pytest.fixture
-async def inbound(parts: KafkaParts) -> AsyncIterator[Inbound]:
-    await parts.ensure_inbound_topics(agencies_sending_in_tests())
-    service = parts.inbound()
-    await service.start()
-    yield service
-    await service.stop()
 
 
 async def send_to(bootstrap: str, topic: str, messages: list[Message]) -> None:

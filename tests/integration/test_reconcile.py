@@ -4,10 +4,7 @@ back: over Apache Kafka, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from adapters.cloudevents import attributes
 from adapters.local_broker import LocalBroker
@@ -16,20 +13,9 @@ from services.demo.runner import run_script
 from services.demo.stories import head_teacher, sharing_agreements
 from services.kafka_wiring import KafkaParts
 from services.reconcile import Reconciler
-from services.settings import Settings
 from tests.conftest import sqlite_settings
 from tests.integration.test_sharing import HUB, PRISON, isa_story
 from tests.kafka_helpers import fast_kafka_settings, read_topic
-from tests.servers import Broker
-
-
-@pytest.fixture
-def parts(
-    kafka_broker: Broker, store_settings: Settings, topic_prefix: str
-) -> Iterator[KafkaParts]:
-    bb = build(fast_kafka_settings(store_settings, topic_prefix))
-    yield bb.kafka(kafka_broker.bootstrap)
-    bb.close()
 
 
 async def relay_everything(parts: KafkaParts) -> None:

@@ -192,6 +192,7 @@ class _Batch:
     def __init__(self, service: CommandService) -> None:
         self.service = service
         self.aggregates: dict[UUID, Aggregate | None] = {}
+        self.loaded: dict[UUID, int | None] = {}  # the version read from the store, if any
         self.accepted: dict[UUID, list[tuple[int, Command]]] = {}  # commands that added events
         self.index_of: dict[UUID, list[int]] = {}  # every command of the batch on the aggregate
 
@@ -203,7 +204,9 @@ class _Batch:
         aggregate_id = spec.aggregate_id(command)
         self.index_of.setdefault(aggregate_id, []).append(index)
         if aggregate_id not in self.aggregates:
-            self.aggregates[aggregate_id] = self.service.load(aggregate_id)
+            found = self.service.load(aggregate_id)
+            self.aggregates[aggregate_id] = found
+            self.loaded[aggregate_id] = None if found is None else found.version
         aggregate = self.aggregates[aggregate_id]
         if aggregate is not None and aggregate.has_applied(command.command_id):
             return CommandService._result(
@@ -224,8 +227,12 @@ class _Batch:
         )
 
     def _rebuild(self, aggregate_id: UUID) -> Aggregate | None:
-        """The aggregate from the store with this batch's accepted commands applied again."""
-        aggregate: Aggregate | None = self.service.load(aggregate_id)
+        """The aggregate as first read (same version: a writer since then makes the save
+        conflict, and the fallback) with this batch's accepted commands applied again."""
+        version = self.loaded[aggregate_id]
+        aggregate: Aggregate | None = None
+        if version is not None:
+            aggregate = self.service.load(aggregate_id, version=version)
         for _, command in self.accepted.get(aggregate_id, []):
             spec = SPECS[command.type]
             aggregate = CommandService._apply(spec, command, aggregate_id, aggregate)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -98,6 +99,27 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
             [r.as_row() for r in records],
         )
         return ids
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates in one query, by aggregate then version."""
+        ids: list[Any] = list(originator_ids)
+        if self.datastore.originator_id_type.lower() == "text":
+            ids = [str(i) for i in ids]
+        statement = SQL(
+            "SELECT * FROM {s}.{t} WHERE originator_id = ANY(%s) "
+            "ORDER BY originator_id, originator_version"
+        ).format(s=Identifier(self.datastore.schema), t=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [ids])
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def _rows(self, statement: Composed, params: Sequence[Any] = ()) -> list[DictRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

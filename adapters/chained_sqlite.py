@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
@@ -69,6 +70,29 @@ class ChainedSQLiteRecorder(SQLiteMasterKeyRows, SQLiteApplicationRecorder):
             [r.as_row() for r in records],
         )
         return ids
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates in few queries, by aggregate then version."""
+        ids = [i.hex for i in originator_ids]
+        found: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for at in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+                chunk = ids[at : at + 500]
+                c.execute(
+                    f"SELECT * FROM {self.events_table_name} WHERE originator_id IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                found.extend(
+                    StoredEvent(
+                        originator_id=self.convert_originator_id(row["originator_id"]),
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=row["state"],
+                    )
+                    for row in c.fetchall()
+                )
+        return found
 
     # --- chain queries ------------------------------------------------------------------------
     def _chain(self, where: str, params: Sequence[Any]) -> list[ChainRecord]:

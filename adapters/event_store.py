@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Literal
+from uuid import UUID
 
 from eventsourcing import persistence
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
@@ -61,6 +62,24 @@ class EventStore(Application):  # type: ignore[type-arg]
 
     def construct_event_store(self) -> persistence.EventStore:  # type: ignore[type-arg]
         return _SealingEventStore(mapper=self.mapper, recorder=self.recorder)
+
+    def get_many(self, aggregate_ids: Collection[UUID]) -> dict[UUID, Any]:
+        """The aggregates with these ids as they are now (those with no events left out), their
+        events read in one query when the recorder can (the chained recorders), else one each."""
+        select = getattr(self.recorder, "select_events_of", None)
+        if select is None or self.snapshots is not None or self.repository.cache is not None:
+            found: dict[UUID, Any] = {}
+            for aggregate_id in aggregate_ids:
+                try:
+                    found[aggregate_id] = self.repository.get(aggregate_id)
+                except AggregateNotFoundError:
+                    continue
+            return found
+        events: dict[UUID, list[Any]] = {}
+        for stored in select(list(aggregate_ids)):
+            event = self.mapper.to_domain_event(stored)
+            events.setdefault(event.originator_id, []).append(event)
+        return {i: project_aggregate(None, found) for i, found in events.items()}
 
     @property
     def personal(self) -> PersonalDataCipher | None:

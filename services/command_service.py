@@ -133,6 +133,7 @@ class CommandService:
     def _handle_batch(self, commands: Sequence[Command]) -> list[CommandResult | Exception]:
         results: list[CommandResult | Exception | None] = [None] * len(commands)
         batch = _Batch(self)
+        batch.prefetch(commands)
         for index, command in enumerate(commands):
             try:
                 results[index] = batch.apply(index, command)
@@ -195,6 +196,25 @@ class _Batch:
         self.loaded: dict[UUID, int | None] = {}  # the version read from the store, if any
         self.accepted: dict[UUID, list[tuple[int, Command]]] = {}  # commands that added events
         self.index_of: dict[UUID, list[int]] = {}  # every command of the batch on the aggregate
+
+    def prefetch(self, commands: Sequence[Command]) -> None:
+        """Every aggregate the batch names, read in one query (``EventStore.get_many``)."""
+        ids: set[UUID] = set()
+        for command in commands:
+            spec = SPECS.get(command.type)
+            if spec is None:
+                continue
+            try:
+                ids.add(spec.aggregate_id(command))
+            except Exception:  # the command is refused when it is applied
+                continue
+        if not ids:
+            return
+        found = self.service.store.get_many(ids)
+        for aggregate_id in ids:
+            aggregate = found.get(aggregate_id)
+            self.aggregates[aggregate_id] = aggregate
+            self.loaded[aggregate_id] = None if aggregate is None else aggregate.version
 
     def apply(self, index: int, command: Command) -> CommandResult:
         refused = refusal(command.agency, command.type)

@@ -181,3 +181,16 @@ def test_concurrent_batches_on_postgres_lose_nothing_and_apply_each_command_once
     finally:
         for bb in backbones:
             bb.close()
+
+
+def test_the_aggregates_of_a_batch_are_read_in_one_go_as_one_at_a_time_would(
+    backbone: Backbone,
+) -> None:
+    backbone.commands.handle_batch([refer(A), victim("v1"), refer(B), victim("w1", B)])
+    missing = UUID("0b6a6c62-0000-4000-8000-0000000000ff")
+    found = backbone.store.get_many([UUID(A), UUID(B), missing])
+    assert set(found) == {UUID(A), UUID(B)}
+    for case_id in (A, B):
+        one = backbone.commands.load(UUID(case_id))
+        assert found[UUID(case_id)].version == one.version
+        assert found[UUID(case_id)].participants == one.participants  # decrypted alike

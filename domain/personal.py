@@ -33,9 +33,13 @@ def _marks_personal(annotation: Any) -> bool:
     return any(_marks_personal(arg) for arg in get_args(annotation))
 
 
-@functools.cache  # per class, computed once: the mapper asks for every event it seals
 def personal_fields(model: type[BaseModel]) -> frozenset[str]:
     """Names of the fields of ``model`` marked as personal data."""
+    return _personal_fields(model)
+
+
+@functools.cache  # per class, computed once: the mapper asks for every event it seals
+def _personal_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(
         name
         for name, field in model.model_fields.items()

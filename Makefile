@@ -57,7 +57,10 @@ $(GOVUK_ASSETS)/.v$(GOVUK_FRONTEND):
 
 servers: $(STAMP) postgres-server kafka-jars chromium govuk-assets
 
-run: $(STAMP) govuk-assets
+# Python alone is enough: without npm the web pages are served unstyled.
+run: $(STAMP)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory govuk-assets; \
+	else echo "npm not found: the web pages are served without GOV.UK styles"; fi
 	$(BIN)/rjb serve
 
 # The broker the tests and production use, by hand, on 9092 (data kept in var/apache-kafka).

@@ -5,9 +5,11 @@ STAMP := $(VENV)/.installed
 KAFKA_LIBS := build/apache-kafka/libs
 GOVUK_FRONTEND := 5.14.0
 GOVUK_ASSETS := build/govuk-frontend
+AXE_CORE := 4.14.1
+AXE := build/axe-core
 SHELL := /bin/bash
 
-.PHONY: install servers postgres-server kafka-jars chromium govuk-assets run kafka test lint bench drills clean asyncapi openapi
+.PHONY: install servers postgres-server kafka-jars chromium govuk-assets axe-core run kafka test lint bench drills clean asyncapi openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -55,7 +57,18 @@ $(GOVUK_ASSETS)/.v$(GOVUK_FRONTEND):
 	  build/govuk-frontend-npm/package/dist/govuk/govuk-frontend.min.js $(GOVUK_ASSETS)/
 	rm -rf build/govuk-frontend-npm && touch $@
 
-servers: $(STAMP) postgres-server kafka-jars chromium govuk-assets
+# axe-core from the npm registry, pinned, into the git-ignored build/axe-core: the browser tests
+# inject axe.min.js into each page and fail on serious or critical accessibility violations.
+axe-core: $(AXE)/.v$(AXE_CORE)
+
+$(AXE)/.v$(AXE_CORE):
+	rm -rf $(AXE) build/axe-core-npm && mkdir -p build/axe-core-npm $(AXE)
+	cd build/axe-core-npm && npm pack -q axe-core@$(AXE_CORE) >/dev/null \
+	  && tar xzf axe-core-$(AXE_CORE).tgz
+	cp build/axe-core-npm/package/axe.min.js build/axe-core-npm/package/LICENSE $(AXE)/
+	rm -rf build/axe-core-npm && touch $@
+
+servers: $(STAMP) postgres-server kafka-jars chromium govuk-assets axe-core
 
 # Python alone is enough: without npm the web pages are served unstyled.
 run: $(STAMP)
@@ -75,7 +88,7 @@ lint: $(STAMP)
 # Each stage is timed; the suite starts its own PostgreSQL and Apache Kafka.
 test:
 	@SECONDS=0; $(MAKE) --no-print-directory install && echo "stage install: $${SECONDS}s"
-	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars chromium govuk-assets && echo "stage servers: $${SECONDS}s"
+	@SECONDS=0; $(MAKE) --no-print-directory postgres-server kafka-jars chromium govuk-assets axe-core && echo "stage servers: $${SECONDS}s"
 	@SECONDS=0; $(MAKE) --no-print-directory lint && echo "stage lint: $${SECONDS}s"
 	@SECONDS=0; $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --durations=20; status=$$?; \
 	  echo "stage pytest: $${SECONDS}s"; exit $$status

@@ -1,8 +1,9 @@
 """The pages end to end in headless Chromium (Debian's, driven by Playwright; one browser for the
 module): sign in with a development token, the register, a prison's page shows its own prison
 only, a case page refused to an agency not entitled, stored text with <script> and Rich markup
-shown literally, the skip link first on Tab, and no console error on any page. A screenshot of
-each page is kept in build/web-screenshots/."""
+shown literally, the skip link first on Tab, and no console error on any page. Each page is
+checked with axe-core (injected from build/axe-core, `make axe-core`): a serious or critical
+violation fails the test. A screenshot of each page is kept in build/web-screenshots/."""
 
 from __future__ import annotations
 
@@ -28,16 +29,18 @@ from tests.conftest import sqlite_settings
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-SHOTS = Path(__file__).parents[2] / "build" / "web-screenshots"
+BUILD = Path(__file__).parents[2] / "build"
+SHOTS = BUILD / "web-screenshots"
+AXE = BUILD / "axe-core" / "axe.min.js"
 HOSTILE = "<script>window.__pwned = 1</script> [/] [bold red]not markup[/bold red]"
 
-if not (CHROMIUM.exists() and (ASSETS / "govuk-frontend.min.css").exists()):
+if not (CHROMIUM.exists() and (ASSETS / "govuk-frontend.min.css").exists() and AXE.exists()):
     if os.environ.get("CI"):
         raise RuntimeError(
-            "the browser tests need `make chromium govuk-assets` (make test does it)"
+            "the browser tests need `make chromium govuk-assets axe-core` (make test does it)"
         )
-    pytest.skip("needs /usr/bin/chromium and the GOV.UK assets: make chromium govuk-assets",
-                allow_module_level=True)  # fmt: skip
+    pytest.skip("needs /usr/bin/chromium, the GOV.UK assets and axe-core: "
+                "make chromium govuk-assets axe-core", allow_module_level=True)  # fmt: skip
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -94,7 +97,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
+    context = browser.new_context(bypass_csp=True)  # axe.min.js is injected inline
     tab = context.new_page()
     problems: list[str] = []
     tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -112,7 +115,24 @@ def sign_in(page: Any, site: Site, token: str) -> None:
     page.wait_for_url(f"{site.url}/web/")
 
 
+def accessible(page: Any) -> None:
+    """axe-core on the page as it is now: fails on any serious or critical violation."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))"
+    )
+    assert not found, f"axe-core on {page.url}:\n" + "\n".join(
+        f"  {v['impact']} {v['id']}: {v['help']} at {', '.join(v['nodes'])}" for v in found
+    )
+
+
 def shot(page: Any, name: str) -> None:
+    """Checks the page with axe-core, then keeps a screenshot of it."""
+    accessible(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -147,6 +167,7 @@ def test_a_case_page_is_refused_to_an_agency_not_entitled(page: Any, site: Site)
     assert answer.status == 403
     expect(page.get_by_role("heading", name="You cannot see this page")).to_be_visible()
     assert "does not work in west-yorkshire" in page.get_by_test_id("reason").inner_text()
+    shot(page, "refused")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{site.url}/web/sign-in")
     assert page.problems == [m for m in page.problems if "403" in m]  # the refusal itself
@@ -160,6 +181,7 @@ def test_stored_text_is_shown_literally_never_as_markup(page: Any, site: Site) -
     shot(page, "case")
     page.goto(f"{site.url}/web/delays?at=not-a-date")
     assert "is not a date" in page.locator(".govuk-error-summary").inner_text()
+    accessible(page)
     page.get_by_label("As at (date)").fill("2030-01-01")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/web/delays?at=2030-01-01")
@@ -168,3 +190,17 @@ def test_stored_text_is_shown_literally_never_as_markup(page: Any, site: Site) -
     page.goto(f"{site.url}/web/performance")
     shot(page, "performance")
     assert page.problems == [m for m in page.problems if "400" in m]  # the bad date's answer
+
+
+def test_the_auditor_pages(page: Any, site: Site) -> None:
+    sign_in(page, site, site.token("pcc:west-yorkshire", "auditor"))
+    page.goto(f"{site.url}/web/audit")
+    shot(page, "audit")
+    page.goto(f"{site.url}/web/audit/history?case={site.hostile_case}")
+    assert HOSTILE in page.locator("main").inner_text()
+    shot(page, "audit-history")
+    page.goto(f"{site.url}/web/audit/at?case={site.hostile_case}&at=2030-01-01T00:00Z")
+    shot(page, "audit-at")
+    page.goto(f"{site.url}/web/audit/verify?case={site.hostile_case}")
+    shot(page, "audit-verify")
+    assert page.problems == []

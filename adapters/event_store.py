@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal
 from uuid import UUID
 
@@ -44,6 +44,7 @@ class EventStore(Application):  # type: ignore[type-arg]
     }
 
     def __init__(self, env: Any = None) -> None:
+        self._listeners: list[Callable[[], None]] = []  # told after each save (relay wake-up)
         super().__init__(env)
         if isinstance(self.mapper, PydanticMapper) and isinstance(self.recorder, KeyTable):
             seal = (self.env.get("ENCRYPT_PERSONAL") or "yes").lower() not in ("no", "false", "0")
@@ -59,6 +60,19 @@ class EventStore(Application):  # type: ignore[type-arg]
                 KeyWrapper(parse_master_key(incoming)) if incoming else None,
             )
             self.mapper.personal = PersonalDataCipher(self.recorder, masters, seal=seal)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save, then tell this process's listeners (an in-process relay wakes at once)."""
+        recordings = super().save(*objs, **kwargs)
+        if recordings:
+            for listener in list(self._listeners):
+                listener()
+        return recordings
+
+    def on_saved(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (from the saving thread) after each save; returns an unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     def construct_event_store(self) -> persistence.EventStore:  # type: ignore[type-arg]
         return _SealingEventStore(mapper=self.mapper, recorder=self.recorder)

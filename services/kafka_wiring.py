@@ -18,6 +18,7 @@ from psycopg.conninfo import make_conninfo
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from adapters.leader_lock import FileLock, LeaderLock, PgAdvisoryLock, lock_key
 from adapters.local_broker import LocalBroker, free_port
+from adapters.local_wakeup import InProcessWakeup
 from adapters.pg_wakeup import PgNotifyWakeup
 from services.inbound_trim import InboundTrimmer
 from services.kafka_watch import KafkaWatch
@@ -55,10 +56,10 @@ class KafkaParts:
         return str(s.http_public_url or f"http://{s.http_host}:{s.http_port}")
 
     def wakeup(self) -> Wakeup | None:
-        """LISTEN/NOTIFY on PostgreSQL; SQLite has no notifications, so the relay polls."""
+        """LISTEN/NOTIFY on PostgreSQL; on SQLite, saves in this process (poll for others)."""
         s = self.settings
         if s.store != "postgres":
-            return None
+            return InProcessWakeup(self.backbone.store)
         conninfo = make_conninfo(
             host=s.postgres_host, port=s.postgres_port, dbname=s.postgres_dbname,
             user=s.postgres_user, password=s.postgres_password.get_secret_value() or None,

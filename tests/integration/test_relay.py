@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -195,3 +196,34 @@ async def test_a_batch_of_many_events_per_partition_is_not_taken_for_lost_data(
         assert await relay.broker_has_our_data()
     finally:
         await relay.stop()
+
+
+async def test_on_sqlite_a_save_in_the_same_process_wakes_the_relay_long_before_its_next_poll(
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
+) -> None:
+    from tests.conftest import sqlite_settings
+
+    settings = fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix,
+                                   kafka_relay_poll_interval=30.0,
+                                   kafka_broker_check_interval=60.0)  # fmt: skip
+    bb = build(settings)
+    relay = bb.kafka(kafka_broker.bootstrap).relay()
+    await relay.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.3)  # the relay has polled once and is now waiting
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.to_thread(run_script, bb.commands, head_teacher())
+        total = stored_count(bb)
+        records = await read_topic(kafka_broker.bootstrap, relay.router.topic_specs()[0].name,
+                                   total, timeout=10)  # fmt: skip
+        assert len(records) == total
+        assert loop.time() - started < 10  # far below the 30 s poll interval
+        assert getattr(relay.wakeup, "wakeups", 0) > 0
+    finally:
+        stop.set()
+        await task
+        await relay.stop()
+        bb.close()

@@ -9,18 +9,28 @@ from uuid import UUID
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from services.bootstrap import Backbone, build
 from services.case_queries import CaseQueries
 from services.cli_identity import TokenFile, Why, readable_case
+from services.cli_output import (
+    AsCsv,
+    AsJson,
+    add_row,
+    emit_csv,
+    emit_json,
+    id_column,
+    make_console,
+    one_format,
+)
 from services.commands import COMMAND_MODELS, SPECS, Command, command_adapter
 from services.demo.runner import all_scripts, run_script
 from services.render import render_case, render_timeline
 
 app = typer.Typer(no_args_is_help=True, help="rj-backbone: restorative justice case backbone")
-console = Console(width=None if sys.stdout.isatty() else 180)
+console = make_console()
 
 
 def _backbone() -> Backbone:
@@ -55,7 +65,7 @@ def show(case_id: UUID, reason: Why, token_file: TokenFile = None) -> None:
         queries = CaseQueries(backbone.store)
         case = readable_case(backbone, token_file, case_id, reason)
         if case is None:
-            console.print(f"[red]no case {case_id}[/red]")
+            console.print(f"no case {case_id}", style="red", markup=False)
             raise typer.Exit(code=1)
         render_case(console, case)
         render_timeline(console, queries.timeline(case_id))
@@ -64,20 +74,34 @@ def show(case_id: UUID, reason: Why, token_file: TokenFile = None) -> None:
 
 
 @app.command("list")
-def list_cases() -> None:
-    """List every case with its area, crime type and status."""
+def list_cases(as_json: AsJson = False, as_csv: AsCsv = False) -> None:
+    """List every case with its area, crime type and status (full case ids)."""
+    one_format(as_json, as_csv)
     backbone = _backbone()
     try:
         queries = CaseQueries(backbone.store)
-        table = Table("case", "area", "crime", "route", "status", "version")
+        rows = []
         for case_id in queries.case_ids():
             case = queries.case(case_id)
             status = case.closed_reason.value if case.closed_reason else "open"
-            table.add_row(str(case_id), case.pcc_area, case.crime_type.value,
-                          case.route.value, status, str(case.version))  # fmt: skip
-        console.print(table)
+            rows.append({"case_id": str(case_id), "pcc_area": case.pcc_area,
+                         "crime_type": case.crime_type.value, "route": case.route.value,
+                         "status": status, "version": case.version})  # fmt: skip
     finally:
         backbone.close()
+    if as_json:
+        emit_json(rows)
+        return
+    if as_csv:
+        emit_csv(rows, ["case_id", "pcc_area", "crime_type", "route", "status", "version"])
+        return
+    table = Table()
+    id_column(table, "case")
+    for header in ("area", "crime", "route", "status", "version"):
+        table.add_column(header)
+    for r in rows:
+        add_row(table, *r.values())
+    console.print(table)
 
 
 @app.command("commands")
@@ -120,7 +144,7 @@ def demo(
         for script in all_scripts():
             run = run_script(backbone.commands, script)
             new = sum(r.new_events for r in run.results)
-            console.rule(f"[bold]{script.title}[/bold]")
+            console.rule(Text(script.title, style="bold"))
             console.print(f"{len(run.results)} commands, {new} new events")
             if script.story == "agreements":
                 continue

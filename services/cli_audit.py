@@ -11,8 +11,8 @@ from uuid import UUID
 import orjson
 import typer
 from eventsourcing.application import AggregateNotFoundError
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from adapters.audit_chain import LogHead
 from services.audit.export import Format, export_case, verify_export
@@ -21,10 +21,11 @@ from services.audit.state import audit_state
 from services.audit.verify import summary, verify_log
 from services.bootstrap import build
 from services.cli_identity import TokenFile, Why, with_role
+from services.cli_output import AsCsv, add_row, emit_csv, id_column, make_console, one_format
 from services.identity import Role
 
 audit_app = typer.Typer(no_args_is_help=True, help="Auditors: replay, state at T, verify, export")
-console = Console(width=180)
+console = make_console()
 
 AnyReason = Annotated[str, typer.Option("--reason", help="Why, for the read log")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of tables")]
@@ -38,7 +39,7 @@ def _audit(token_file: Path | None, why: str) -> Iterator[AuditService]:
         who = with_role(backbone, token_file, Role.AUDITOR, "audit reads, exports and verification")
         yield backbone.audit(who.reader, why)
     except AggregateNotFoundError as e:
-        console.print(f"[red]no such case: {e}[/red]")
+        console.print(f"no such case: {e}", style="red", markup=False)
         raise typer.Exit(code=1) from e
     finally:
         backbone.close()
@@ -50,9 +51,14 @@ def _json(data: Any) -> None:
 
 @audit_app.command()
 def history(
-    case_id: UUID, reason: Why, token_file: TokenFile = None, as_json: AsJson = False
+    case_id: UUID,
+    reason: Why,
+    token_file: TokenFile = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
     """Every event of a case, in order: when it occurred and was recorded, who, what changed."""
+    one_format(as_json, as_csv)
     with _audit(token_file, reason) as audit:
         h = audit.history(case_id)
     rows = [{"kind": "event", **e.__dict__} for e in h.entries] + [
@@ -61,18 +67,23 @@ def history(
     if as_json:
         _json({"case_id": h.case_id, "events": rows, "share_decisions": h.share_decisions})
         return
-    table = Table("v", "occurred", "recorded", "agency", "user", "event", "what changed",
+    if as_csv:
+        columns = ["kind", "version", "occurred_at", "recorded_at", "agency", "user", "event"]
+        emit_csv(rows, [*columns, "details"])
+        return
+    table = Table("v", "occurred", "recorded", "agency", "user", "event",
                   title=f"History of case {case_id}", title_justify="left")  # fmt: skip
+    table.add_column("what changed", overflow="fold")
     for r in rows:
         version = str(r["version"]) if r["kind"] == "event" else "erasure"
-        table.add_row(version, f"{r['occurred_at']:%Y-%m-%d %H:%M}",
-                      r["recorded_at"].isoformat(timespec="seconds"), r["agency"], r["user"],
-                      r["event"], orjson.dumps(r["details"]).decode())  # fmt: skip
+        add_row(table, version, f"{r['occurred_at']:%Y-%m-%d %H:%M}",
+                r["recorded_at"].isoformat(timespec="seconds"), r["agency"], r["user"],
+                r["event"], orjson.dumps(r["details"]).decode())  # fmt: skip
     console.print(table)
     if h.share_decisions is not None:
-        console.print(f"[bold]Share decisions[/bold] ({len(h.share_decisions)})")
+        console.print(Text(f"Share decisions ({len(h.share_decisions)})", style="bold"))
         for decision in h.share_decisions:
-            console.print(orjson.dumps(decision, default=str).decode())
+            console.print(Text(orjson.dumps(decision, default=str).decode()))
 
 
 @audit_app.command()
@@ -118,14 +129,30 @@ def verify(
 
 
 @audit_app.command()
-def reads(reason: AnyReason = "", token_file: TokenFile = None) -> None:
+def reads(
+    reason: AnyReason = "",
+    token_file: TokenFile = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+) -> None:
     """The read access log: who read what, when and why."""
+    one_format(as_json, as_csv)
     with _audit(token_file, reason) as audit:
         records = audit.reads()
-    table = Table("when", "who", "action", "what", "detail", title="Audit reads")
-    for r in records:
-        table.add_row(r.read_at.isoformat(timespec="seconds"), r.reader, r.action, r.subject,
-                      r.detail)  # fmt: skip
+    rows = [{"read_at": r.read_at.isoformat(timespec="seconds"), "reader": r.reader,
+             "action": r.action, "subject": r.subject, "detail": r.detail}
+            for r in records]  # fmt: skip
+    if as_json:
+        _json(rows)
+        return
+    if as_csv:
+        emit_csv(rows, ["read_at", "reader", "action", "subject", "detail"])
+        return
+    table = Table("when", "who", "action", title="Audit reads")
+    id_column(table, "what")
+    table.add_column("detail")
+    for row in rows:
+        add_row(table, *row.values())
     console.print(table)
 
 

@@ -1,13 +1,15 @@
-"""Rich rendering of cases and timelines for the terminal."""
+"""Rich rendering of cases and timelines for the terminal (stored text as text, never markup)."""
 
 from __future__ import annotations
 
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from domain.case.aggregate import Case
 from services.case_queries import TimelineEntry, case_summary
+from services.cli_output import add_row
 
 
 def _short(details: object, width: int = 110) -> str:
@@ -17,30 +19,32 @@ def _short(details: object, width: int = 110) -> str:
 
 def render_case(console: Console, case: Case, title: str = "") -> None:
     summary = case_summary(case)
-    table = Table(title=title or f"Case {case.id}", show_header=False, title_justify="left")
+    table = Table(title=Text(title or f"Case {case.id}"), show_header=False, title_justify="left")
     table.add_column("field", style="bold")
-    table.add_column("value")
+    table.add_column("value", overflow="fold")
     for key, value in summary.items():
         if key == "participants":
             assert isinstance(value, dict)
             for pid, info in value.items():
-                table.add_row(f"participant {pid}", _short(info))
+                add_row(table, f"participant {pid}", _short(info))
         else:
-            table.add_row(key, _short(value))
+            add_row(table, key, _short(value))
     console.print(table)
 
 
 def render_timeline(console: Console, entries: list[TimelineEntry]) -> None:
     table = Table(title="Timeline", title_justify="left")
-    for column in ("v", "occurred", "recorded", "agency", "event", "details"):
+    for column in ("v", "occurred", "recorded", "agency", "event"):
         table.add_column(column)
+    table.add_column("details", overflow="fold")
     for e in entries:
-        table.add_row(
+        add_row(
+            table,
             str(e.version),
             f"{e.occurred_at:%Y-%m-%d %H:%M}",
             f"{e.recorded_at:%Y-%m-%d %H:%M:%S}",
             e.agency,
             e.event,
-            _short(e.details, 80),
+            _short(e.details, 10_000),
         )
     console.print(table)

@@ -97,7 +97,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(bypass_csp=True)  # axe.min.js is injected inline
+    # axe.min.js is injected inline; 1010 px holds the GOV.UK width container (960) and margins
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1010, "height": 720})
     tab = context.new_page()
     problems: list[str] = []
     tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

@@ -21,6 +21,7 @@ from services.cli_output import (
     add_row,
     emit_csv,
     emit_json,
+    error,
     id_column,
     make_console,
     one_format,
@@ -56,19 +57,39 @@ def submit(
         raise typer.Exit(code=1)
 
 
+def _case_id(queries: CaseQueries, given: str) -> UUID:
+    """A whole case id, or a prefix of exactly one case's id (as ``rjb list`` shows them)."""
+    try:
+        return UUID(given)
+    except ValueError:
+        pass
+    prefix = given.strip().lower()
+    if len(prefix) < 4 or any(ch not in "0123456789abcdef-" for ch in prefix):
+        raise error(f"{given!r} is neither a case id nor a prefix of one (4 or more hex digits)")
+    found = [c for c in queries.case_ids() if str(c).startswith(prefix)]
+    if len(found) != 1:
+        raise error(f"{len(found)} cases have ids starting {prefix!r}: give more of the id")
+    return found[0]
+
+
 @app.command()
-def show(case_id: UUID, reason: Why, token_file: TokenFile = None) -> None:
+def show(
+    case_id: Annotated[str, typer.Argument(help="A case id, or a unique prefix of one")],
+    reason: Why,
+    token_file: TokenFile = None,
+) -> None:
     """Show a case's current state and its timeline (an auditor, or an agency that may act on
     the case; the read is logged with who and why)."""
     backbone = _backbone()
     try:
         queries = CaseQueries(backbone.store)
-        case = readable_case(backbone, token_file, case_id, reason)
+        whole = _case_id(queries, case_id)
+        case = readable_case(backbone, token_file, whole, reason)
         if case is None:
-            console.print(f"no case {case_id}", style="red", markup=False)
+            console.print(f"no case {whole}", style="red", markup=False)
             raise typer.Exit(code=1)
         render_case(console, case)
-        render_timeline(console, queries.timeline(case_id))
+        render_timeline(console, queries.timeline(whole))
     finally:
         backbone.close()
 

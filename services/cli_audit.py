@@ -21,7 +21,15 @@ from services.audit.state import audit_state
 from services.audit.verify import summary, verify_log
 from services.bootstrap import build
 from services.cli_identity import TokenFile, Why, with_role
-from services.cli_output import AsCsv, add_row, emit_csv, id_column, make_console, one_format
+from services.cli_output import (
+    AsCsv,
+    add_row,
+    emit_csv,
+    error,
+    id_column,
+    make_console,
+    one_format,
+)
 from services.identity import Role
 
 audit_app = typer.Typer(no_args_is_help=True, help="Auditors: replay, state at T, verify, export")
@@ -92,15 +100,24 @@ def at(
     instant: Annotated[str, typer.Option("--at", help="ISO instant, e.g. 2025-03-01T09:00Z")],
     reason: Why,
     token_file: TokenFile = None,
+    occurred: Annotated[
+        bool, typer.Option("--occurred", help="By occurred time (when things happened)")
+    ] = False,
 ) -> None:
-    """The case as it stood at an instant (recorded time: events recorded at or before it)."""
-    when = parse_instant(instant)
+    """The case as it stood at an instant: by recorded time (events recorded at or before it),
+    or with --occurred by occurred time (events that happened at or before it, as the agencies
+    said, whenever they were recorded)."""
+    try:
+        when = parse_instant(instant)
+    except ValueError:
+        raise error(f"--at {instant!r} is not an ISO instant, e.g. 2025-03-01T09:00Z") from None
     with _audit(token_file, reason) as audit:
-        case = audit.at(case_id, when)
+        case = audit.at_occurred(case_id, when) if occurred else audit.at(case_id, when)
     if case is None:
-        console.print(f"case {case_id} had not been recorded at {when.isoformat()}")
+        done = "referred" if occurred else "recorded"
+        console.print(f"case {case_id} had not been {done} at {when.isoformat()}", markup=False)
         raise typer.Exit(code=1)
-    _json({"as_recorded_at": when, **audit_state(case)})
+    _json({"as_occurred_at" if occurred else "as_recorded_at": when, **audit_state(case)})
 
 
 @audit_app.command()

@@ -83,6 +83,20 @@ class AuditService:
             case = event.mutate(case)
         return case if isinstance(case, Case) else None
 
+    def at_occurred(self, case_id: UUID, instant: datetime) -> Case | None:
+        """The case as its events say things had happened by ``instant`` (the agencies'
+        ``occurred_at``, whenever recorded): the events that occurred at or before it, applied in
+        recorded order (None if the referral occurred later)."""
+        self.log_read("at", str(case_id), f"occurred {instant.isoformat()}")
+        case: Any = None
+        for event in self._events(case_id):
+            if event.meta.occurred_at > instant:
+                continue
+            if case is not None:  # events skipped between: apply this one as the next
+                case.version = event.originator_version - 1
+            case = event.mutate(case)
+        return case if isinstance(case, Case) else None
+
     def verify(self, case_id: UUID | None = None) -> VerifyReport:
         self.log_read("verify", str(case_id) if case_id else "*")
         if case_id is None:

@@ -94,3 +94,30 @@ def test_bad_arguments_are_one_line_errors_with_exit_2(
     result = cli.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert reason in result.output and result.output.strip().count("\n") == 0
+
+
+def test_audit_at_by_occurred_time_beside_recorded_time(cli: CliRunner) -> None:
+    from services.demo.stories import STORIES
+
+    case = str(STORIES[0]().case_id)
+    printed = cli.invoke(app, ["dev", "token", "--agency", "pcc:west-yorkshire", "--role",
+                               "auditor", "--subject", "ann"])  # fmt: skip
+    ann = {"RJB_TOKEN": printed.stdout.strip()}
+    why = ["--reason", "complaint C-7"]
+    # the demo recorded everything today, about things that happened from 2023
+    recorded = cli.invoke(app, ["audit", "at", case, "--at", "2023-03-02T00:00Z", *why], env=ann)
+    assert recorded.exit_code == 1 and "had not been recorded" in recorded.output
+    early = cli.invoke(
+        app, ["audit", "at", case, "--at", "2023-03-02T00:00Z", "--occurred", *why], env=ann
+    )
+    assert early.exit_code == 0, early.output
+    state = orjson.loads(early.stdout)
+    assert state["as_occurred_at"].startswith("2023-03-02") and state["status"] != "completed"
+    late = cli.invoke(
+        app, ["audit", "at", case, "--at", "2999-01-01T00:00Z", "--occurred", *why], env=ann
+    )
+    assert late.exit_code == 0 and orjson.loads(late.stdout)["status"] == "completed"
+    before = cli.invoke(
+        app, ["audit", "at", case, "--at", "2000-01-01T00:00Z", "--occurred", *why], env=ann
+    )
+    assert before.exit_code == 1 and "had not been referred" in before.output

@@ -103,3 +103,18 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(store: Path) -> None:
 
     assert safe_cell("=1+1") == "'=1+1" and safe_cell("-x") == "'-x" and safe_cell(-3) == "-3"
     assert safe_cell("@a") == "'@a" and safe_cell("+a") == "'+a" and safe_cell("ok") == "ok"
+
+
+def test_show_takes_a_unique_prefix_and_audit_at_refuses_a_bad_instant(store: Path) -> None:
+    runner.invoke(app, ["submit", str(store)])
+    ann = token(*AUDITOR)
+    shown = runner.invoke(app, ["show", CASE[:8], "--reason", "check"], env=ann)
+    assert shown.exit_code == 0, shown.output
+    assert CASE in shown.output
+    unknown = runner.invoke(app, ["show", "ffffffff", "--reason", "check"], env=ann)
+    assert unknown.exit_code == 2 and "0 cases have ids starting 'ffffffff'" in unknown.output
+    bad = runner.invoke(app, ["show", "no", "--reason", "check"], env=ann)
+    assert bad.exit_code == 2 and "neither a case id nor a prefix" in bad.output
+    at = runner.invoke(app, ["audit", "at", CASE, "--at", "yesterday", "--reason", "x"], env=ann)
+    assert at.exit_code == 2 and "is not an ISO instant" in at.output
+    assert at.output.strip().count("\n") == 0

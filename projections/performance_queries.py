@@ -79,3 +79,56 @@ class PerformanceQueries:
             else:
                 ap.counts[str(measure)][str(key)] += int(str(value))
         return [out[k] for k in sorted(out)]
+
+    def cohorts(self, period: Period, area: str) -> list[Cohort]:
+        """Take-up and completion by cohort (the period a case was referred in), for an area."""
+        return cohorts(self.runner, period, area)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The cases of an area referred in one period, followed to now: how many were offered RJ
+    (a victim told of it or reached), how many of those a victim consented to in writing, how
+    many of those were closed as completed."""
+
+    pcc_area: str
+    period: str
+    referred: int
+    offered: int
+    consented: int
+    completed: int
+
+    @property
+    def take_up(self) -> float | None:
+        return round(self.consented / self.offered, 2) if self.offered else None
+
+    @property
+    def completion(self) -> float | None:
+        return round(self.completed / self.consented, 2) if self.consented else None
+
+
+def cohorts(runner: ProjectionRunner, period: Period, area: str) -> list[Cohort]:
+    """Take-up and completion by cohort (the period a case was referred in), for one area."""
+    runner.catch_up("performance")
+    with runner.db.transaction(commit=False) as tx:
+        rows = tx.all(
+            "SELECT f.case_id, "
+            "MIN(CASE WHEN f.measure = 'referral' THEN f.on_date END), "
+            "MAX(CASE WHEN f.measure = 'offer' THEN 1 ELSE 0 END), "
+            "MAX(CASE WHEN f.measure = 'take_up' THEN 1 ELSE 0 END), "
+            "MAX(CASE WHEN f.measure = 'closed' AND f.fact_key = 'completed' THEN 1 ELSE 0 END) "
+            "FROM perf_fact f JOIN perf_case c ON c.case_id = f.case_id "
+            "WHERE c.pcc_area = ? GROUP BY f.case_id",
+            (area,),
+        )
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for _case, referred_on, offered, consented, completed in rows:
+        if referred_on is None:
+            continue
+        c = counts[period_of(str(referred_on), period)]
+        took = bool(offered) and bool(consented)
+        c[0] += 1
+        c[1] += bool(offered)
+        c[2] += took
+        c[3] += took and bool(completed)
+    return [Cohort(area, label, *counts[label]) for label in sorted(counts)]

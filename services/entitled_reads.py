@@ -96,6 +96,14 @@ class EntitledReads:
         measures = self.models.performance.measures(period, area)
         return {"pcc_area": area, "period": period, "measures": [_measures(m) for m in measures]}
 
+    def performance_cohorts(self, period: Period = "quarter") -> dict[str, Any]:
+        """Take-up and completion by cohort: the cases referred in each period, followed to now."""
+        area = _pcc_area(self.caller, "performance")
+        found = self.models.performance.cohorts(period, area)
+        return {"pcc_area": area, "period": period, "cohorts": [
+            {**asdict(c), "take_up": c.take_up, "completion": c.completion} for c in found
+        ]}  # fmt: skip
+
 
 def _measures(m: AreaPeriod) -> dict[str, Any]:
     return {

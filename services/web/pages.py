@@ -93,10 +93,15 @@ def _rows(measures: list[dict[str, Any]]) -> list[dict[str, str]]:
 @router.get("/performance")
 async def performance(request: Request, me: Viewer, period: str = "quarter") -> Response:
     chosen = _period(period)
-    found = await call(request, lambda b: entitled(b, me).performance(chosen))
+
+    def read(backbone: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        reads = entitled(backbone, me)
+        return reads.performance(chosen), reads.performance_cohorts(chosen)
+
+    found, cohorts = await call(request, read)
     rows = _rows(found["measures"])
     return page(request, "performance.html", area=found["pcc_area"], period=chosen,
-                periods=PERIODS, rows=rows)  # fmt: skip
+                periods=PERIODS, rows=rows, cohorts=_cohort_rows(cohorts["cohorts"]))  # fmt: skip
 
 
 @router.get("/performance.csv")
@@ -112,6 +117,35 @@ async def performance_csv(request: Request, me: Viewer, period: str = "quarter")
     name = f"performance-{found['pcc_area']}-{chosen}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@router.get("/performance-cohorts.csv")
+async def cohorts_csv(request: Request, me: Viewer, period: str = "quarter") -> Response:
+    chosen = _period(period)
+    found = await call(request, lambda b: entitled(b, me).performance_cohorts(chosen))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = ["period", "referred", "offered", "consented", "completed", "take_up", "completion"]
+    writer.writerow(["pcc_area", *columns])
+    for c in found["cohorts"]:
+        writer.writerow([found["pcc_area"], *("" if c[k] is None else c[k] for k in columns)])
+    name = f"performance-cohorts-{found['pcc_area']}-{chosen}.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _cohort_rows(cohorts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each cohort with its two rates as text and as a bar length (0-100) for the chart."""
+    return [
+        {
+            **c,
+            "take_up_text": _percent(c["take_up"]),
+            "completion_text": _percent(c["completion"]),
+            "take_up_bar": round((c["take_up"] or 0) * 100),
+            "completion_bar": round((c["completion"] or 0) * 100),
+        }
+        for c in cohorts
+    ]
 
 
 def _cell(value: str) -> str:

@@ -189,6 +189,11 @@ def test_stored_text_is_shown_literally_never_as_markup(page: Any, site: Site) -
     expect(page.get_by_role("heading", name="Delays in west-yorkshire")).to_be_visible()
     shot(page, "delays")
     page.goto(f"{site.url}/web/performance")
+    cohorts = page.get_by_test_id("cohorts")
+    first = cohorts.get_by_role("row", name="2023-Q1").locator("td").all_inner_texts()
+    assert first[:2] == ["1", "1"] and "100% (1 of 1)" in first[2] and "100%" in first[3]
+    later = cohorts.get_by_role("row", name="2025-Q1").locator("td").all_inner_texts()
+    assert later[:2] == ["1", "0"] and "- (0 of 0)" in later[2]  # referred, not offered yet
     shot(page, "performance")
     assert page.problems == [m for m in page.problems if "400" in m]  # the bad date's answer
 

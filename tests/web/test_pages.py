@@ -85,9 +85,17 @@ def test_delays_and_performance_are_for_the_hubs_own_area(
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith("pcc_area,period,referrals")
     assert web.get("/web/performance?period=decade").status_code == 400
+    assert "Of the cohort's cases offered RJ, the share in which a victim gave" in perf.text
+    cohorts = web.get("/web/performance-cohorts.csv?period=quarter")
+    assert cohorts.status_code == 200 and cohorts.headers["content-type"].startswith("text/csv")
+    lines = cohorts.text.splitlines()
+    assert lines[0] == "pcc_area,period,referred,offered,consented,completed,take_up,completion"
+    # the demo's west-yorkshire story: referred in 2023-Q1, offered, consented, completed
+    assert "west-yorkshire,2023-Q1,1,1,1,1,1.0,1.0" in lines
     sign_in(web, web_issuer.token("prison:LEI"))
     assert web.get("/web/delays").status_code == 403
     assert web.get("/web/performance.csv").status_code == 403
+    assert web.get("/web/performance-cohorts.csv").status_code == 403
 
 
 def test_a_case_page_for_the_area_is_logged_and_refused_to_an_agency_not_entitled(

@@ -17,9 +17,16 @@ from aiokafka.errors import KafkaError
 
 from services.bootstrap import Backbone, build
 from services.cli_identity import TokenFile, verified
+from services.cli_output import AsCsv, AsJson, emit_csv, emit_json, one_format
 from services.dead_letter_view import LetterFilter, parse_since
 from services.dlq import DeadLetterQueue, NoSuchLetter, Outcome
-from services.dlq_render import render_letter, render_list, render_outcomes
+from services.dlq_render import (
+    DLQ_COLUMNS,
+    listed_rows,
+    render_letter,
+    render_list,
+    render_outcomes,
+)
 from services.identity import Identity, Role
 from services.kafka_wiring import KafkaParts
 
@@ -92,8 +99,11 @@ def list_letters(
     since: Since = None,
     all_: Annotated[bool, typer.Option("--all", help="Also those retried or purged")] = False,
     token_file: TokenFile = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
 ) -> None:
     """Dead letters not dealt with yet (oldest first): id, age, source, error, reason, size."""
+    one_format(as_json, as_csv)
     backbone = build()
     try:
         operator(backbone, token_file, "listing dead letters")
@@ -101,7 +111,15 @@ def list_letters(
         listed = on_broker(queue(backbone).letters(which))
     finally:
         backbone.close()
-    render_list(listed, datetime.now(UTC), all_)
+    now = datetime.now(UTC)
+    if as_json or as_csv:
+        rows = listed_rows(listed, now)
+        if as_json:
+            emit_json(rows)
+        else:
+            emit_csv(rows, DLQ_COLUMNS)
+        return
+    render_list(listed, now, all_)
 
 
 @dlq_app.command()

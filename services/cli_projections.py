@@ -5,6 +5,7 @@ Every query first brings its projection up to date with the log, so what is show
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
@@ -22,6 +23,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from domain.agencies import NOMS_PATTERN
 from domain.reference import load_reference_data
 from projections.agreements import AgreementQueries
 from projections.clock import Clock, fixed_clock, system_clock
@@ -122,9 +124,10 @@ def _known_prison(code: str) -> str:
 
 
 def _known_area(area: str) -> str:
-    if area not in load_reference_data().pcc_areas:
+    code = area.strip().lower().replace(" ", "-")
+    if code not in load_reference_data().pcc_areas:
         raise error(f"unknown PCC area {area!r} (a code such as kent or west-yorkshire)")
-    return area
+    return code
 
 
 def _location(c: CaseLocation) -> dict[str, object]:
@@ -144,6 +147,8 @@ def moves(
     if prison and closed:
         raise error("--all goes without --prison: a prison's view lists its open cases")
     code = _known_prison(prison) if prison else None
+    if offender is not None and not re.fullmatch(NOMS_PATTERN, offender):
+        raise error(f"{offender!r} is not a prison number (a letter, 4 digits, 2 letters: A1234BC)")
     with _backbone() as bb:
         q = MovesQueries(bb.projections)
         if offender:
@@ -408,7 +413,7 @@ def performance(
     if period not in ("year", "quarter", "month"):
         raise error(f"--period is year, quarter or month, not {period!r}")
     if area is not None:
-        _known_area(area)
+        area = _known_area(area)
     with _backbone() as bb:
         rows = PerformanceQueries(bb.projections).measures(period, area)  # type: ignore[arg-type]
     if as_json:

@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from services.cli_output import make_console
 from services.dead_letter_view import Listed, header_text, printable, show_bytes
 from services.dlq import Outcome
 
-console = Console(width=None if sys.stdout.isatty() else 180)
+console = make_console()
 REASON_WIDTH = 160
 VALUE_SHOWN = 64 * 1024
 
@@ -34,6 +33,28 @@ def status(item: Listed) -> str:
         return "waiting"
     when = item.last.acted_at.isoformat(timespec="seconds")
     return f"{item.last.action.value} by {item.last.actor} at {when}"
+
+
+DLQ_COLUMNS = ["id", "dead_lettered_at", "age_seconds", "source_topic", "error", "reason",
+               "original_size", "truncated", "status"]  # fmt: skip
+
+
+def listed_rows(listed: list[Listed], now: datetime) -> list[dict[str, object]]:
+    """``rjb dlq list --json``/``--csv``: one object per letter (text as stored, unprinted)."""
+    return [
+        {
+            "id": str(item.letter.id),
+            "dead_lettered_at": item.letter.timestamp,
+            "age_seconds": round(item.letter.age_seconds(now)),
+            "source_topic": item.letter.source_topic,
+            "error": item.letter.error,
+            "reason": item.letter.reason,
+            "original_size": item.letter.original_size,
+            "truncated": item.letter.truncated,
+            "status": status(item),
+        }
+        for item in listed
+    ]
 
 
 def render_list(listed: list[Listed], now: datetime, with_status: bool) -> None:

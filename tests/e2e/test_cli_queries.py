@@ -53,6 +53,8 @@ def test_every_query_answers_in_json_and_csv(cli: CliRunner) -> None:
     performance = _json(cli, "performance", "--period", "quarter")
     assert isinstance(performance, list) and performance[0]["referrals"]["route"]
     assert _csv(cli, "performance")[0]["pcc_area"]
+    by_name = _json(cli, "performance", "--area", "West Yorkshire")
+    assert isinstance(by_name, list) and {m["pcc_area"] for m in by_name} == {"west-yorkshire"}
     listed = _json(cli, "list")
     assert isinstance(listed, list) and len(listed[0]["case_id"]) == 36
 
@@ -82,6 +84,7 @@ def test_delays_answer_as_at_a_past_date(cli: CliRunner) -> None:
         (["moves", "--prison", "XYZ"], "unknown prison code 'XYZ'"),
         (["moves", "--prison", "LEI", "--all"], "--all goes without --prison"),
         (["performance", "--area", "nowhere"], "unknown PCC area 'nowhere'"),
+        (["moves", "--offender", "nobody"], "'nobody' is not a prison number"),
         (["performance", "--period", "week"], "--period is year, quarter or month"),
         (["delays", "--now", "yesterday"], "is not an ISO date"),
         (["agreements", "--now", "2025-13-40"], "is not an ISO date"),

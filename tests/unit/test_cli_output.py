@@ -1,0 +1,59 @@
+"""What ``--json`` and ``--csv`` print: CSV safe for spreadsheets, dead letters as rows."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from services.cli_output import add_row, emit_csv, safe_cell
+from services.dead_letter_view import DeadLetter, Listed
+from services.dlq_render import DLQ_COLUMNS, listed_rows
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_cells_a_spreadsheet_would_run_get_a_quote_and_numbers_do_not() -> None:
+    for formula in ("=1+1", "+44", "-x", "@SUM(A1)", "\t=1"):
+        assert safe_cell(formula) == "'" + formula
+    assert safe_cell(-3) == "-3" and safe_cell(2.5) == "2.5" and safe_cell(None) == ""
+    assert safe_cell({"a": [1]}) == '{"a":[1]}' and safe_cell("plain") == "plain"
+
+
+def test_csv_has_a_header_row_even_when_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    emit_csv([], ["a", "b"])
+    emit_csv([{"a": "=cmd", "b": None}], ["a", "b"])
+    out = capsys.readouterr().out
+    assert out == "a,b\na,b\n'=cmd,\n"
+
+
+def test_table_cells_are_text_not_markup() -> None:
+    console = Console(width=120, record=True)
+    table = Table("x")
+    add_row(table, "a [/] b [bold]c[/bold] [link=x]d")
+    console.print(table)
+    assert "a [/] b [bold]c[/bold] [link=x]d" in console.export_text()
+
+
+def test_dead_letters_as_rows() -> None:
+    value = b"{}"
+    digest = hashlib.sha256(value).hexdigest().encode()
+    headers = [("rjb_dlq_error", b"ValidationError"), ("rjb_dlq_reason", b"=bad [/]"),
+               ("rjb_dlq_source_topic", b"rjb.inbound.police.kent.commands.v1"),
+               ("rjb_dlq_original_sha256", digest)]  # fmt: skip
+    record = SimpleNamespace(topic="rjb.dead-letter.v1", partition=0, offset=7, key=None,
+                             value=value, headers=headers,
+                             timestamp=(NOW - timedelta(hours=3)).timestamp() * 1000)  # fmt: skip
+    rows = listed_rows([Listed(DeadLetter.from_record(record))], NOW)
+    assert rows[0]["id"] == str(DeadLetter.from_record(record).id)
+    assert rows[0]["age_seconds"] == 3 * 3600 and rows[0]["status"] == "waiting"
+    assert rows[0]["error"] == "ValidationError" and list(rows[0]) == DLQ_COLUMNS
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([safe_cell(rows[0][c]) for c in DLQ_COLUMNS])
+    assert "'=bad [/]" in buffer.getvalue()

@@ -205,7 +205,14 @@ def test_the_auditor_pages(page: Any, site: Site) -> None:
     page.goto(f"{site.url}/web/audit/history?case={site.hostile_case}")
     assert HOSTILE in page.locator("main").inner_text()
     shot(page, "audit-history")
-    page.goto(f"{site.url}/web/audit/at?case={site.hostile_case}&at=2030-01-01T00:00Z")
+    download = page.get_by_role("link", name="Download the export of this case (zip)")
+    with page.expect_download() as started:
+        download.click()
+    assert started.value.suggested_filename == f"audit-export-{site.hostile_case}.zip"
+    # referred on 2025-01-03 (occurred), recorded only when the test ran: the two views differ
+    page.goto(f"{site.url}/web/audit/at?case={site.hostile_case}&at=2025-06-01T00:00Z")
+    status = page.get_by_test_id("state").get_by_role("row", name="status")
+    assert status.locator("td").all_inner_texts() == ["not referred yet", "open", "no"]
     shot(page, "audit-at")
     page.goto(f"{site.url}/web/audit/verify?case={site.hostile_case}")
     shot(page, "audit-verify")

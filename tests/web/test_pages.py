@@ -4,8 +4,13 @@ stored text shown as text, a bad date a clear error."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
+from services.audit.export import verify_export
 from services.bootstrap import Backbone
 from services.case_queries import CaseQueries
 from tests.http_helpers import Issuer
@@ -117,18 +122,29 @@ def test_a_case_page_for_the_area_is_logged_and_refused_to_an_agency_not_entitle
 
 
 def test_audit_pages_need_the_auditor_role(
-    web: TestClient, web_backbone: Backbone, web_issuer: Issuer
+    web: TestClient, web_backbone: Backbone, web_issuer: Issuer, tmp_path: Path
 ) -> None:
     case_id = CaseQueries(web_backbone.store).case_ids()[0]
     sign_in(web, web_issuer.token(HUB))
     assert web.get("/web/audit").status_code == 403
     assert web.get(f"/web/audit/history?case={case_id}").status_code == 403
+    assert web.get(f"/web/audit/export?case={case_id}").status_code == 403
     sign_in(web, web_issuer.token("pcc:kent", "auditor"))
     assert web.get("/web/audit").status_code == 200
     history = web.get(f"/web/audit/history?case={case_id}")
     assert history.status_code == 200 and "History of case" in history.text
     at = web.get(f"/web/audit/at?case={case_id}&at=2099-01-01T00:00:00Z")
-    assert at.status_code == 200 and "as recorded at" in at.text
+    assert at.status_code == 200 and "As recorded by then" in at.text
+    assert "As it had happened by then" in at.text
+    exported = web.get(f"/web/audit/export?case={case_id}")
+    assert exported.status_code == 200 and exported.headers["content-type"] == "application/zip"
+    assert f'filename="audit-export-{case_id}.zip"' in exported.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+        archive.extractall(tmp_path)
+    assert verify_export(tmp_path / f"case-{case_id}") == []
+    reads = web_backbone.audit("test").reads()
+    assert any(r.action == "export" and r.subject == str(case_id) for r in reads)
+    assert web.get("/web/audit/export?case=00000000-0000-0000-0000-000000000000").status_code == 404
     bad = web.get(f"/web/audit/at?case={case_id}&at=yesterday")
     assert bad.status_code == 400 and "is not an instant" in bad.text
     verify = web.get("/web/audit/verify")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,8 @@ from uuid import UUID
 import orjson
 import typer
 from eventsourcing.application import AggregateNotFoundError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -130,13 +133,24 @@ def verify(
     token_file: TokenFile = None,
 ) -> None:
     """Check stored events against the hash chains; OK or exactly what was tampered with."""
-    with _audit(token_file, reason) as audit:
+    bar = Progress(TextColumn("verifying the log"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                   disable=not sys.stderr.isatty())  # fmt: skip
+    task = bar.add_task("verify", total=None)
+
+    def advance(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with _audit(token_file, reason) as audit, bar:
         if anchor:
             nid, _, digest = anchor.partition(":")
+            if not nid.isdigit() or not digest:
+                raise error(f"--anchor {anchor!r} is not NOTIFICATION_ID:LOG_HASH")
             audit.log_read("verify", "*", f"anchor {anchor}")
-            report = verify_log(audit.recorder, anchor=LogHead(int(nid), log_hash=digest))
+            head = LogHead(int(nid), log_hash=digest)
+            report = verify_log(audit.recorder, anchor=head, progress=advance)
         else:
-            report = audit.verify(case_id)
+            report = audit.verify(case_id, progress=advance)
     for line in summary(report):
         typer.echo(line)
     if report.head and report.head.notification_id:

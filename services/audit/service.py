@@ -7,6 +7,7 @@ about earlier moments (a late ``occurred_at``) are not included: that is what "a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -97,10 +98,13 @@ class AuditService:
             case = event.mutate(case)
         return case if isinstance(case, Case) else None
 
-    def verify(self, case_id: UUID | None = None) -> VerifyReport:
+    def verify(
+        self, case_id: UUID | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> VerifyReport:
+        """One case's chain, or the whole log's (``progress``: see :func:`verify_log`)."""
         self.log_read("verify", str(case_id) if case_id else "*")
         if case_id is None:
-            return verify_log(self.recorder)
+            return verify_log(self.recorder, progress=progress)
         return verify_aggregate(self.recorder, case_id)
 
     def reads(self) -> list[ReadRecord]:

@@ -9,6 +9,7 @@ gone) or ``reordered`` (a row sits at another position than the one it was chain
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from adapters.audit_chain import ChainRecord, LogHead
@@ -20,9 +21,13 @@ __all__ = ["Finding", "VerifyReport", "summary", "verify_aggregate", "verify_log
 
 
 def verify_log(
-    recorder: AuditRecorder, page: int = 5000, anchor: LogHead | None = None
+    recorder: AuditRecorder,
+    page: int = 5000,
+    anchor: LogHead | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
-    """Check every stored event and both chains over the whole notification log."""
+    """Check every stored event and both chains over the whole notification log; ``progress``
+    is told (notifications checked, notifications in all) after each page."""
     report = VerifyReport(scope="log")
     checker = ChainChecker(report)
     head = LogHead()
@@ -30,6 +35,8 @@ def verify_log(
     lo = 1
     while lo <= top:
         hi = lo + page - 1
+        if progress is not None:
+            progress(lo - 1, top)
         events = {n.id: n for n in recorder.select_notifications(start=lo, stop=hi, limit=page)}
         records = {r.notification_id: r for r in recorder.select_chain(lo, hi)}
         for nid in sorted(events.keys() | records.keys()):
@@ -64,6 +71,8 @@ def verify_log(
                 _log_break(report, rec, head)
             head = rec.head
         lo = hi + 1
+    if progress is not None:
+        progress(top, top)
     if anchor is not None:
         _check_anchor(recorder, report, anchor)
     report.head = head

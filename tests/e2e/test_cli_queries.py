@@ -124,3 +124,22 @@ def test_audit_at_by_occurred_time_beside_recorded_time(cli: CliRunner) -> None:
         app, ["audit", "at", case, "--at", "2000-01-01T00:00Z", "--occurred", *why], env=ann
     )
     assert before.exit_code == 1 and "had not been referred" in before.output
+
+
+def test_verify_tells_its_progress_and_refuses_a_bad_anchor(cli: CliRunner) -> None:
+    from services.bootstrap import build
+
+    backbone = build()
+    try:
+        told: list[tuple[int, int]] = []
+        report = backbone.audit("test", "progress").verify(progress=lambda *p: told.append(p))
+    finally:
+        backbone.close()
+    assert report.ok and told and told[-1][0] == told[-1][1] > 0
+    printed = cli.invoke(app, ["dev", "token", "--agency", "pcc:west-yorkshire", "--role",
+                               "auditor", "--subject", "ann"])  # fmt: skip
+    ann = {"RJB_TOKEN": printed.stdout.strip()}
+    bad = cli.invoke(app, ["audit", "verify", "--anchor", "x:y"], env=ann)
+    assert bad.exit_code == 2 and "is not NOTIFICATION_ID:LOG_HASH" in bad.output
+    ok = cli.invoke(app, ["audit", "verify"], env=ann)
+    assert ok.exit_code == 0 and ok.output.startswith("OK:")

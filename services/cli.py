@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import orjson
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -30,12 +34,35 @@ from services.commands import COMMAND_MODELS, SPECS, Command, command_adapter
 from services.demo.runner import all_scripts, run_script
 from services.render import render_case, render_timeline
 
+T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="rj-backbone: restorative justice case backbone")
 console = make_console()
 
 
 def _backbone() -> Backbone:
     return build()
+
+
+BAR_FROM = 1000  # lines: a file this long shows a progress bar on a terminal
+
+
+@contextmanager
+def _lines_bar(data: bytes) -> Iterator[Callable[[Iterable[T]], Iterator[T]]]:
+    """Counts the outcomes of a large file on a progress bar (stderr, a terminal only)."""
+    total = sum(1 for line in data.splitlines() if line.strip())
+    shown = total >= BAR_FROM and sys.stderr.isatty()
+    bar = Progress(TextColumn("submitting"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                   disable=not shown)  # fmt: skip
+    task = bar.add_task("submit", total=total)
+
+    def counted(items: Iterable[T]) -> Iterator[T]:
+        for item in items:
+            bar.advance(task)
+            yield item
+
+    with bar:
+        yield counted
 
 
 @app.command()
@@ -50,7 +77,8 @@ def submit(
     backbone = _backbone()
     try:
         limit = InboundSettings().max_message_bytes
-        bad = report(console, submit_lines(backbone.commands, data, limit))
+        with _lines_bar(data) as counted:
+            bad = report(console, counted(submit_lines(backbone.commands, data, limit)))
     finally:
         backbone.close()
     if bad:

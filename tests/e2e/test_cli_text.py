@@ -118,3 +118,10 @@ def test_show_takes_a_unique_prefix_and_audit_at_refuses_a_bad_instant(store: Pa
     at = runner.invoke(app, ["audit", "at", CASE, "--at", "yesterday", "--reason", "x"], env=ann)
     assert at.exit_code == 2 and "is not an ISO instant" in at.output
     assert at.output.strip().count("\n") == 0
+
+
+def test_the_submit_progress_bar_passes_every_outcome_through() -> None:
+    from services.cli import _lines_bar
+
+    with _lines_bar(b"a\n\n b\nc\n") as counted:
+        assert list(counted(iter([1, 2, 3]))) == [1, 2, 3]

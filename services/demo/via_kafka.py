@@ -25,7 +25,9 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from adapters.cloudevents import TYPE_PREFIX
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics
@@ -149,7 +151,7 @@ class KafkaDemo:
         queries = CaseQueries(self.store)
         for script in scripts:
             steps = wire_steps(self.topics, script)
-            self.console.rule(f"[bold]{script.title}[/bold]")
+            self.console.rule(Text(script.title, style="bold"))
             movements = sum(s.topic == self.topics.movements for s in steps)
             self.console.print(
                 f"{len(steps) - movements} commands → each agency's "
@@ -226,10 +228,11 @@ def demo_via_kafka(console: Console, timeout: float) -> int:
         with kafka_cluster(settings) as cluster:
             asyncio.run(run_demo(cluster, cluster.kafka_bootstrap_servers, console, timeout))
     except DemoFailed as failure:
-        console.print(f"[red]demo via Kafka failed:[/red] {failure}")
+        console.print(f"[red]demo via Kafka failed:[/red] {escape(str(failure))}")
         return 1
     except KafkaError as error:
         where = settings.kafka_bootstrap_servers or "the local broker"
-        console.print(f"[red]demo via Kafka failed:[/red] cannot use Kafka at {where}: {error}")
+        problem = escape(f"cannot use Kafka at {where}: {error}")
+        console.print(f"[red]demo via Kafka failed:[/red] {problem}")
         return 1
     return 0

@@ -229,8 +229,10 @@ class DelayQueries:
 
     # --- per area -------------------------------------------------------------------------------
     def area_medians(self) -> list[AreaMedians]:
-        """Median days from referral to the first activity held, and to closure, per area."""
+        """Median days from referral to the first activity held, and to closure, per area, as at
+        the clock's now (cases referred by then; activities held and closures by then)."""
         self._refresh()
+        now = self.clock()
         rows = self._tx_rows(
             "SELECT c.pcc_area, c.referred_at, h.entered_at, k.entered_at FROM delay_case c "
             "LEFT JOIN delay_stage h ON h.case_id = c.case_id AND h.stage = 'activity_held' "
@@ -238,6 +240,10 @@ class DelayQueries:
         )
         by_area: dict[str, list[tuple[datetime, object, object]]] = defaultdict(list)
         for area, referred, held, closed in rows:
+            if _at(referred) > now:
+                continue
+            held = held if held is not None and _at(held) <= now else None
+            closed = closed if closed is not None and _at(closed) <= now else None
             by_area[str(area)].append((_at(referred), held, closed))
 
         def med(values: list[float]) -> float | None:

@@ -269,7 +269,7 @@ def delays(
     as_csv: AsCsv = False,
 ) -> None:
     """Cases breaching service levels, with the reason and age, as at now or any date; per-area
-    medians (from the whole log)."""
+    medians as at the same date."""
     one_format(as_json, as_csv)
     when = _instant(now, "--now")
     with _backbone() as bb:

@@ -15,8 +15,10 @@ import asyncio
 import functools
 import itertools
 import logging
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -26,6 +28,14 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -196,6 +206,19 @@ def demo_agencies(scripts: list[Script]) -> set[str]:
     return {step_to_command(k, p).agency for s in scripts for k, p in s.steps() if k != "movement"}
 
 
+PHASES = 3  # send, published, read back
+
+
+@contextmanager
+def phases_bar() -> Iterator[tuple[Progress, TaskID]]:
+    """The demo's phases on a progress bar (stderr, only on a terminal; gone when done)."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                   disable=not sys.stderr.isatty())  # fmt: skip
+    with bar:
+        yield bar, bar.add_task("", total=PHASES)
+
+
 async def run_demo(settings: Settings, bootstrap: str, console: Console, timeout: float) -> None:
     topics = Topics.from_settings(settings)
     specs = [topics.inbound_spec(a) for a in sorted(demo_agencies(all_scripts()))]
@@ -207,9 +230,14 @@ async def run_demo(settings: Settings, bootstrap: str, console: Console, timeout
         demo = KafkaDemo(run, console, timeout)
         scripts = all_scripts()
         started = time.perf_counter()
-        await demo.send(scripts)
-        await demo.published()
-        back = await demo.read_back(scripts)
+        with phases_bar() as (bar, task):
+            bar.update(task, description="sending every step to its topic")
+            await demo.send(scripts)
+            bar.update(task, advance=1, description="waiting for the relay to publish")
+            await demo.published()
+            bar.update(task, advance=1, description="reading back from the shared topics")
+            back = await demo.read_back(scripts)
+            bar.update(task, advance=1)
         elapsed = time.perf_counter() - started
         console.print(f"every step stored, published and read back in {elapsed:.1f}s")
         demo.show(scripts, back)

@@ -47,3 +47,12 @@ def test_a_story_is_cut_where_it_changes_partition_so_the_log_keeps_its_order() 
         (TOPICS.movements, 2), (hub, 3),
         (TOPICS.movements, 1), (hub, 6),
     ]  # fmt: skip
+
+
+def test_the_demo_phases_bar_counts_its_three_phases() -> None:
+    from services.demo.via_kafka import PHASES, phases_bar
+
+    with phases_bar() as (bar, task):
+        for _ in range(PHASES):
+            bar.update(task, advance=1)
+        assert bar.tasks[0].completed == PHASES == bar.tasks[0].total

@@ -4,6 +4,7 @@ fresh database per run and a fresh schema per test, so tests never share tables.
 from __future__ import annotations
 
 import base64
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,10 @@ from adapters.throwaway_postgres import ThrowawayPostgres
 from services.bootstrap import Backbone, build
 from services.settings import Settings
 from tests.servers import ExternalKafka, PgDatabase, PgServer, existing_kafka, existing_postgres
+
+# pytest-xdist gives its workers COLUMNS=80, which the `rjb` subprocesses of the e2e tests would
+# inherit (their tables would wrap); tests read output as a pipe gets it without COLUMNS.
+os.environ["COLUMNS"] = "200"
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -114,8 +114,7 @@ def show(
         whole = _case_id(queries, case_id)
         case = readable_case(backbone, token_file, whole, reason)
         if case is None:
-            console.print(f"no case {whole}", style="red", markup=False)
-            raise typer.Exit(code=1)
+            raise error(f"no case {whole}")
         render_case(console, case)
         render_timeline(console, queries.timeline(whole))
     finally:

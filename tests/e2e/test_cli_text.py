@@ -113,6 +113,9 @@ def test_show_takes_a_unique_prefix_and_audit_at_refuses_a_bad_instant(store: Pa
     assert CASE in shown.output
     unknown = runner.invoke(app, ["show", "ffffffff", "--reason", "check"], env=ann)
     assert unknown.exit_code == 2 and "0 cases have ids starting 'ffffffff'" in unknown.output
+    missing = "00000000-0000-4000-8000-000000000000"
+    absent = runner.invoke(app, ["show", missing, "--reason", "check"], env=ann)
+    assert absent.exit_code == 2 and f"Error: no case {missing}" in absent.output
     bad = runner.invoke(app, ["show", "no", "--reason", "check"], env=ann)
     assert bad.exit_code == 2 and "neither a case id nor a prefix" in bad.output
     at = runner.invoke(app, ["audit", "at", CASE, "--at", "yesterday", "--reason", "x"], env=ann)

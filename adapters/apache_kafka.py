@@ -170,12 +170,13 @@ class ApacheKafka:
         return config
 
     def format(self) -> None:
-        """A fresh, empty data directory under a new cluster id."""
+        """A fresh, empty data directory under a new cluster id (passed as ``--cluster-id=``:
+        a random id may begin with ``-``, which the tool would take for an option)."""
         config = self._configure()
         shutil.rmtree(self.dir / "data", ignore_errors=True)
         self.cluster_id = random_cluster_id()
         command = self._java("kafka.tools.StorageTool", "format",
-                             "-t", self.cluster_id, "-c", str(config))  # fmt: skip
+                             f"--cluster-id={self.cluster_id}", "-c", str(config))  # fmt: skip
         if self.super_user is not None:  # its SCRAM credential, before anyone can connect
             user, password = self.super_user.name, self.super_user.password
             command += ["--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]"]

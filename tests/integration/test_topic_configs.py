@@ -80,7 +80,11 @@ async def test_a_topic_found_with_another_retention_is_altered_at_start_keeping_
 
     await ensure_topics(connection, t.core())
 
-    (found,) = (await configs(kafka_broker.bootstrap, [t.dead_letter])).values()
+    for _ in range(100):  # the broker applies the controller's config record a moment later
+        (found,) = (await configs(kafka_broker.bootstrap, [t.dead_letter])).values()
+        if found["retention.ms"] == str(2 * DAY_MS):
+            break
+        await asyncio.sleep(0.1)
     assert found["retention.ms"] == str(2 * DAY_MS) and found["cleanup.policy"] == "delete"
     assert found["segment.ms"] == "3600000"  # the operator's own setting stays
 

@@ -151,17 +151,13 @@ async def republished_after_broker_loss(
         bb.close()
 
 
-@pytest.mark.postgres
-async def test_on_postgresql_a_notification_wakes_the_relay_long_before_its_next_poll(
-    kafka_broker: Broker, pg_database: PgDatabase, topic_prefix: str
-) -> None:
-    from tests.conftest import pg_settings
-
-    settings = fast_kafka_settings(pg_settings(pg_database), topic_prefix,
-                                   kafka_relay_poll_interval=30.0,
+async def woken_long_before_its_next_poll(store: Settings, bootstrap: str, prefix: str) -> Any:
+    """Store a story while the relay waits out a 30 s poll; it must publish within 10 s.
+    Returns the relay's wake-up (each test asks it how it was woken)."""
+    settings = fast_kafka_settings(store, prefix, kafka_relay_poll_interval=30.0,
                                    kafka_broker_check_interval=60.0)  # fmt: skip
     bb = build(settings)
-    relay = bb.kafka(kafka_broker.bootstrap).relay()
+    relay = bb.kafka(bootstrap).relay()
     await relay.start()
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
@@ -171,16 +167,28 @@ async def test_on_postgresql_a_notification_wakes_the_relay_long_before_its_next
         started = loop.time()
         await asyncio.to_thread(run_script, bb.commands, head_teacher())
         total = stored_count(bb)
-        records = await read_topic(kafka_broker.bootstrap, relay.router.topic_specs()[0].name,
-                                   total, timeout=10)  # fmt: skip
+        records = await read_topic(bootstrap, relay.router.topic_specs()[0].name, total,
+                                   timeout=10)  # fmt: skip
         assert len(records) == total
         assert loop.time() - started < 10  # far below the 30 s poll interval
-        assert getattr(relay.wakeup, "notifications", 0) > 0
+        return relay.wakeup
     finally:
         stop.set()
         await task
         await relay.stop()
         bb.close()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_notification_wakes_the_relay_long_before_its_next_poll(
+    kafka_broker: Broker, pg_database: PgDatabase, topic_prefix: str
+) -> None:
+    from tests.conftest import pg_settings
+
+    wakeup = await woken_long_before_its_next_poll(
+        pg_settings(pg_database), kafka_broker.bootstrap, topic_prefix
+    )
+    assert getattr(wakeup, "notifications", 0) > 0
 
 
 async def test_a_batch_of_many_events_per_partition_is_not_taken_for_lost_data(
@@ -203,27 +211,7 @@ async def test_on_sqlite_a_save_in_the_same_process_wakes_the_relay_long_before_
 ) -> None:
     from tests.conftest import sqlite_settings
 
-    settings = fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix,
-                                   kafka_relay_poll_interval=30.0,
-                                   kafka_broker_check_interval=60.0)  # fmt: skip
-    bb = build(settings)
-    relay = bb.kafka(kafka_broker.bootstrap).relay()
-    await relay.start()
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
-    try:
-        await asyncio.sleep(0.3)  # the relay has polled once and is now waiting
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        await asyncio.to_thread(run_script, bb.commands, head_teacher())
-        total = stored_count(bb)
-        records = await read_topic(kafka_broker.bootstrap, relay.router.topic_specs()[0].name,
-                                   total, timeout=10)  # fmt: skip
-        assert len(records) == total
-        assert loop.time() - started < 10  # far below the 30 s poll interval
-        assert getattr(relay.wakeup, "wakeups", 0) > 0
-    finally:
-        stop.set()
-        await task
-        await relay.stop()
-        bb.close()
+    wakeup = await woken_long_before_its_next_poll(
+        sqlite_settings(tmp_path), kafka_broker.bootstrap, topic_prefix
+    )
+    assert getattr(wakeup, "wakeups", 0) > 0

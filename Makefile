@@ -105,7 +105,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
 
 asyncapi: $(STAMP)
-	$(BIN)/python -m services.asyncapi_app
+	$(BIN)/python -m services.kafka_runtime.asyncapi_app
 
 openapi: $(STAMP)
 	$(BIN)/python -m services.http.openapi

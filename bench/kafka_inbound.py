@@ -17,7 +17,7 @@ from bench.bench_store import EVENTS_PER_CASE, raw_batched_run
 from bench.pg import postgres_env, scratch_database
 from services.bootstrap import build
 from services.commands import parse_command
-from services.inbound import Inbound
+from services.kafka_runtime.inbound import Inbound
 from services.settings import Settings
 
 WARM_UP_MOVEMENT = {

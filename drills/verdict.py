@@ -20,7 +20,7 @@ import orjson
 
 from drills.kafka_io import Message
 from services.bootstrap import Backbone
-from services.dead_letters import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC
+from services.kafka_runtime.dead_letters import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC
 
 Event = tuple[uuid.UUID, int]
 Where = tuple[str, int, int]  # topic, partition, offset

@@ -1,5 +1,5 @@
 """``python -m services`` runs the ``rjb`` command line."""
 
-from services.cli import app
+from services.cli.app import app
 
 app()

@@ -23,7 +23,7 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     from services.identity import TokenVerifier
-    from services.kafka_wiring import KafkaParts
+    from services.kafka_runtime.wiring import KafkaParts
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Backbone:
 
     def kafka(self, bootstrap: str | None = None) -> KafkaParts:
         """The Kafka components (relays, inbound subscribers) on this store."""
-        from services.kafka_wiring import KafkaParts
+        from services.kafka_runtime.wiring import KafkaParts
 
         return KafkaParts(self, bootstrap or self.settings.kafka_bootstrap_servers)
 

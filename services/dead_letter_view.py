@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters.dead_letter_actions import ActionRow, LetterId
 from adapters.dead_letter_seal import DLQ_SEALED
-from services.dead_letters import (
+from services.kafka_runtime.dead_letters import (
     DLQ_ERROR,
     DLQ_HEADERS_DROPPED,
     DLQ_OFFSET,

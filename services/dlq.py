@@ -25,10 +25,10 @@ from adapters.dead_letter_seal import DeadLetterSeal
 from adapters.kafka_config import Topics
 from adapters.topic_scan import scan
 from services.dead_letter_view import DeadLetter, LetterFilter, Listed
-from services.dead_letters import DLQ_OFFSET, DLQ_PARTITION
+from services.kafka_runtime.dead_letters import DLQ_OFFSET, DLQ_PARTITION
 
 if TYPE_CHECKING:
-    from services.kafka_wiring import KafkaParts
+    from services.kafka_runtime.wiring import KafkaParts
 
 
 class NoSuchLetter(LookupError):

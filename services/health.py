@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from services.health_settings import HealthSettings
-from services.kafka_watch import kind_of
+from services.kafka_runtime.watch import kind_of
 
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
-    from services.kafka_wiring import RunningBackbone
+    from services.kafka_runtime.wiring import RunningBackbone
 
 OK, FAILING, NOT_RUNNING = "ok", "failing", "not running"
 NO_KAFKA = "not running in this process (rjb api: the HTTP API without Kafka)"

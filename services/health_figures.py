@@ -17,7 +17,7 @@ from services.health import Check, HealthSources, ago
 
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
-    from services.inbound_health import InboundHealth, InboundStats
+    from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """How ``/health`` and ``/metrics`` look at the backbone, read from ``RJB_HEALTH_*`` variables.
 
 Kept beside :class:`services.settings.Settings` (same ``.env`` file, same ``RJB_`` prefix), as
-the inbound pipeline keeps its own knobs in :mod:`services.inbound_settings`.
+the inbound pipeline keeps its own knobs in :mod:`services.kafka_runtime.inbound_settings`.
 """
 
 from __future__ import annotations

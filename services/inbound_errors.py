@@ -23,7 +23,7 @@ from services import prisoner_merge
 from services.command_service import CommandResult, CommandService, ConcurrencyConflict
 from services.commands import Command
 
-log = logging.getLogger("services.inbound")
+log = logging.getLogger("services.kafka_runtime.inbound")
 
 REASON_LIMIT = 2000  # characters of a reason kept in the dead letter's header
 

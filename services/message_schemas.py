@@ -3,9 +3,10 @@
 The inbound subscribers document their payloads with :class:`DocumentedAs`: the schema shown is
 the command union or the HMPPS message, but FastStream hands the handler the raw bytes without
 validating them, because validation (and the dead letter for a bad message) is ours to do in
-``services.inbound``: a message that fails in FastStream's decoder would never be dead-lettered.
+``services.kafka_runtime.inbound``: a message that fails in FastStream's decoder would never be
+dead-lettered.
 Kafka headers are not in FastStream's AsyncAPI model, so the header models here are added to the
-document's messages by ``services.asyncapi_app``.
+document's messages by ``services.kafka_runtime.asyncapi_app``.
 """
 
 from __future__ import annotations

@@ -31,11 +31,11 @@ from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPositions
 from adapters.sealed_records import seal_record, stored_state
 from adapters.topic_scan import Raw, scan
-from services.relay import CaseEventRouter, Outgoing
+from services.kafka_runtime.relay import CaseEventRouter, Outgoing
 from services.sharing import SharingRouter
 
 if TYPE_CHECKING:
-    from services.kafka_wiring import KafkaParts
+    from services.kafka_runtime.wiring import KafkaParts
 
 CHUNK = 500
 

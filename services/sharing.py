@@ -19,7 +19,7 @@ from adapters.kafka_config import Topics, TopicSpec
 from adapters.share_decisions import ShareDecisionRow, ShareDecisions
 from domain.agreement import AgreementStatus, SharingAgreement
 from domain.sharing import Outcome, decide
-from services.relay import Outgoing
+from services.kafka_runtime.relay import Outgoing
 
 AGREEMENT_TOPICS = [
     get_topic(cls)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.dead_letter_seal import DLQ_SEALED, DeadLetterSeal, Header
-from services.dead_letters import DLQ_OFFSET, DLQ_PARTITION, DLQ_TOPIC
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.dead_letters import DLQ_OFFSET, DLQ_PARTITION, DLQ_TOPIC
+from services.kafka_runtime.wiring import KafkaParts
 
 
 def opened(parts: KafkaParts, record: Any) -> tuple[bytes | None, list[Header], bytes]:

@@ -62,8 +62,8 @@ def as_principal(broker: ApacheKafka, user: str, password: str) -> dict[str, Any
 
 def agencies_sending_in_tests() -> set[str]:
     """Agencies whose inbound topics the inbound tests write (the stories' and a few more)."""
+    from services.cli.demo_via_kafka import demo_agencies
     from services.demo.runner import all_scripts
-    from services.demo.via_kafka import demo_agencies
 
     return demo_agencies(all_scripts()) | {"police:kent", "pcc:kent", "police:essex"}
 

@@ -18,7 +18,7 @@ from services.metrics import Metrics
 from services.settings import Settings
 
 if TYPE_CHECKING:
-    from services.kafka_wiring import RunningBackbone
+    from services.kafka_runtime.wiring import RunningBackbone
 
 TITLE = "rj-backbone HTTP API"
 VERSION = "1"

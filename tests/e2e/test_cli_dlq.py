@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from services.bootstrap import build
-from services.cli import app
-from services.kafka_wiring import KafkaParts
+from services.cli.app import app
+from services.kafka_runtime.wiring import KafkaParts
 from tests.conftest import sqlite_settings
 from tests.integration.test_inbound import command, until
 from tests.integration.test_inbound_poison import send_to

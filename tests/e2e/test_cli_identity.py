@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from services.bootstrap import build
-from services.cli import app
+from services.cli.app import app
 from services.demo.stories import STORIES
 from services.settings import Settings
 

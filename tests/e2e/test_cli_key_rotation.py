@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from adapters.key_wrap import master_key_id, new_master_key, parse_master_key
 from services.bootstrap import build, master_key
-from services.cli import app
+from services.cli.app import app
 from services.demo.stories import STORIES
 from services.settings import Settings
 from tests.e2e.test_cli_audit import token

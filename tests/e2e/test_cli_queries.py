@@ -10,7 +10,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from services.cli import app
+from services.cli.app import app
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.wiring import KafkaParts
 from tests.e2e.test_cli_dlq import parts, rjb, token  # noqa: F401  (fixture and helpers)
 
 

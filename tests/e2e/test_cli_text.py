@@ -10,7 +10,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from services.cli import app
+from services.cli.app import app
 
 runner = CliRunner()
 CASE = "3c1e1b8e-0000-4000-8000-00000000a11e"
@@ -99,7 +99,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(store: Path) -> None:
     reads = runner.invoke(app, ["audit", "reads", "--csv"], env=ann)
     read_rows = list(csv.DictReader(io.StringIO(reads.stdout)))
     assert read_rows and set(read_rows[0]) == {"read_at", "reader", "action", "subject", "detail"}
-    from services.cli_output import safe_cell
+    from services.cli.output import safe_cell
 
     assert safe_cell("=1+1") == "'=1+1" and safe_cell("-x") == "'-x" and safe_cell(-3) == "-3"
     assert safe_cell("@a") == "'@a" and safe_cell("+a") == "'+a" and safe_cell("ok") == "ok"
@@ -124,7 +124,7 @@ def test_show_takes_a_unique_prefix_and_audit_at_refuses_a_bad_instant(store: Pa
 
 
 def test_the_submit_progress_bar_passes_every_outcome_through() -> None:
-    from services.cli import _lines_bar
+    from services.cli.app import _lines_bar
 
     with _lines_bar(b"a\n\n b\nc\n") as counted:
         assert list(counted(iter([1, 2, 3]))) == [1, 2, 3]

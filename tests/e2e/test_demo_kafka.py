@@ -18,7 +18,7 @@ from adapters.local_broker import free_port
 from services.bootstrap import build
 from services.demo.runner import all_scripts
 from services.demo.stories import HUB_WY, head_teacher
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.wiring import KafkaParts
 from services.settings import Settings
 from tests.kafka_helpers import read_topic
 from tests.servers import Broker

@@ -11,8 +11,8 @@ import pytest
 from services.bootstrap import Backbone, build
 from services.demo.runner import run_script
 from services.demo.stories import STORIES
-from services.inbound import Inbound
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.inbound import Inbound
+from services.kafka_runtime.wiring import KafkaParts
 from services.settings import Settings
 from tests.integration.tamper import RawRows
 from tests.kafka_helpers import agencies_sending_in_tests, fast_kafka_settings

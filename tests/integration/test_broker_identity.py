@@ -24,7 +24,7 @@ from services.bootstrap import Backbone, build
 from services.commands import parse_command
 from services.demo.runner import run_script
 from services.demo.stories import HUB_WY, sharing_agreements
-from services.kafka_access_sync import AccessReconciler
+from services.kafka_runtime.access_sync import AccessReconciler
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import as_backbone_on, as_principal, fast_kafka_settings
 

@@ -12,8 +12,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from adapters.dead_letter_actions import Action, DeadLetterActions
 from services.dead_letter_view import LetterFilter
 from services.dlq import DeadLetterQueue
-from services.inbound import Inbound
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.inbound import Inbound
+from services.kafka_runtime.wiring import KafkaParts
 from tests.integration.test_inbound import command, until
 from tests.integration.test_inbound_poison import send_to
 from tests.kafka_helpers import kent_police_topic

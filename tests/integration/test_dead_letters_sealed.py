@@ -11,10 +11,10 @@ import orjson
 
 from adapters.dead_letter_seal import DLQ_SEALED, DeadLetterSeal, Header
 from services.bootstrap import build
-from services.dead_letters import DLQ_REASON, DLQ_TOPIC
 from services.dlq import DeadLetterQueue
-from services.inbound import Inbound
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.dead_letters import DLQ_REASON, DLQ_TOPIC
+from services.kafka_runtime.inbound import Inbound
+from services.kafka_runtime.wiring import KafkaParts
 from tests.dead_letter_helpers import opened
 from tests.integration.test_inbound import until
 from tests.integration.test_inbound_poison import send_to

@@ -26,8 +26,8 @@ from services.bootstrap import Backbone, build
 from services.demo.runner import run_script
 from services.demo.stories import head_teacher, sharing_agreements
 from services.identity import Forbidden, Identity
+from services.kafka_runtime.relay import Relay
 from services.personal_details import PersonalDetailsResolver
-from services.relay import Relay
 from services.settings import Settings
 from tests.kafka_helpers import fast_kafka_settings, read_topic
 from tests.servers import Broker

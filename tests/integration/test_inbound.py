@@ -13,10 +13,10 @@ from aiokafka import AIOKafkaProducer
 
 from adapters.cloudevents import attributes
 from services.bootstrap import Backbone, build
-from services.dead_letters import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC
 from services.demo.stories import head_teacher
-from services.inbound import Inbound
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.dead_letters import DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC
+from services.kafka_runtime.inbound import Inbound
+from services.kafka_runtime.wiring import KafkaParts
 from tests.conftest import sqlite_settings
 from tests.dead_letter_helpers import opened
 from tests.kafka_helpers import (

@@ -17,9 +17,9 @@ import pytest
 
 from services.bootstrap import build
 from services.command_service import CommandResult, CommandService
-from services.inbound import Inbound
-from services.inbound_settings import InboundSettings
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.inbound import Inbound
+from services.kafka_runtime.inbound_settings import InboundSettings
+from services.kafka_runtime.wiring import KafkaParts
 from tests.conftest import sqlite_settings
 from tests.integration.test_inbound import command, until
 from tests.integration.test_inbound_poison import committed, committed_soon, send_to

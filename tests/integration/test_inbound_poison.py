@@ -15,7 +15,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from services.dead_letters import (
+from services.kafka_runtime.dead_letters import (
     DLQ_ERROR,
     DLQ_PARTITION,
     DLQ_REASON,
@@ -23,8 +23,8 @@ from services.dead_letters import (
     DLQ_SIZE,
     DLQ_TRUNCATED,
 )
-from services.inbound import Inbound
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.inbound import Inbound
+from services.kafka_runtime.wiring import KafkaParts
 from tests.dead_letter_helpers import opened
 from tests.integration.test_inbound import command, until
 from tests.kafka_helpers import (

@@ -9,7 +9,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from services.bootstrap import build
-from services.inbound_trim import InboundTrimmer
+from services.kafka_runtime.inbound_trim import InboundTrimmer
 from tests.conftest import sqlite_settings
 from tests.kafka_helpers import (
     agencies_sending_in_tests,

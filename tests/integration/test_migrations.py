@@ -198,7 +198,7 @@ def _now() -> datetime:
 def test_rjb_db_shows_the_revision_and_upgrades(store_settings: Settings) -> None:
     from typer.testing import CliRunner
 
-    from services.cli_db import db_app
+    from services.cli.db import db_app
 
     fields = ["store", "sqlite_path", "postgres_host", "postgres_port", "postgres_user",
               "postgres_dbname", "postgres_schema"]  # fmt: skip

@@ -12,7 +12,7 @@ from uuid import UUID
 from domain.custody import Custody
 from projections.moves_queries import MovesQueries
 from services.bootstrap import Backbone
-from services.submit import submit_lines
+from services.cli.submit import submit_lines
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "hmpps"
 KEPT, REMOVED = "A3645EA", "A3646EA"

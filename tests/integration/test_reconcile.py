@@ -11,7 +11,7 @@ from adapters.local_broker import LocalBroker
 from services.bootstrap import build
 from services.demo.runner import run_script
 from services.demo.stories import head_teacher, sharing_agreements
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.wiring import KafkaParts
 from services.reconcile import Reconciler
 from tests.conftest import sqlite_settings
 from tests.integration.test_sharing import HUB, PRISON, isa_story

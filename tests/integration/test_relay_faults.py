@@ -12,10 +12,10 @@ from aiokafka.errors import KafkaTimeoutError
 
 from adapters.apache_kafka import ApacheKafka
 from adapters.relay_positions import RelayPositions
-from services import relay as relay_module
 from services.bootstrap import build
 from services.demo.runner import run_script
 from services.demo.stories import head_teacher, sharing_agreements
+from services.kafka_runtime import relay as relay_module
 from tests.conftest import sqlite_settings
 from tests.integration.test_relay import assert_complete_and_ordered, stored_count
 from tests.kafka_helpers import fast_kafka_settings, read_topic

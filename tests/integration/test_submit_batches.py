@@ -8,9 +8,9 @@ from uuid import UUID
 import orjson
 
 from services.bootstrap import Backbone
+from services.cli.submit import submit_lines
 from services.command_service import CommandResult
 from services.commands import Command
-from services.submit import submit_lines
 
 CASE = "0b6a6c62-0000-4000-8000-0000000000a1"
 

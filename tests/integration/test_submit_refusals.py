@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.bootstrap import Backbone, build
-from services.submit import submit_lines
+from services.cli.submit import submit_lines
 from tests.conftest import sqlite_settings
 
 ENVELOPE = {"command_id": "c-1", "agency": "pcc:kent", "user": "u",

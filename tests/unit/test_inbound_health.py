@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from services.command_service import CommandResult
-from services.inbound_health import RECENT, InboundHealth, InboundStats
+from services.kafka_runtime.inbound_health import RECENT, InboundHealth, InboundStats
 
 
 def test_stats_count_every_message_but_keep_only_the_recent_ones() -> None:

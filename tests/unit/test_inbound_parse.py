@@ -15,7 +15,7 @@ from domain.errors import CaseClosed
 from services.command_service import ConcurrencyConflict
 from services.inbound_errors import Rejected, is_transient
 from services.inbound_parse import Headers, command_in
-from services.inbound_settings import InboundSettings
+from services.kafka_runtime.inbound_settings import InboundSettings
 
 LIMIT = 256 * 1024
 

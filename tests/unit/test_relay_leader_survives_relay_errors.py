@@ -8,7 +8,7 @@ import asyncio
 
 from eventsourcing.persistence import OperationalError
 
-from services.relay_leader import RelayLeadership
+from services.kafka_runtime.relay_leader import RelayLeadership
 
 
 class AlwaysFree:

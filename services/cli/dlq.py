@@ -16,19 +16,19 @@ import typer
 from aiokafka.errors import KafkaError
 
 from services.bootstrap import Backbone, build
-from services.cli_identity import TokenFile, verified
-from services.cli_output import AsCsv, AsJson, emit_csv, emit_json, one_format
-from services.dead_letter_view import LetterFilter, parse_since
-from services.dlq import DeadLetterQueue, NoSuchLetter, Outcome
-from services.dlq_render import (
+from services.cli.dlq_render import (
     DLQ_COLUMNS,
     listed_rows,
     render_letter,
     render_list,
     render_outcomes,
 )
+from services.cli.identity import TokenFile, verified
+from services.cli.output import AsCsv, AsJson, emit_csv, emit_json, one_format
+from services.dead_letter_view import LetterFilter, parse_since
+from services.dlq import DeadLetterQueue, NoSuchLetter, Outcome
 from services.identity import Identity, Role
-from services.kafka_wiring import KafkaParts
+from services.kafka_runtime.wiring import KafkaParts
 
 T = TypeVar("T")
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list, show, retry, purge")

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from adapters.key_wrap import MasterKeyError
 from services.bootstrap import build
-from services.cli_identity import TokenFile, with_role
+from services.cli.identity import TokenFile, with_role
 from services.identity import Role
 from services.key_rotation import MasterKeyRotation
 

@@ -23,8 +23,8 @@ from services.audit.service import AuditService, parse_instant
 from services.audit.state import audit_state
 from services.audit.verify import summary, verify_log
 from services.bootstrap import build
-from services.cli_identity import TokenFile, Why, with_role
-from services.cli_output import (
+from services.cli.identity import TokenFile, Why, with_role
+from services.cli.output import (
     AsCsv,
     add_row,
     emit_csv,

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from adapters.hmpps_schemas import SCHEMAS
 from adapters.kafka_config import Topics
-from services.inbound import Inbound
+from services.kafka_runtime.inbound import Inbound
 from services.message_schemas import (
     CloudEventHeaders,
     DeadLetterHeaders,
@@ -33,7 +33,7 @@ from services.message_schemas import (
 )
 from services.settings import Settings
 
-DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.json"
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
 
 CASE_EVENTS = "case events"
 SHARED = "shared events"

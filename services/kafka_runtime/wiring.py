@@ -20,15 +20,15 @@ from adapters.leader_lock import FileLock, LeaderLock, PgAdvisoryLock, lock_key
 from adapters.local_broker import LocalBroker, free_port
 from adapters.local_wakeup import InProcessWakeup
 from adapters.pg_wakeup import PgNotifyWakeup
-from services.inbound_trim import InboundTrimmer
-from services.kafka_watch import KafkaWatch
-from services.relay import CaseEventRouter, Relay, Router, Wakeup
-from services.relay_leader import RelayLeadership
+from services.kafka_runtime.inbound_trim import InboundTrimmer
+from services.kafka_runtime.relay import CaseEventRouter, Relay, Router, Wakeup
+from services.kafka_runtime.relay_leader import RelayLeadership
+from services.kafka_runtime.watch import KafkaWatch
 
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
-    from services.inbound import Inbound
-    from services.kafka_access_sync import AccessReconciler
+    from services.kafka_runtime.access_sync import AccessReconciler
+    from services.kafka_runtime.inbound import Inbound
     from services.settings import Settings
 
 
@@ -80,7 +80,7 @@ class KafkaParts:
 
     def inbound(self, quiet: bool = False) -> Inbound:
         """``quiet``: without FastStream's per-message log (errors are still logged)."""
-        from services.inbound import Inbound
+        from services.kafka_runtime.inbound import Inbound
 
         return Inbound(self.settings, self.bootstrap, self.backbone.commands, quiet)
 
@@ -94,7 +94,7 @@ class KafkaParts:
         """Users, topics and ACLs on the broker, following the registry and the ISA register."""
         from domain.agencies import is_known
         from projections.queries import ReadModels
-        from services.kafka_access_sync import AccessReconciler
+        from services.kafka_runtime.access_sync import AccessReconciler
 
         def recipients() -> set[str]:
             flows = ReadModels(self.backbone.projections).agreements.permitted_flows()

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 
 from adapters.leader_lock import LeaderLock
-from services.relay import Relay
+from services.kafka_runtime.relay import Relay
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from typing import Any
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import IllegalStateError
 
-from services.inbound_health import InboundHealth
+from services.kafka_runtime.inbound_health import InboundHealth
 
-log = logging.getLogger("services.inbound")
+log = logging.getLogger("services.kafka_runtime.inbound")
 
 
 class PartitionPauser:

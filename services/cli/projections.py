@@ -32,7 +32,7 @@ from projections.moves_queries import CaseLocation, MovesQueries
 from projections.performance_queries import AreaPeriod, PerformanceQueries
 from projections.runner import UnknownProjection
 from services.bootstrap import Backbone, build
-from services.cli_output import (
+from services.cli.output import (
     AsCsv,
     AsJson,
     add_row,

@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.table import Table
 from rich.text import Text
 
-from services.cli_output import make_console
+from services.cli.output import make_console
 from services.dead_letter_view import Listed, header_text, printable, show_bytes
 from services.dlq import Outcome
 

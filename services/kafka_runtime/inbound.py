@@ -6,9 +6,10 @@ effect because the command service is idempotent on ``command_id`` (movement com
 derived from the movement). Whatever cannot be applied (too large, not UTF-8, malformed JSON,
 unknown type, schema violation, an agency acting outside its role, a domain rule, data the store
 refuses) goes to the dead-letter topic with the original bytes and headers saying why and where
-it came from (:mod:`services.dead_letters`). Only a store that cannot be reached, or a dead letter
-that cannot be written, is tried again: with back-off, then the partition is paused (logged at
-ERROR, shown in :class:`InboundHealth`) and tried again after ``RJB_INBOUND_PAUSE_SECONDS``.
+it came from (:mod:`services.kafka_runtime.dead_letters`). Only a store that cannot be reached,
+or a dead letter that cannot be written, is tried again: with back-off, then the partition is
+paused (logged at ERROR, shown in :class:`InboundHealth`) and tried again after
+``RJB_INBOUND_PAUSE_SECONDS``.
 The consumer is seeked back to the message first, so no commit ever passes it.
 
 Messages come in batches (``RJB_INBOUND_BATCH_MAX_RECORDS``, ``RJB_INBOUND_BATCH_LINGER_MS``):
@@ -34,12 +35,12 @@ from adapters.dead_letter_seal import DeadLetterSeal
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststream_security
 from services.command_service import CommandResult, CommandService
 from services.commands import Command
-from services.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
 from services.inbound_errors import Rejected, apply, apply_batch, describe, registered
-from services.inbound_health import InboundHealth, InboundStats
 from services.inbound_parse import command_in
-from services.inbound_pause import PartitionPauser, Revocations
-from services.inbound_settings import InboundSettings
+from services.kafka_runtime.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
+from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
+from services.kafka_runtime.inbound_pause import PartitionPauser, Revocations
+from services.kafka_runtime.inbound_settings import InboundSettings
 from services.message_schemas import (
     CommandBody,
     DeadLetter,

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from domain.case.aggregate import Case
 from services.case_queries import TimelineEntry, case_summary
-from services.cli_output import add_row
+from services.cli.output import add_row
 
 
 def _short(details: object, width: int = 110) -> str:

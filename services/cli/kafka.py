@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from services.kafka_wiring import default_port, kafka_cluster, running
+from services.kafka_runtime.wiring import default_port, kafka_cluster, running
 from services.settings import Settings
 
 kafka_cli = typer.Typer()

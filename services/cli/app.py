@@ -18,8 +18,8 @@ from rich.text import Text
 
 from services.bootstrap import Backbone, build
 from services.case_queries import CaseQueries
-from services.cli_identity import TokenFile, Why, readable_case
-from services.cli_output import (
+from services.cli.identity import TokenFile, Why, readable_case
+from services.cli.output import (
     AsCsv,
     AsJson,
     add_row,
@@ -30,9 +30,9 @@ from services.cli_output import (
     make_console,
     one_format,
 )
+from services.cli.render import render_case, render_timeline
 from services.commands import COMMAND_MODELS, SPECS, Command, command_adapter
 from services.demo.runner import all_scripts, run_script
-from services.render import render_case, render_timeline
 
 T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="rj-backbone: restorative justice case backbone")
@@ -70,8 +70,8 @@ def submit(
     file: Annotated[Path, typer.Argument(help="JSON-lines file of commands ('-' for stdin)")],
 ) -> None:
     """Apply agency commands (or HMPPS movement messages) from a JSON-lines file."""
-    from services.inbound_settings import InboundSettings
-    from services.submit import report, submit_lines
+    from services.cli.submit import report, submit_lines
+    from services.kafka_runtime.inbound_settings import InboundSettings
 
     data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     backbone = _backbone()
@@ -182,7 +182,7 @@ def demo(
 ) -> None:
     """Run the six stories of DOMAIN.md end to end and print each case and its timeline."""
     if via_kafka:
-        from services.demo.via_kafka import demo_via_kafka
+        from services.cli.demo_via_kafka import demo_via_kafka
 
         raise typer.Exit(code=demo_via_kafka(console, timeout))
     backbone = _backbone()
@@ -202,15 +202,15 @@ def demo(
         backbone.close()
 
 
-from services.cli_audit import audit_app  # noqa: E402
-from services.cli_db import db_app  # noqa: E402
-from services.cli_dlq import dlq_app  # noqa: E402
-from services.cli_http import dev_app, http_cli  # noqa: E402
-from services.cli_kafka import kafka_cli  # noqa: E402
-from services.cli_kafka_access import kafka_access_app  # noqa: E402
-from services.cli_privacy import privacy_app  # noqa: E402
-from services.cli_projections import app as projections_cli  # noqa: E402
-from services.cli_reconcile import reconcile_cli  # noqa: E402
+from services.cli.audit import audit_app  # noqa: E402
+from services.cli.db import db_app  # noqa: E402
+from services.cli.dlq import dlq_app  # noqa: E402
+from services.cli.http import dev_app, http_cli  # noqa: E402
+from services.cli.kafka import kafka_cli  # noqa: E402
+from services.cli.kafka_access import kafka_access_app  # noqa: E402
+from services.cli.privacy import privacy_app  # noqa: E402
+from services.cli.projections import app as projections_cli  # noqa: E402
+from services.cli.reconcile import reconcile_cli  # noqa: E402
 
 app.add_typer(kafka_cli)
 app.add_typer(kafka_access_app, name="kafka")

@@ -43,12 +43,12 @@ from adapters.cloudevents import TYPE_PREFIX
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from adapters.share_decisions import ShareDecisions
 from services.case_queries import CaseQueries
+from services.cli.render import render_case, render_timeline
 from services.commands import SPECS
 from services.demo.readback import ReadBack, read_back
 from services.demo.runner import all_scripts, step_to_command
 from services.demo.script import Script
-from services.kafka_wiring import RunningBackbone, kafka_cluster, running
-from services.render import render_case, render_timeline
+from services.kafka_runtime.wiring import RunningBackbone, kafka_cluster, running
 from services.settings import Settings
 
 LOCAL_SESSION_MS = 1500

@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import DomainError
 from services.bootstrap import build
-from services.cli_identity import TokenFile, with_role
+from services.cli.identity import TokenFile, with_role
 from services.identity import Role
 
 privacy_app = typer.Typer(no_args_is_help=True, help="Personal data: erasure by key destruction")
@@ -66,6 +66,6 @@ def keys(case_id: UUID, token_file: TokenFile = None) -> None:
         typer.echo(f"{subject}\t{'erased' if erased else 'active'}")
 
 
-from services.cli_key_rotation import rotate_master_key  # noqa: E402
+from services.cli.key_rotation import rotate_master_key  # noqa: E402
 
 privacy_app.command("rotate-master-key")(rotate_master_key)

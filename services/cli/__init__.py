@@ -1,0 +1,1 @@
+"""``rjb``, the command line: an entry point, thin over the application services."""

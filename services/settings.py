@@ -145,6 +145,16 @@ class Settings(BaseSettings):
     http_max_body_bytes: int = Field(
         default=262_144, ge=1024, description="Largest request body accepted (else 413)"
     )
+    http_coalesce_ms: float = Field(
+        default=5.0,
+        ge=0,
+        le=1000,
+        description="Commands POSTed within this many ms of the first share one transaction "
+        "(each request gets its own result); 0: each request its own transaction",
+    )
+    http_coalesce_max: int = Field(
+        default=500, ge=1, description="Most commands coalesced into one transaction"
+    )
     oauth_issuer: str = Field(
         default="", description="The OAuth 2.0 issuer whose JWT access tokens are accepted (iss)"
     )

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -91,7 +92,17 @@ class AccessReconciler:
         """A new random password for ``principal`` (created or replaced); shown once."""
         password = secrets.token_urlsafe(24)
         self.admin.set_password(principal, password)
+        self.until_listed(principal)
         return password
+
+    def until_listed(self, principal: str, timeout: float = 15.0) -> None:
+        """Until the broker lists the new user: it applies the controller's record a moment
+        later, and a reconcile run before then would plan no ACLs for that user."""
+        deadline = time.monotonic() + timeout
+        while principal not in self.admin.users():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the broker did not list user {principal!r} within {timeout}s")
+            time.sleep(0.1)
 
     def revoke_credentials(self, principal: str) -> None:
         self.admin.delete_user(principal)

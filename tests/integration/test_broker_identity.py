@@ -61,6 +61,26 @@ async def onboard(access: AccessReconciler, *agencies: str) -> dict[str, str]:
     return passwords
 
 
+async def send_once_authorized(
+    connection: dict[str, Any], topic: str, value: bytes, key: bytes
+) -> None:
+    """Send as soon as the broker applies the new ACLs: a KRaft broker takes them from the
+    metadata log a moment after the controller commits them, so the first tries may be denied."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        producer = AIOKafkaProducer(**connection, request_timeout_ms=5000)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic, value, key=key)
+            return
+        except TopicAuthorizationFailedError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+        finally:
+            await producer.stop()
+        await asyncio.sleep(0.2)
+
+
 async def produce(connection: dict[str, Any], topic: str) -> None:
     producer = AIOKafkaProducer(**connection, request_timeout_ms=5000)
     await producer.start()
@@ -183,13 +203,8 @@ async def test_an_impersonating_payload_on_an_agencys_own_topic_is_dead_lettered
         forged = {"type": "suspend_agreement", "command_id": "c-forged", "agency": WY,
                   "user": "mallory", "occurred_at": "2024-02-01T09:00:00+00:00",
                   "reference": "ISA-WY-RJ-001", "reason": "posing as the WY hub"}  # fmt: skip
-        producer = AIOKafkaProducer(**kent)
-        await producer.start()
-        try:
-            topic = access.topics.inbound_commands(KENT)
-            await producer.send_and_wait(topic, orjson.dumps(forged), key=b"ISA-WY-RJ-001")
-        finally:
-            await producer.stop()
+        topic = access.topics.inbound_commands(KENT)
+        await send_once_authorized(kent, topic, orjson.dumps(forged), b"ISA-WY-RJ-001")
         deadline = asyncio.get_running_loop().time() + 20
         while inbound.health.impersonations == 0:
             assert asyncio.get_running_loop().time() < deadline, "not dead-lettered in time"

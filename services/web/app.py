@@ -1,5 +1,6 @@
 """Wiring the pages into the HTTP app: routers (kept out of the OpenAPI document), the CSRF
-cookie middleware, the GOV.UK Frontend assets at ``/assets`` and HTML error pages."""
+cookie middleware, the GOV.UK Frontend assets at ``/assets``, the pages' own scripts at
+``/web/static``, the verification jobs and HTML error pages."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from services.web import audit_pages, case_pages, pages, session
-from services.web.render import ASSETS, page
+from services.web import audit_pages, case_pages, pages, session, verify_pages
+from services.web.render import ASSETS, STATIC, page
+from services.web.verify_jobs import VerifyJobs
 
 
 def install(app: FastAPI) -> None:
     app.middleware("http")(session.csrf_cookie)
-    for module in (session, pages, case_pages, audit_pages):
+    app.state.verify_jobs = VerifyJobs()
+    for module in (session, pages, case_pages, audit_pages, verify_pages):
         app.include_router(module.router)
     # The fonts and images are referenced as /assets/... by govuk-frontend's CSS.
     app.mount("/assets", StaticFiles(directory=ASSETS, check_dir=False), name="assets")
+    app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")  # our own scripts
 
     @app.exception_handler(session.SignInNeeded)
     async def _sign_in(request: Request, error: session.SignInNeeded) -> Response:

@@ -1,6 +1,6 @@
 """Auditor pages (the ``auditor`` role): a case's history, its state at an instant (as recorded
-by then beside as things had happened by then), verification of the tamper-evident chain and the
-export of a case as a zip (:class:`services.audit.service.AuditService`,
+by then beside as things had happened by then) and the export of a case as a zip (verifying the
+chain: :mod:`services.web.verify_pages`) (:class:`services.audit.service.AuditService`,
 :func:`services.audit.export.export_case`; every read logged)."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from services.audit.export import export_case
-from services.audit.findings import summary
 from services.audit.service import parse_instant
 from services.case_queries import case_summary
 from services.identity import Identity, Role
@@ -31,20 +30,20 @@ WHY = "auditor web page"
 Text = Annotated[str, Query(max_length=80)]
 
 
-def _auditor(me: Identity) -> None:
+def auditor(me: Identity) -> None:
     if not me.has(Role.AUDITOR):
         raise Refused(403, f"the audit pages need the auditor role; {me.reader} does not have it")
 
 
 @router.get("")
 async def audit_home(request: Request, me: Viewer) -> Response:
-    _auditor(me)
+    auditor(me)
     return page(request, "audit.html")
 
 
 @router.get("/history")
 async def history(request: Request, me: Viewer, case: Text = "") -> Response:
-    _auditor(me)
+    auditor(me)
     case_id = case_id_of(case)
     try:
         found = await call(request, lambda b: b.audit(me.reader, WHY).history(case_id))
@@ -55,7 +54,7 @@ async def history(request: Request, me: Viewer, case: Text = "") -> Response:
 
 @router.get("/at")
 async def state_at(request: Request, me: Viewer, case: Text = "", at: Text = "") -> Response:
-    _auditor(me)
+    auditor(me)
     case_id = case_id_of(case)
     try:
         instant = parse_instant(at.strip())
@@ -78,7 +77,7 @@ async def state_at(request: Request, me: Viewer, case: Text = "", at: Text = "")
 @router.get("/export")
 async def export(request: Request, me: Viewer, case: Text = "") -> Response:
     """The audit export of one case (history, timeline, stored events, manifest) as a zip."""
-    _auditor(me)
+    auditor(me)
     case_id = case_id_of(case)
 
     def read(backbone: Any) -> bytes:
@@ -103,11 +102,3 @@ def _zipped(audit: Any, case_id: UUID) -> bytes:
             for file in sorted(out.iterdir()):
                 archive.write(file, f"case-{case_id}/{file.name}")
         return buffer.getvalue()
-
-
-@router.get("/verify")
-async def verify(request: Request, me: Viewer, case: Text = "") -> Response:
-    _auditor(me)
-    case_id = case_id_of(case) if case.strip() else None
-    report = await call(request, lambda b: b.audit(me.reader, WHY).verify(case_id))
-    return page(request, "audit_verify.html", report=report, lines=list(summary(report)))

@@ -16,6 +16,7 @@ HERE = Path(__file__).parent
 SERVICE_NAME = "RJ backbone"
 # Built by `make govuk-assets` from the npm package (git-ignored).
 ASSETS = Path(os.environ.get("RJB_WEB_ASSETS", HERE.parents[1] / "build" / "govuk-frontend"))
+STATIC = HERE / "static"  # the pages' own scripts (CSP: script-src 'self')
 
 env = Environment(
     loader=ChoiceLoader([
@@ -38,6 +39,7 @@ def as_text(value: object) -> str:
 
 
 env.filters["as_text"] = as_text
+env.filters["number"] = lambda n: f"{n:,}"
 
 CSP = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self'; "

@@ -147,8 +147,9 @@ def test_audit_pages_need_the_auditor_role(
     assert web.get("/web/audit/export?case=00000000-0000-0000-0000-000000000000").status_code == 404
     bad = web.get(f"/web/audit/at?case={case_id}&at=yesterday")
     assert bad.status_code == 400 and "is not an instant" in bad.text
-    verify = web.get("/web/audit/verify")
+    verify = web.get(f"/web/audit/verify?case={case_id}")
     assert verify.status_code == 200 and "Verified" in verify.text
+    assert "Verify the whole log" in web.get("/web/audit/verify").text
 
 
 def test_the_web_pages_are_not_in_the_openapi_document(web: TestClient) -> None:

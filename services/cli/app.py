@@ -202,14 +202,18 @@ def demo(
         backbone.close()
 
 
+from services.cli.agreements import agreements_cli  # noqa: E402
 from services.cli.audit import audit_app  # noqa: E402
 from services.cli.db import db_app  # noqa: E402
+from services.cli.delays import delays_cli  # noqa: E402
 from services.cli.dlq import dlq_app  # noqa: E402
 from services.cli.http import dev_app, http_cli  # noqa: E402
 from services.cli.kafka import kafka_cli  # noqa: E402
 from services.cli.kafka_access import kafka_access_app  # noqa: E402
+from services.cli.moves import moves_cli  # noqa: E402
+from services.cli.performance import performance_cli  # noqa: E402
 from services.cli.privacy import privacy_app  # noqa: E402
-from services.cli.projections import app as projections_cli  # noqa: E402
+from services.cli.projections import projections_app  # noqa: E402
 from services.cli.reconcile import reconcile_cli  # noqa: E402
 
 app.add_typer(kafka_cli)
@@ -220,6 +224,8 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(http_cli)
 app.add_typer(dev_app, name="dev")
 app.add_typer(db_app, name="db")
-app.add_typer(projections_cli)
+app.add_typer(projections_app, name="projections")
+for queries in (moves_cli, delays_cli, agreements_cli, performance_cli):
+    app.add_typer(queries)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(reconcile_cli)

@@ -7,13 +7,10 @@ hold what agencies sent, personal data included); ``show`` is written to the rea
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Literal
 
 import typer
-from aiokafka.errors import KafkaError
 
 from services.bootstrap import Backbone, build
 from services.cli.dlq_render import (
@@ -23,14 +20,12 @@ from services.cli.dlq_render import (
     render_list,
     render_outcomes,
 )
-from services.cli.identity import TokenFile, verified
+from services.cli.identity import TokenFile
+from services.cli.operators import on_broker, on_the_broker, operator
 from services.cli.output import AsCsv, AsJson, emit_csv, emit_json, one_format
 from services.dead_letter_view import LetterFilter, parse_since
 from services.dlq import DeadLetterQueue, NoSuchLetter, Outcome
-from services.identity import Identity, Role
-from services.kafka_runtime.wiring import KafkaParts
 
-T = TypeVar("T")
 dlq_app = typer.Typer(no_args_is_help=True, help="Dead letters: list, show, retry, purge")
 
 SourceTopic = Annotated[
@@ -47,35 +42,6 @@ AllMatching = Annotated[
     bool, typer.Option("--all-matching", help="Every letter not dealt with that the filters match")
 ]
 Reason = Annotated[str, typer.Option("--reason", help="Why (recorded)", show_default=False)]
-
-
-def operator(backbone: Backbone, token_file: TokenFile, doing: str) -> Identity:
-    """The verified identity; it must hold the operator or administrator role."""
-    identity = verified(backbone, token_file)
-    if not (identity.has(Role.OPERATOR) or identity.has(Role.ADMINISTRATOR)):
-        held = ", ".join(sorted(identity.roles)) or "none"
-        typer.echo(f"refused: {doing} needs the operator or administrator role; "
-                   f"the credential of {identity.reader} has: {held}", err=True)  # fmt: skip
-        raise typer.Exit(code=1)
-    return identity
-
-
-def on_the_broker(backbone: Backbone) -> KafkaParts:
-    """The configured cluster (these commands read and write its topics)."""
-    if not backbone.settings.kafka_bootstrap_servers:
-        typer.echo("this works on the broker: set RJB_KAFKA_BOOTSTRAP_SERVERS "
-                   "(`rjb serve` prints its embedded broker's address)", err=True)  # fmt: skip
-        raise typer.Exit(code=2)
-    return backbone.kafka()
-
-
-def on_broker(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work``; a broker that cannot be reached is one line and exit 1."""
-    try:
-        return asyncio.run(work)
-    except (KafkaError, OSError) as error:
-        typer.echo(f"broker: {type(error).__name__}: {error}", err=True)
-        raise typer.Exit(code=1) from None
 
 
 def queue(backbone: Backbone) -> DeadLetterQueue:
@@ -138,16 +104,28 @@ def show(letter: str, reason: Reason, token_file: TokenFile = None) -> None:
     render_letter(item, datetime.now(UTC))
 
 
+Doing = Literal["retry", "purge"]
+
+
 def act(
-    doing: str, ids: list[str] | None, all_matching: bool, which: LetterFilter, reason: str,
+    doing: Doing,
+    ids: list[str] | None,
+    all_matching: bool,
+    which: LetterFilter,
+    reason: str,
     token_file: TokenFile,
-) -> None:  # fmt: skip
+) -> None:
+    """Retries or purges the letters named by id, or all those the filters match (``--all-
+    matching`` needs at least one filter); each is recorded with who and why."""
     if not reason.strip():
         typer.echo(f"{doing} needs a --reason (recorded with who did it)", err=True)
         raise typer.Exit(code=2)
     if bool(ids) == all_matching or (all_matching and not which.narrows):
-        typer.echo("name dead letters by id, or --all-matching with at least one of "
-                   "--source-topic, --error, --since", err=True)  # fmt: skip
+        typer.echo(
+            "name dead letters by id, or --all-matching with at least one of "
+            "--source-topic, --error, --since",
+            err=True,
+        )
         raise typer.Exit(code=2)
     backbone = build()
     try:
@@ -168,30 +146,30 @@ def act(
         raise typer.Exit(code=1)
 
 
-@dlq_app.command()
-def retry(
-    ids: Ids = None,
-    reason: Reason = "",
-    all_matching: AllMatching = False,
-    source_topic: SourceTopic = None,
-    error: Error = None,
-    since: Since = None,
-    token_file: TokenFile = None,
-) -> None:
-    """Send dead letters' original messages again to their source topic (after a fix); never a
-    truncated one. The inbound stores them, or dead-letters them again as new letters."""
-    act("retry", ids, all_matching, letter_filter(source_topic, error, since), reason, token_file)
+def _acting(doing: Doing, help_text: str) -> None:
+    """``rjb dlq retry`` and ``rjb dlq purge``: the same arguments, one action each."""
+
+    def command(
+        ids: Ids = None,
+        reason: Reason = "",
+        all_matching: AllMatching = False,
+        source_topic: SourceTopic = None,
+        error: Error = None,
+        since: Since = None,
+        token_file: TokenFile = None,
+    ) -> None:
+        which = letter_filter(source_topic, error, since)
+        act(doing, ids, all_matching, which, reason, token_file)
+
+    dlq_app.command(doing, help=help_text)(command)
 
 
-@dlq_app.command()
-def purge(
-    ids: Ids = None,
-    reason: Reason = "",
-    all_matching: AllMatching = False,
-    source_topic: SourceTopic = None,
-    error: Error = None,
-    since: Since = None,
-    token_file: TokenFile = None,
-) -> None:
-    """Mark dead letters as dealt with (`list` then hides them; the records stay on the topic)."""
-    act("purge", ids, all_matching, letter_filter(source_topic, error, since), reason, token_file)
+_acting(
+    "retry",
+    "Send dead letters' original messages again to their source topic (after a fix); never a "
+    "truncated one. The inbound stores them, or dead-letters them again as new letters.",
+)
+_acting(
+    "purge",
+    "Mark dead letters as dealt with (`list` then hides them; the records stay on the topic).",
+)

@@ -8,9 +8,9 @@ import typer
 from rich.text import Text
 
 from services.bootstrap import build
-from services.cli.dlq import on_broker, on_the_broker, operator
 from services.cli.dlq_render import console
 from services.cli.identity import TokenFile
+from services.cli.operators import on_broker, on_the_broker, operator
 from services.reconcile import Reconciler, Report
 
 reconcile_cli = typer.Typer()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
@@ -10,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.bootstrap import Backbone
+from services.command_coalescer import CommandCoalescer
 from services.commands import command_adapter
 from services.health import HealthSources
 from services.http import commands, health, personal, read_models, shared, subject_access
@@ -68,11 +72,36 @@ def create_app(
 ) -> FastAPI:
     """The API over ``backbone`` (its store, command service, read models and token verifier);
     ``/health`` and ``/metrics`` also look at ``run``, the Kafka parts when they run here."""
-    app = api_app(settings or backbone.settings)
+    settings = settings or backbone.settings
+    app = api_app(settings)
     app.state.backbone = backbone
+    app.state.coalescer = coalescer(backbone, settings)
+    app.router.lifespan_context = draining
     app.state.health = HealthSources(backbone, run)
     app.state.metrics = Metrics(app.state.health)
     return app
+
+
+def coalescer(backbone: Backbone, settings: Settings) -> CommandCoalescer | None:
+    """Concurrent commands share one transaction, unless ``RJB_HTTP_COALESCE_MS`` is 0."""
+    if settings.http_coalesce_ms <= 0:
+        return None
+    window = settings.http_coalesce_ms / 1000
+    return CommandCoalescer(backbone.commands, window, settings.http_coalesce_max)
+
+
+async def drain(app: FastAPI) -> None:
+    """Applies the commands still waiting to be coalesced; later ones are applied alone."""
+    found: CommandCoalescer | None = getattr(app.state, "coalescer", None)
+    if found is not None:
+        await asyncio.to_thread(found.close)
+
+
+@asynccontextmanager
+async def draining(app: FastAPI) -> AsyncIterator[None]:
+    """The app's lifespan: at shutdown no request is left waiting for its batch."""
+    yield
+    await drain(app)
 
 
 def api_app(settings: Settings) -> FastAPI:

@@ -6,11 +6,14 @@ a body without ``agency`` gets the token's. ``Idempotency-Key`` is the command i
 again with the same id has no second effect (the result says ``repeat: true``). An HMPPS domain
 event (bare or in its SNS envelope) is accepted too and becomes its command: a prison's token
 records its own movements, an administrator's applies a prisoner merge; its command id is the
-content-derived one, so a copy sent over Kafka as well has one effect.
+content-derived one, so a copy sent over Kafka as well has one effect. Concurrent requests
+share one transaction (``services/command_coalescer.py``, ``RJB_HTTP_COALESCE_MS``), each
+answered with its own result or problem.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -24,6 +27,7 @@ from adapters.hmpps_sns import unwrap
 from domain.text import MAX_IDENTIFIER
 from services import prisoner_merge
 from services.bootstrap import Backbone
+from services.command_coalescer import CoalescerClosed, CommandCoalescer
 from services.command_service import CommandResult
 from services.commands import Command, parse_command
 from services.credentials import registry_in_force
@@ -60,7 +64,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "No valid token"), (403, "Impersonation, a role the caller lacks, or a rule of "
         "who may act"), (404, "No such case or agreement"), (409, "Refused by the current "
         "state"), (413, "Body too large"), (422, "Invalid command (errors per field) or refused "
-        "by a rule"), (503, "Concurrent writers: retry"),
+        "by a rule"), (503, "Concurrent writers, or the store did not answer: retry"),
     ]
 }  # fmt: skip
 
@@ -134,12 +138,29 @@ async def submit_command(
     ] = None,
 ) -> CommandOutcome:
     body = command_body(await request.body(), caller, idempotency_key)
-    return CommandOutcome.of(await run_in_threadpool(handle, backbone, caller, body))
+    command = await run_in_threadpool(parse, backbone, caller, body)
+    return CommandOutcome.of(await apply(request.app.state.coalescer, backbone, command))
 
 
-def handle(backbone: Backbone, caller: Identity, body: dict[str, Any]) -> CommandResult:
+async def apply(
+    coalescer: CommandCoalescer | None, backbone: Backbone, command: Command
+) -> CommandResult:
+    """Through the coalescer (one transaction shared with concurrent requests) when there is
+    one; else, or while it shuts down, alone in a worker thread."""
+    if coalescer is not None:
+        try:
+            future = coalescer.submit(command)
+        except CoalescerClosed:
+            pass
+        else:  # shielded: a client that goes away does not take its command out of the batch
+            return await asyncio.shield(asyncio.wrap_future(future))
+    return await run_in_threadpool(prisoner_merge.handle, backbone.commands, command)
+
+
+def parse(backbone: Backbone, caller: Identity, body: dict[str, Any]) -> Command:
+    """The command, registered agencies known; registering an agency needs the role."""
     with registry_in_force(backbone.commands):
         command: Command = parse_command(body)
     if command.type == "register_agency":
         caller.require(Role.ADMINISTRATOR, "registering an agency")
-    return prisoner_merge.handle(backbone.commands, command)
+    return command

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from domain import errors as domain
 from services.command_service import ConcurrencyConflict
 from services.identity import Forbidden, Unauthenticated
-from services.inbound_errors import rule_of
+from services.inbound_errors import is_transient, rule_of
 
 MEDIA_TYPE = "application/problem+json"
 REALM = "rj-backbone"
@@ -149,4 +149,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, e: Exception) -> JSONResponse:
+        if is_transient(e):  # the store is down or restarting: nothing was stored
+            detail = f"the store did not answer ({type(e).__name__}): try again"
+            return problem(503, "store-unavailable", detail, {"Retry-After": "1"})
         return problem(500, "internal-error", "the backbone failed to handle this request")

@@ -17,7 +17,7 @@ import uvicorn
 
 from services.bootstrap import Backbone
 from services.credentials import IdentityNotConfigured
-from services.http.app import create_app
+from services.http.app import create_app, drain
 from services.settings import Settings
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ async def http_api(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         sock.close()
+        await drain(app)  # uvicorn runs no lifespan here
 
 
 def api_banner(url: str | None, settings: Settings) -> str:

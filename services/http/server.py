@@ -79,10 +79,10 @@ async def http_api(
         yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
+        await drain(app)  # no lifespan here; waiting commands are applied now, not at the window
         with contextlib.suppress(asyncio.CancelledError):
             await task
         sock.close()
-        await drain(app)  # uvicorn runs no lifespan here
 
 
 def api_banner(url: str | None, settings: Settings) -> str:

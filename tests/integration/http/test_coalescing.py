@@ -4,18 +4,24 @@ and each still gets the answer it would get alone. Transactions are counted, not
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx2
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError
 
+from services.bootstrap import build
+from services.command_coalescer import CommandCoalescer
 from services.http.app import drain
+from services.http.server import http_api
 from services.settings import Settings
 from tests.conftest import pg_settings
-from tests.http_helpers import Issuer
+from tests.http_helpers import Issuer, api_settings
 from tests.integration.http.coalescing import (
     HUBS,
     answer,
@@ -186,3 +192,40 @@ async def test_a_lone_request_waits_at_most_the_window_and_window_zero_coalesces
         responses = await api.at_once(issuer, *posts)
         assert [r.status_code for r in responses] == [200] * 4
         assert api.transactions == 4  # one each, as before coalescing
+
+
+async def test_stopping_the_server_answers_the_requests_waiting_for_their_batch(
+    store_settings: Settings, tmp_path: Path, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = api_settings(store_settings, tmp_path, issuer).model_copy(
+        update={"http_coalesce_ms": 60_000, "http_port": port}  # only stopping ends the window
+    )
+    submitted: list[object] = []
+    submit = CommandCoalescer.submit
+
+    def counted(self: CommandCoalescer, command: Any) -> Any:
+        submitted.append(command)
+        return submit(self, command)
+
+    monkeypatch.setattr(CommandCoalescer, "submit", counted)
+    backbone = build(settings)
+    client = httpx2.AsyncClient(timeout=30)
+    try:
+        async with http_api(backbone, settings) as url:
+
+            def post(hub: str) -> Any:
+                body, headers = referral(hub, f"{hub}-ref-1"), issuer.headers(f"pcc:{hub}")
+                return client.post(f"{url}/v1/commands", json=body, headers=headers)
+
+            tasks = [asyncio.create_task(post(hub)) for hub in HUBS[:3]]
+            await until(lambda: len(submitted) == 3)
+            stopping = time.monotonic()
+        responses = await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
+        assert [r.status_code for r in responses] == [200, 200, 200]
+        assert time.monotonic() - stopping < 30  # answered at the stop, not at the window's end
+    finally:
+        await client.aclose()
+        backbone.close()

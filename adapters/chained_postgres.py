@@ -25,6 +25,19 @@ from adapters.migrations import upgrade_store
 from adapters.personal_cipher import NewKeys
 
 _COLS = SQL(", ".join(COLUMNS))
+_CHAIN_TYPES = (
+    "bigint",
+    "text",
+    "bigint",
+    "text",
+    "text",
+    "bigint",
+    "text",
+    "bigint",
+    "text",
+    "text",
+)
+_CHAIN_ARRAYS = SQL(", ".join(f"%s::{kind}[]" for kind in _CHAIN_TYPES))
 
 
 class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder):
@@ -65,23 +78,27 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
             if subject not in inserted:  # another writer's key won: roll back, retry uses it
                 raise IntegrityError(f"the personal key of {subject} was created concurrently")
 
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """eventsourcing's insert with the rows sent in binary: psycopg's text format escapes
+        every field of every row with a regular expression, a fifth of a batch's time."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        rows = [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        curs.execute(self.insert_events_statement, (rows,), binary=True)
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """The chain rows of the batch, in two statements whatever its size: one read of the
+        hashes it continues from, one insert."""
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert ids is not None
-
-        def previous(oid: str, version: int) -> str | None:
-            curs.execute(
-                self._sql(
-                    "SELECT event_hash FROM {s}.event_chain "
-                    "WHERE originator_id=%s AND originator_version=%s"
-                ),
-                (oid, version),
-            )
-            row = curs.fetchone()
-            return None if row is None else str(row["event_hash"])
-
+        known = self._previous_hashes(curs, stored_events)
         curs.execute(
             SQL("SELECT {c} FROM {s}.event_chain ORDER BY notification_id DESC LIMIT 1").format(
                 c=_COLS, s=Identifier(self.datastore.schema)
@@ -89,16 +106,40 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
         )
         last = curs.fetchone()
         head = LogHead() if last is None else record_from_row(last).head
-        records = link(ids, stored_events, previous, head)
-        curs.executemany(
-            SQL("INSERT INTO {s}.event_chain ({c}) VALUES ({p})").format(
-                s=Identifier(self.datastore.schema),
-                c=_COLS,
-                p=SQL(",".join(["%s"] * len(COLUMNS))),
+        records = link(ids, stored_events, lambda oid, v: known.get((oid, v)), head)
+        columns = list(zip(*(r.as_row() for r in records), strict=True))
+        curs.execute(
+            SQL("INSERT INTO {s}.event_chain ({c}) SELECT * FROM unnest({p})").format(
+                s=Identifier(self.datastore.schema), c=_COLS, p=_CHAIN_ARRAYS
             ),
-            [r.as_row() for r in records],
+            [list(column) for column in columns],
+            binary=True,
         )
         return ids
+
+    def _previous_hashes(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
+    ) -> dict[tuple[str, int], str]:
+        """The stored hashes of the events just before each aggregate's first in the batch."""
+        first: dict[str, int] = {}
+        for e in stored_events:
+            oid = str(e.originator_id)
+            first[oid] = min(first.get(oid, e.originator_version), e.originator_version)
+        wanted = [(oid, v - 1) for oid, v in first.items() if v > 1]
+        if not wanted:
+            return {}
+        curs.execute(
+            self._sql(
+                "SELECT c.originator_id, c.originator_version, c.event_hash "
+                "FROM {s}.event_chain c JOIN unnest(%s::text[], %s::bigint[]) AS w(oid, v) "
+                "ON c.originator_id = w.oid AND c.originator_version = w.v"
+            ),
+            ([oid for oid, _ in wanted], [v for _, v in wanted]),
+        )
+        return {
+            (r["originator_id"], r["originator_version"]): str(r["event_hash"])
+            for r in curs.fetchall()
+        }
 
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """Every stored event of these aggregates in one query, by aggregate then version."""

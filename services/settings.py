@@ -72,7 +72,27 @@ class Settings(BaseSettings):
     )
     kafka_consumer_group: str = "rjb-backbone"
     kafka_session_timeout_ms: int = Field(default=10_000, description="Consumer group session")
-    kafka_relay_batch_size: int = Field(default=500, ge=1)
+    kafka_relay_batch_size: int = Field(
+        default=2000, ge=1, description="Notifications the relay reads, sends and saves per step"
+    )
+    kafka_relay_linger_ms: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Relay producer linger.ms: the relay hands over whole batches, so any "
+        "linger only delays each step",
+    )
+    kafka_relay_max_batch_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        le=1_048_576,
+        description="Largest record batch per partition (within the broker's message.max.bytes)",
+    )
+    kafka_relay_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = Field(
+        default="zstd",
+        description="Compression of the relay's record batches (zstd: CloudEvents JSON shrinks "
+        "about tenfold, for little CPU; consumers need a client with zstd, as Kafka >= 2.1)",
+    )
     kafka_relay_poll_interval: float = Field(
         default=0.5, gt=0, description="Seconds between polls when no notification wakes it"
     )

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 import orjson
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from services.bootstrap import Backbone, build
-from services.case_queries import CaseQueries
+from services.case_queries import CaseQueries, case_summary
 from services.cli.identity import TokenFile, Why, readable_case
 from services.cli.output import (
     AsCsv,
@@ -34,7 +31,6 @@ from services.cli.render import render_case, render_timeline
 from services.commands import COMMAND_MODELS, SPECS, Command, command_adapter
 from services.demo.runner import all_scripts, run_script
 
-T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="rj-backbone: restorative justice case backbone")
 console = make_console()
 
@@ -43,41 +39,19 @@ def _backbone() -> Backbone:
     return build()
 
 
-BAR_FROM = 1000  # lines: a file this long shows a progress bar on a terminal
-
-
-@contextmanager
-def _lines_bar(data: bytes) -> Iterator[Callable[[Iterable[T]], Iterator[T]]]:
-    """Counts the outcomes of a large file on a progress bar (stderr, a terminal only)."""
-    total = sum(1 for line in data.splitlines() if line.strip())
-    shown = total >= BAR_FROM and sys.stderr.isatty()
-    bar = Progress(TextColumn("submitting"), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                   disable=not shown)  # fmt: skip
-    task = bar.add_task("submit", total=total)
-
-    def counted(items: Iterable[T]) -> Iterator[T]:
-        for item in items:
-            bar.advance(task)
-            yield item
-
-    with bar:
-        yield counted
-
-
 @app.command()
 def submit(
     file: Annotated[Path, typer.Argument(help="JSON-lines file of commands ('-' for stdin)")],
 ) -> None:
     """Apply agency commands (or HMPPS movement messages) from a JSON-lines file."""
-    from services.cli.submit import report, submit_lines
+    from services.cli.submit import lines_bar, report, submit_lines
     from services.kafka_runtime.inbound_settings import InboundSettings
 
     data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     backbone = _backbone()
     try:
         limit = InboundSettings().max_message_bytes
-        with _lines_bar(data) as counted:
+        with lines_bar(data) as counted:
             bad = report(console, counted(submit_lines(backbone.commands, data, limit)))
     finally:
         backbone.close()
@@ -105,6 +79,7 @@ def show(
     case_id: Annotated[str, typer.Argument(help="A case id, or a unique prefix of one")],
     reason: Why,
     token_file: TokenFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """Show a case's current state and its timeline (an auditor, or an agency that may act on
     the case; the read is logged with who and why)."""
@@ -115,10 +90,14 @@ def show(
         case = readable_case(backbone, token_file, whole, reason)
         if case is None:
             raise error(f"no case {whole}")
-        render_case(console, case)
-        render_timeline(console, queries.timeline(whole))
+        timeline = queries.timeline(whole)
     finally:
         backbone.close()
+    if as_json:
+        emit_json({"case": case_summary(case), "timeline": [asdict(e) for e in timeline]})
+        return
+    render_case(console, case)
+    render_timeline(console, timeline)
 
 
 @app.command("list")
@@ -132,9 +111,16 @@ def list_cases(as_json: AsJson = False, as_csv: AsCsv = False) -> None:
         for case_id in queries.case_ids():
             case = queries.case(case_id)
             status = case.closed_reason.value if case.closed_reason else "open"
-            rows.append({"case_id": str(case_id), "pcc_area": case.pcc_area,
-                         "crime_type": case.crime_type.value, "route": case.route.value,
-                         "status": status, "version": case.version})  # fmt: skip
+            rows.append(
+                {
+                    "case_id": str(case_id),
+                    "pcc_area": case.pcc_area,
+                    "crime_type": case.crime_type.value,
+                    "route": case.route.value,
+                    "status": status,
+                    "version": case.version,
+                }
+            )
     finally:
         backbone.close()
     if as_json:

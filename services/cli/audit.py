@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,16 +11,11 @@ from uuid import UUID
 import orjson
 import typer
 from eventsourcing.application import AggregateNotFoundError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from adapters.audit_chain import LogHead
-from services.audit.export import Format, export_case, verify_export
 from services.audit.service import AuditService, parse_instant
 from services.audit.state import audit_state
-from services.audit.verify import summary, verify_log
 from services.bootstrap import build
 from services.cli.identity import TokenFile, Why, with_role
 from services.cli.output import (
@@ -43,7 +37,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of tables")]
 
 
 @contextmanager
-def _audit(token_file: Path | None, why: str) -> Iterator[AuditService]:
+def auditing(token_file: Path | None, why: str) -> Iterator[AuditService]:
     """Auditor access as the credential's verified identity, which needs the auditor role."""
     backbone = build()
     try:
@@ -56,7 +50,7 @@ def _audit(token_file: Path | None, why: str) -> Iterator[AuditService]:
         backbone.close()
 
 
-def _json(data: Any) -> None:
+def print_json(data: Any) -> None:
     typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
@@ -70,26 +64,41 @@ def history(
 ) -> None:
     """Every event of a case, in order: when it occurred and was recorded, who, what changed."""
     one_format(as_json, as_csv)
-    with _audit(token_file, reason) as audit:
+    with auditing(token_file, reason) as audit:
         h = audit.history(case_id)
     rows = [{"kind": "event", **e.__dict__} for e in h.entries] + [
         {"kind": "erasure", **e.__dict__} for e in h.erasures
     ]
     if as_json:
-        _json({"case_id": h.case_id, "events": rows, "share_decisions": h.share_decisions})
+        print_json({"case_id": h.case_id, "events": rows, "share_decisions": h.share_decisions})
         return
     if as_csv:
         columns = ["kind", "version", "occurred_at", "recorded_at", "agency", "user", "event"]
         emit_csv(rows, [*columns, "details"])
         return
-    table = Table("v", "occurred", "recorded", "agency", "user", "event",
-                  title=f"History of case {case_id}", title_justify="left")  # fmt: skip
+    table = Table(
+        "v",
+        "occurred",
+        "recorded",
+        "agency",
+        "user",
+        "event",
+        title=f"History of case {case_id}",
+        title_justify="left",
+    )
     table.add_column("what changed", overflow="fold")
     for r in rows:
         version = str(r["version"]) if r["kind"] == "event" else "erasure"
-        add_row(table, version, f"{r['occurred_at']:%Y-%m-%d %H:%M}",
-                r["recorded_at"].isoformat(timespec="seconds"), r["agency"], r["user"],
-                r["event"], orjson.dumps(r["details"]).decode())  # fmt: skip
+        add_row(
+            table,
+            version,
+            f"{r['occurred_at']:%Y-%m-%d %H:%M}",
+            r["recorded_at"].isoformat(timespec="seconds"),
+            r["agency"],
+            r["user"],
+            r["event"],
+            orjson.dumps(r["details"]).decode(),
+        )
     console.print(table)
     if h.share_decisions is not None:
         console.print(Text(f"Share decisions ({len(h.share_decisions)})", style="bold"))
@@ -114,49 +123,13 @@ def at(
         when = parse_instant(instant)
     except ValueError:
         raise error(f"--at {instant!r} is not an ISO instant, e.g. 2025-03-01T09:00Z") from None
-    with _audit(token_file, reason) as audit:
+    with auditing(token_file, reason) as audit:
         case = audit.at_occurred(case_id, when) if occurred else audit.at(case_id, when)
     if case is None:
         done = "referred" if occurred else "recorded"
         console.print(f"case {case_id} had not been {done} at {when.isoformat()}", markup=False)
         raise typer.Exit(code=1)
-    _json({"as_occurred_at" if occurred else "as_recorded_at": when, **audit_state(case)})
-
-
-@audit_app.command()
-def verify(
-    case_id: Annotated[UUID | None, typer.Argument(help="One case; default: the whole log")] = None,
-    anchor: Annotated[
-        str | None, typer.Option(help="A head kept elsewhere, NOTIFICATION_ID:LOG_HASH")
-    ] = None,
-    reason: AnyReason = "",
-    token_file: TokenFile = None,
-) -> None:
-    """Check stored events against the hash chains; OK or exactly what was tampered with."""
-    bar = Progress(TextColumn("verifying the log"), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                   disable=not sys.stderr.isatty())  # fmt: skip
-    task = bar.add_task("verify", total=None)
-
-    def advance(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
-
-    with _audit(token_file, reason) as audit, bar:
-        if anchor:
-            nid, _, digest = anchor.partition(":")
-            if not nid.isdigit() or not digest:
-                raise error(f"--anchor {anchor!r} is not NOTIFICATION_ID:LOG_HASH")
-            audit.log_read("verify", "*", f"anchor {anchor}")
-            head = LogHead(int(nid), log_hash=digest)
-            report = verify_log(audit.recorder, anchor=head, progress=advance)
-        else:
-            report = audit.verify(case_id, progress=advance)
-    for line in summary(report):
-        typer.echo(line)
-    if report.head and report.head.notification_id:
-        typer.echo(f"log head: {report.head.notification_id}:{report.head.log_hash}")
-    if not report.ok:
-        raise typer.Exit(code=1)
+    print_json({"as_occurred_at" if occurred else "as_recorded_at": when, **audit_state(case)})
 
 
 @audit_app.command()
@@ -168,13 +141,20 @@ def reads(
 ) -> None:
     """The read access log: who read what, when and why."""
     one_format(as_json, as_csv)
-    with _audit(token_file, reason) as audit:
+    with auditing(token_file, reason) as audit:
         records = audit.reads()
-    rows = [{"read_at": r.read_at.isoformat(timespec="seconds"), "reader": r.reader,
-             "action": r.action, "subject": r.subject, "detail": r.detail}
-            for r in records]  # fmt: skip
+    rows = [
+        {
+            "read_at": r.read_at.isoformat(timespec="seconds"),
+            "reader": r.reader,
+            "action": r.action,
+            "subject": r.subject,
+            "detail": r.detail,
+        }
+        for r in records
+    ]
     if as_json:
-        _json(rows)
+        print_json(rows)
         return
     if as_csv:
         emit_csv(rows, ["read_at", "reader", "action", "subject", "detail"])
@@ -187,26 +167,5 @@ def reads(
     console.print(table)
 
 
-@audit_app.command()
-def export(
-    case_id: UUID,
-    out: Annotated[Path, typer.Option(help="Directory to write the export into")],
-    reason: Why,
-    fmt: Annotated[Format, typer.Option("--format", help="jsonl or csv")] = "jsonl",
-    token_file: TokenFile = None,
-) -> None:
-    """Export a case's history, an HTML timeline and a manifest of chain hashes."""
-    with _audit(token_file, reason) as audit:
-        manifest = export_case(audit, case_id, out, fmt)
-    typer.echo(f"exported case {case_id} to {out} (manifest {manifest.name})")
-
-
-@audit_app.command("verify-export")
-def verify_export_dir(directory: Path) -> None:
-    """Verify an export offline: file digests and the hash chain from the stored bytes."""
-    problems = verify_export(directory)
-    for problem in problems:
-        typer.echo(problem)
-    if problems:
-        raise typer.Exit(code=1)
-    typer.echo(f"OK: export {directory} matches its manifest and hash chain")
+# verify, export and verify-export: tamper evidence (services/cli/audit_verify.py)
+from services.cli import audit_verify  # noqa: E402, F401

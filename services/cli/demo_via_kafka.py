@@ -212,9 +212,15 @@ PHASES = 3  # send, published, read back
 @contextmanager
 def phases_bar() -> Iterator[tuple[Progress, TaskID]]:
     """The demo's phases on a progress bar (stderr, only on a terminal; gone when done)."""
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=Console(stderr=True), transient=True,
-                   disable=not sys.stderr.isatty())  # fmt: skip
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
     with bar:
         yield bar, bar.add_task("", total=PHASES)
 

@@ -35,8 +35,17 @@ def status(item: Listed) -> str:
     return f"{item.last.action.value} by {item.last.actor} at {when}"
 
 
-DLQ_COLUMNS = ["id", "dead_lettered_at", "age_seconds", "source_topic", "error", "reason",
-               "original_size", "truncated", "status"]  # fmt: skip
+DLQ_COLUMNS = [
+    "id",
+    "dead_lettered_at",
+    "age_seconds",
+    "source_topic",
+    "error",
+    "reason",
+    "original_size",
+    "truncated",
+    "status",
+]
 
 
 def listed_rows(listed: list[Listed], now: datetime) -> list[dict[str, object]]:
@@ -68,8 +77,14 @@ def render_list(listed: list[Listed], now: datetime, with_status: bool) -> None:
         letter = item.letter
         size = f"{letter.original_size}" + (" (cut)" if letter.truncated else "")
         reason = cut(printable(letter.reason), REASON_WIDTH)
-        row = [str(letter.id), age(letter.age_seconds(now)), printable(letter.source_topic),
-               printable(letter.error), reason, size]  # fmt: skip
+        row = [
+            str(letter.id),
+            age(letter.age_seconds(now)),
+            printable(letter.source_topic),
+            printable(letter.error),
+            reason,
+            size,
+        ]
         if with_status:
             row.append(printable(status(item)))
         table.add_row(*(Text(cell) for cell in row))
@@ -81,27 +96,39 @@ def render_letter(item: Listed, now: datetime) -> None:
     letter = item.letter
     lines = [
         ("id", f"{letter.id} on {letter.id.topic}"),
-        ("dead-lettered", f"{letter.timestamp.isoformat(timespec='seconds')} "
-                          f"({age(letter.age_seconds(now))} ago)"),
+        (
+            "dead-lettered",
+            f"{letter.timestamp.isoformat(timespec='seconds')} "
+            f"({age(letter.age_seconds(now))} ago)",
+        ),
         ("from", letter.source),
         ("error", letter.error),
         ("reason", letter.reason),
         ("original size", f"{letter.original_size} bytes"),
         ("status", status(item)),
-    ]  # fmt: skip
+    ]
     if letter.sealed_under:
-        lines.append(("sealed", f"under {letter.sealed_under}: " + (
-            "opened for this read (logged)" if letter.opened
-            else "that key was destroyed after the retention; the content is gone"
-        )))  # fmt: skip
+        lines.append(
+            (
+                "sealed",
+                f"under {letter.sealed_under}: "
+                + (
+                    "opened for this read (logged)"
+                    if letter.opened
+                    else "that key was destroyed after the retention; the content is gone"
+                ),
+            )
+        )
     for name, value in lines:
         console.print(Text.assemble((f"{name}: ", "bold"), printable(value)))
     if letter.truncated:
-        console.print(Text(
-            f"TRUNCATED ({', '.join(letter.truncated)}): the value below is the first "
-            f"{len(letter.value)} of {letter.original_size} bytes; it cannot be retried",
-            style="bold red",
-        ))  # fmt: skip
+        console.print(
+            Text(
+                f"TRUNCATED ({', '.join(letter.truncated)}): the value below is the first "
+                f"{len(letter.value)} of {letter.original_size} bytes; it cannot be retried",
+                style="bold red",
+            )
+        )
     headers = Table("header", "value", title="headers")
     for name, raw in letter.headers:
         headers.add_row(Text(printable(name)), Text(header_text(raw)))

@@ -47,8 +47,12 @@ def rotate_master_key(
         backbone.audit(who.reader, reason).log_read(
             "privacy rotate-master-key", rotation.incoming.id
         )
-        columns = (TextColumn("re-wrapping keys"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())  # fmt: skip
+        columns = (
+            TextColumn("re-wrapping keys"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=console, transient=False) as bar:
             task = bar.add_task("rotate", total=rotation.pending())
             done = rotation.run(lambda n, total: bar.update(task, completed=n, total=total))
@@ -56,10 +60,12 @@ def rotate_master_key(
         backbone.close()
     was = ", ".join(f"{mk or '(before key ids)'}: {n}" for mk, n in sorted(before.items(), key=str))
     console.print(Text(f"keys before: {was or 'none'}"))
-    console.print(Text(
-        f"done: {done.rewrapped} key(s) re-wrapped under {done.master_key_id} in "
-        f"{done.batches} batch(es)"
-        + (f", {done.skipped} erased meanwhile (left destroyed)" if done.skipped else "")
-        + "; every key is now under the new master key: set it as "
-        "RJB_PERSONAL_DATA_MASTER_KEY, unset RJB_PERSONAL_DATA_MASTER_KEY_NEW, and restart"
-    ))  # fmt: skip
+    console.print(
+        Text(
+            f"done: {done.rewrapped} key(s) re-wrapped under {done.master_key_id} in "
+            f"{done.batches} batch(es)"
+            + (f", {done.skipped} erased meanwhile (left destroyed)" if done.skipped else "")
+            + "; every key is now under the new master key: set it as "
+            "RJB_PERSONAL_DATA_MASTER_KEY, unset RJB_PERSONAL_DATA_MASTER_KEY_NEW, and restart"
+        )
+    )

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from projections.runner import UnknownProjection
 from services.bootstrap import Backbone
-from services.cli.output import make_console
+from services.cli.output import AsJson, emit_json, make_console
 from services.cli.query_args import backbone
 
 projections_app = typer.Typer(no_args_is_help=True, help="Read models: status, update, rebuild")
@@ -23,14 +23,29 @@ One = Annotated[str | None, typer.Argument(help="One projection")]
 
 
 @projections_app.command("status")
-def status() -> None:
+def status(as_json: AsJson = False) -> None:
     """Each projection's position in the notification log."""
     with backbone() as bb:
-        table = Table("projection", "version", "position", "log end", "behind")
-        for s in bb.projections.status():
-            behind = "up to date" if s.position >= s.log_end else f"≤ {s.log_end - s.position}"
-            table.add_row(s.name, str(s.version), str(s.position), str(s.log_end), behind)
-        console.print(table)
+        found = bb.projections.status()
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": s.name,
+                    "version": s.version,
+                    "position": s.position,
+                    "log_end": s.log_end,
+                    "behind": max(0, s.log_end - s.position),
+                }
+                for s in found
+            ]
+        )
+        return
+    table = Table("projection", "version", "position", "log end", "behind")
+    for s in found:
+        behind = "up to date" if s.position >= s.log_end else f"≤ {s.log_end - s.position}"
+        table.add_row(s.name, str(s.version), str(s.position), str(s.log_end), behind)
+    console.print(table)
 
 
 @projections_app.command("update")

@@ -8,11 +8,15 @@ are still applied. Lines are stored :data:`BATCH` at a time, in one transaction 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from services.command_service import CommandResult, CommandService
 from services.commands import Command
@@ -115,3 +119,26 @@ def report(console: Console, outcomes: Iterator[LineOutcome]) -> int:
         )
     console.print(f"{applied} applied, {bad} rejected")
     return bad
+
+
+T = TypeVar("T")
+BAR_FROM = 1000  # lines: a file this long shows a progress bar on a terminal
+
+
+@contextmanager
+def lines_bar(data: bytes) -> Iterator[Callable[[Iterable[T]], Iterator[T]]]:
+    """Counts the outcomes of a large file on a progress bar (stderr, a terminal only)."""
+    total = sum(1 for line in data.splitlines() if line.strip())
+    shown = total >= BAR_FROM and sys.stderr.isatty()
+    columns = (TextColumn("submitting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    stderr = Console(stderr=True)
+    bar = Progress(*columns, console=stderr, transient=True, disable=not shown)
+    task = bar.add_task("submit", total=total)
+
+    def counted(items: Iterable[T]) -> Iterator[T]:
+        for item in items:
+            bar.advance(task)
+            yield item
+
+    with bar:
+        yield counted

@@ -64,14 +64,23 @@ async def state_at(request: Request, me: Viewer, case: Text = "", at: Text = "")
     def read(backbone: Any) -> tuple[Any, Any]:
         audit = backbone.audit(me.reader, WHY)
         recorded, occurred = audit.at(case_id, instant), audit.at_occurred(case_id, instant)
-        return (None if recorded is None else case_summary(recorded),
-                None if occurred is None else case_summary(occurred))  # fmt: skip
+        return (
+            None if recorded is None else case_summary(recorded),
+            None if occurred is None else case_summary(occurred),
+        )
 
     recorded, occurred = await call(request, read)
     keys = list(dict.fromkeys([*(recorded or {}), *(occurred or {})]))
     rows = [(k, (recorded or {}).get(k, "-"), (occurred or {}).get(k, "-")) for k in keys]
-    return page(request, "audit_at.html", case_id=case_id, instant=instant, rows=rows,
-                recorded=recorded is not None, occurred=occurred is not None)  # fmt: skip
+    return page(
+        request,
+        "audit_at.html",
+        case_id=case_id,
+        instant=instant,
+        rows=rows,
+        recorded=recorded is not None,
+        occurred=occurred is not None,
+    )
 
 
 @router.get("/export")
@@ -88,9 +97,14 @@ async def export(request: Request, me: Viewer, case: Text = "") -> Response:
     except AggregateNotFoundError:
         raise Refused(404, f"there is no case {case_id}") from None
     name = f"audit-export-{case_id}.zip"
-    return Response(data, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})  # fmt: skip
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _zipped(audit: Any, case_id: UUID) -> bytes:

@@ -100,8 +100,15 @@ async def performance(request: Request, me: Viewer, period: str = "quarter") -> 
 
     found, cohorts = await call(request, read)
     rows = _rows(found["measures"])
-    return page(request, "performance.html", area=found["pcc_area"], period=chosen,
-                periods=PERIODS, rows=rows, cohorts=_cohort_rows(cohorts["cohorts"]))  # fmt: skip
+    return page(
+        request,
+        "performance.html",
+        area=found["pcc_area"],
+        period=chosen,
+        periods=PERIODS,
+        rows=rows,
+        cohorts=_cohort_rows(cohorts["cohorts"]),
+    )
 
 
 @router.get("/performance.csv")
@@ -115,8 +122,11 @@ async def performance_csv(request: Request, me: Viewer, period: str = "quarter")
     for row in rows:  # a leading = + - @ would be a formula in a spreadsheet
         writer.writerow([found["pcc_area"], *(_cell(v) for v in row.values())])
     name = f"performance-{found['pcc_area']}-{chosen}.csv"
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/performance-cohorts.csv")
@@ -130,8 +140,11 @@ async def cohorts_csv(request: Request, me: Viewer, period: str = "quarter") -> 
     for c in found["cohorts"]:
         writer.writerow([found["pcc_area"], *("" if c[k] is None else c[k] for k in columns)])
     name = f"performance-cohorts-{found['pcc_area']}-{chosen}.csv"
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _cohort_rows(cohorts: list[dict[str, Any]]) -> list[dict[str, Any]]:

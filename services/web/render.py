@@ -19,14 +19,16 @@ ASSETS = Path(os.environ.get("RJB_WEB_ASSETS", HERE.parents[1] / "build" / "govu
 STATIC = HERE / "static"  # the pages' own scripts (CSP: script-src 'self')
 
 env = Environment(
-    loader=ChoiceLoader([
-        FileSystemLoader(HERE / "templates"),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ]),
+    loader=ChoiceLoader(
+        [
+            FileSystemLoader(HERE / "templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    ),
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
-)  # fmt: skip
+)
 
 
 def as_text(value: object) -> str:

@@ -41,8 +41,14 @@ class Refused(Exception):
 
 
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
-    response.set_cookie(name, value, httponly=True, samesite="strict", path="/web",
-                        secure=request.url.scheme == "https")  # fmt: skip
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="strict",
+        path="/web",
+        secure=request.url.scheme == "https",
+    )
 
 
 async def csrf_cookie(

@@ -17,28 +17,82 @@ def rjb(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
     env = {"RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"), "PATH": "/usr/bin:/bin"}
     return subprocess.run(
         [sys.executable, "-m", "services", *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def commands_file(tmp_path: Path) -> Path:
     lines = [
-        orjson.dumps({"type": "refer_case", "command_id": "c1", "case_id": CASE, "route": "police",
-                      "cjs_stage": "pre_sentence", "crime_type": "theft", "pcc_area": "kent",
-                      "crime_reported_on": "2025-01-31", "summary": "shop theft", **BASE}).decode(),
+        orjson.dumps(
+            {
+                "type": "refer_case",
+                "command_id": "c1",
+                "case_id": CASE,
+                "route": "police",
+                "cjs_stage": "pre_sentence",
+                "crime_type": "theft",
+                "pcc_area": "kent",
+                "crime_reported_on": "2025-01-31",
+                "summary": "shop theft",
+                **BASE,
+            }
+        ).decode(),
         "{not json",
-        orjson.dumps({"type": "add_participant", "command_id": "c2", "case_id": CASE,
-                      "participant_id": "v1", "role": "victim", "name": "V", **BASE}).decode(),
-        orjson.dumps({"type": "record_consent", "command_id": "c3", "case_id": CASE,
-                      "participant_id": "v1", **BASE}).decode(),
-        orjson.dumps({"type": "accept_responsibility", "command_id": "c4", "case_id": CASE,
-                      "participant_id": "v1", **BASE}).decode(),
-        orjson.dumps({"type": "add_participant", "command_id": "c2", "case_id": CASE,
-                      "participant_id": "v1", "role": "victim", "name": "V", **BASE}).decode(),
-        orjson.dumps({"type": "accept_responsibility", "command_id": "c5", "case_id": CASE,
-                      "participant_id": "v1", **{**BASE, "agency": "pcc:kent"}}).decode(),
-    ]  # fmt: skip
+        orjson.dumps(
+            {
+                "type": "add_participant",
+                "command_id": "c2",
+                "case_id": CASE,
+                "participant_id": "v1",
+                "role": "victim",
+                "name": "V",
+                **BASE,
+            }
+        ).decode(),
+        orjson.dumps(
+            {
+                "type": "record_consent",
+                "command_id": "c3",
+                "case_id": CASE,
+                "participant_id": "v1",
+                **BASE,
+            }
+        ).decode(),
+        orjson.dumps(
+            {
+                "type": "accept_responsibility",
+                "command_id": "c4",
+                "case_id": CASE,
+                "participant_id": "v1",
+                **BASE,
+            }
+        ).decode(),
+        orjson.dumps(
+            {
+                "type": "add_participant",
+                "command_id": "c2",
+                "case_id": CASE,
+                "participant_id": "v1",
+                "role": "victim",
+                "name": "V",
+                **BASE,
+            }
+        ).decode(),
+        orjson.dumps(
+            {
+                "type": "accept_responsibility",
+                "command_id": "c5",
+                "case_id": CASE,
+                "participant_id": "v1",
+                **{**BASE, "agency": "pcc:kent"},
+            }
+        ).decode(),
+    ]
     path = tmp_path / "commands.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -114,11 +168,14 @@ def test_submit_reports_a_non_utf8_line_and_an_over_long_line_and_applies_the_go
 
 def test_submit_reads_hmpps_movement_messages_too(tmp_path: Path) -> None:
     message = {
-        "eventType": "prison-offender-events.prisoner.received", "occurredAt": "2025-02-01T09:00Z",
+        "eventType": "prison-offender-events.prisoner.received",
+        "occurredAt": "2025-02-01T09:00Z",
         "additionalInformation": {
-            "nomsNumber": "A1111AA", "prisonId": "LEI", "reason": "ADMISSION",
+            "nomsNumber": "A1111AA",
+            "prisonId": "LEI",
+            "reason": "ADMISSION",
         },
-    }  # fmt: skip
+    }
     line = orjson.dumps(message).decode()
     result = rjb(tmp_path, "submit", "-", stdin=f"{line}\n{line}\n")
     assert result.returncode == 0, result.stdout
@@ -128,7 +185,13 @@ def test_submit_reads_hmpps_movement_messages_too(tmp_path: Path) -> None:
 def test_the_demo_runs_the_six_stories(tmp_path: Path) -> None:
     result = rjb(tmp_path, "demo")
     assert result.returncode == 0, result.stderr
-    for title in ("head teacher", "15 victims", "domestic-abuse", "letter the day before",
-                  "learning difficulties", "16-year-old"):  # fmt: skip
+    for title in (
+        "head teacher",
+        "15 victims",
+        "domestic-abuse",
+        "letter the day before",
+        "learning difficulties",
+        "16-year-old",
+    ):
         assert title in result.stdout
     assert "PrisonAccessGranted" in result.stdout and "ActivityCancelled" in result.stdout

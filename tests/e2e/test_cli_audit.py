@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
+from services.audit.findings import Finding, VerifyReport
 from services.cli.app import app
+from services.cli.audit_verify import verify_json
 from services.demo.stories import STORIES
 
 runner = CliRunner()
@@ -49,6 +53,11 @@ def test_history_at_verify_and_the_read_log(demo_store: str) -> None:
 
     verified = runner.invoke(app, ["audit", "verify"], env=bo)
     assert verified.exit_code == 0 and verified.output.startswith("OK:")
+    as_json = orjson.loads(runner.invoke(app, ["audit", "verify", "--json"], env=bo).stdout)
+    assert as_json["ok"] is True and as_json["scope"] == "log" and as_json["findings"] == []
+    assert as_json["events_checked"] > 0 and re.fullmatch(r"\d+:[0-9a-f]{64}", as_json["head"])
+    anchored = ["audit", "verify", "--anchor", as_json["head"], "--json"]
+    assert orjson.loads(runner.invoke(app, anchored, env=bo).stdout)["ok"] is True
 
     reads = runner.invoke(app, ["audit", "reads"], env=bo)
     assert "pcc:west-yorkshire/inspector-ann" in reads.output
@@ -67,9 +76,13 @@ def test_audit_reads_need_a_credential_not_a_name(demo_store: str) -> None:
 
 def test_audit_reads_exports_and_verification_need_the_auditor_role(demo_store: str) -> None:
     hub = token("--agency", "pcc:west-yorkshire")
-    for args in (["history", demo_store, "--reason", "x"], ["verify"], ["reads"],
-                 ["at", demo_store, "--at", "2999-01-01T00:00Z", "--reason", "x"],
-                 ["export", demo_store, "--out", "never", "--reason", "x"]):  # fmt: skip
+    for args in (
+        ["history", demo_store, "--reason", "x"],
+        ["verify"],
+        ["reads"],
+        ["at", demo_store, "--at", "2999-01-01T00:00Z", "--reason", "x"],
+        ["export", demo_store, "--out", "never", "--reason", "x"],
+    ):
         refused = runner.invoke(app, ["audit", *args], env=hub)
         assert refused.exit_code == 1, (args, refused.output)
         assert "needs the auditor role" in refused.output
@@ -84,8 +97,9 @@ def test_privacy_erase_from_the_command_line_keeps_verify_ok(demo_store: str) ->
     keys = runner.invoke(app, ["privacy", "keys", demo_store], env=dpo)
     assert f"{demo_store}/v1\terased" in keys.output
     ann = token(*AUDITOR)
-    history = runner.invoke(app, ["audit", "history", demo_store, "--json", "--reason", "DSR-17"],
-                            env=ann)  # fmt: skip
+    history = runner.invoke(
+        app, ["audit", "history", demo_store, "--json", "--reason", "DSR-17"], env=ann
+    )
     assert "Mrs A." not in history.output and "[erased]" in history.output
     assert "PersonalDataErased" in history.output and '"user": "jo"' in history.output
     assert runner.invoke(app, ["audit", "verify", demo_store], env=ann).exit_code == 0
@@ -104,12 +118,14 @@ def test_privacy_erase_with_case_text_also_erases_the_case_level_free_text(
     assert erased.exit_code == 0, erased.output
     assert f"erased {demo_store}/v1: key destroyed" in erased.output
     assert f"erased {demo_store}: key destroyed" in erased.output
-    history = runner.invoke(app, ["audit", "history", demo_store, "--json", "--reason", "DSR-17"],
-                            env=token(*AUDITOR))  # fmt: skip
+    history = runner.invoke(
+        app, ["audit", "history", demo_store, "--json", "--reason", "DSR-17"], env=token(*AUDITOR)
+    )
     assert "the meeting is off" not in history.output  # the victim's update: their key
     assert "conference held after release" not in history.output  # closure detail: the case's
-    alone = runner.invoke(app, ["privacy", "erase", demo_store, "--reason", "x",
-                                "--with-case-text"], env=dpo)  # fmt: skip
+    alone = runner.invoke(
+        app, ["privacy", "erase", demo_store, "--reason", "x", "--with-case-text"], env=dpo
+    )
     assert alone.exit_code == 1 and "goes with CASE_ID/PARTICIPANT_ID" in alone.output
 
 
@@ -138,3 +154,23 @@ def test_export_and_verify_export_from_the_command_line(demo_store: str, tmp_pat
     assert checked.exit_code == 0 and checked.output.startswith("OK")
     (out / "timeline.html").write_text("forged")
     assert runner.invoke(app, ["audit", "verify-export", str(out)]).exit_code == 1
+
+
+def test_verify_json_names_each_finding() -> None:
+    found = Finding("altered", "beef", 3, 17, "bytes differ from what was hashed")
+    report = VerifyReport("log", events_checked=20, findings=[found])
+    assert verify_json(report) == {
+        "scope": "log",
+        "ok": False,
+        "events_checked": 20,
+        "head": None,
+        "findings": [
+            {
+                "kind": "altered",
+                "originator_id": "beef",
+                "version": 3,
+                "notification_id": 17,
+                "detail": "bytes differ from what was hashed",
+            }
+        ],
+    }

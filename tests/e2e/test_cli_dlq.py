@@ -28,9 +28,12 @@ async def parts(
     kafka_broker: Broker, tmp_path: Path, topic_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[KafkaParts]:
     settings = fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix)
-    env = {"RJB_STORE": "sqlite", "RJB_SQLITE_PATH": str(settings.sqlite_path),
-           "RJB_KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap,
-           "RJB_KAFKA_TOPIC_PREFIX": topic_prefix}  # fmt: skip
+    env = {
+        "RJB_STORE": "sqlite",
+        "RJB_SQLITE_PATH": str(settings.sqlite_path),
+        "RJB_KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap,
+        "RJB_KAFKA_TOPIC_PREFIX": topic_prefix,
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     for name in ("RJB_TOKEN", "RJB_TOKEN_FILE", "RJB_OAUTH_ISSUER", "RJB_DEV_ISSUER"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -36,5 +37,8 @@ def test_a_rebuild_reports_progress_and_leaves_every_projection_up_to_date(cli: 
     assert rebuilt.exit_code == 0 and "rebuilt from" in rebuilt.output
     status = cli.invoke(app, ["projections", "status"])
     assert status.output.count("up to date") == 4
+    as_json = orjson.loads(cli.invoke(app, ["projections", "status", "--json"]).stdout)
+    assert len(as_json) == 4 and {p["behind"] for p in as_json} == {0}
+    assert all(p["position"] == p["log_end"] > 0 for p in as_json)
     unknown = cli.invoke(app, ["projections", "rebuild", "nope"])
     assert unknown.exit_code == 1 and "no projection" in unknown.output

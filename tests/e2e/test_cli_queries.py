@@ -103,8 +103,10 @@ def test_audit_at_by_occurred_time_beside_recorded_time(cli: CliRunner) -> None:
     from services.demo.stories import STORIES
 
     case = str(STORIES[0]().case_id)
-    printed = cli.invoke(app, ["dev", "token", "--agency", "pcc:west-yorkshire", "--role",
-                               "auditor", "--subject", "ann"])  # fmt: skip
+    printed = cli.invoke(
+        app,
+        ["dev", "token", "--agency", "pcc:west-yorkshire", "--role", "auditor", "--subject", "ann"],
+    )
     ann = {"RJB_TOKEN": printed.stdout.strip()}
     why = ["--reason", "complaint C-7"]
     # the demo recorded everything today, about things that happened from 2023
@@ -136,8 +138,10 @@ def test_verify_tells_its_progress_and_refuses_a_bad_anchor(cli: CliRunner) -> N
     finally:
         backbone.close()
     assert report.ok and told and told[-1][0] == told[-1][1] > 0
-    printed = cli.invoke(app, ["dev", "token", "--agency", "pcc:west-yorkshire", "--role",
-                               "auditor", "--subject", "ann"])  # fmt: skip
+    printed = cli.invoke(
+        app,
+        ["dev", "token", "--agency", "pcc:west-yorkshire", "--role", "auditor", "--subject", "ann"],
+    )
     ann = {"RJB_TOKEN": printed.stdout.strip()}
     bad = cli.invoke(app, ["audit", "verify", "--anchor", "x:y"], env=ann)
     assert bad.exit_code == 2 and "is not NOTIFICATION_ID:LOG_HASH" in bad.output

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import orjson
+
 from services.kafka_runtime.wiring import KafkaParts
 from tests.e2e.test_cli_dlq import parts, rjb, token  # noqa: F401  (fixture and helpers)
 
@@ -15,6 +17,12 @@ async def test_an_operator_reconciles_a_store_whose_events_never_reached_the_bro
     found = await rjb("reconcile", token=operator)
     assert found.exit_code == 1, found.output
     assert f"{parts.topics.case_events}: 0 of " in found.output and "missing" in found.output
+    listed = await rjb("reconcile", "--json", token=operator)
+    as_json = orjson.loads(listed.stdout)
+    assert listed.exit_code == 1 and as_json["missing"] > 0 and as_json["republished"] is None
+    events = next(t for t in as_json["topics"] if t["topic"] == parts.topics.case_events)
+    assert len(events["missing"]) == events["expected"] == events["not_relayed_yet"]
+    assert set(events["missing"][0]) == {"event_id", "aggregate_id", "version", "position"}
     assert (await rjb("reconcile", "--repair", token=operator)).exit_code == 2  # no reason
     repaired = await rjb(
         "reconcile", "--repair", "--reason", "INC-9 broker rebuilt", token=operator
@@ -24,6 +32,7 @@ async def test_an_operator_reconciles_a_store_whose_events_never_reached_the_bro
     assert again.exit_code == 0 and "0 record(s) missing" in again.output
     reads = parts.backbone.audit("admin:backbone/test").reads()
     assert [(r.reader, r.action) for r in reads if r.action.startswith("reconcile")] == [
+        ("admin:backbone/ann", "reconcile"),
         ("admin:backbone/ann", "reconcile"),
         ("admin:backbone/ann", "reconcile"),
         ("admin:backbone/ann", "reconcile --repair"),

@@ -40,14 +40,35 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("RJB_TOKEN", raising=False)
     monkeypatch.delenv("RJB_TOKEN_FILE", raising=False)
     lines = [
-        {"type": "refer_case", "command_id": "c1", "case_id": CASE, "route": "police",
-         "cjs_stage": "pre_sentence", "crime_type": "theft", "pcc_area": "kent",
-         "crime_reported_on": "2025-01-31", "summary": SUMMARY, **BASE},
-        {"type": "add_participant", "command_id": "c2", "case_id": CASE,
-         "participant_id": "v1", "role": "victim", "name": NAME, **BASE},
-        {"type": "accept_responsibility", "command_id": "c5", "case_id": CASE,
-         "participant_id": "v1", **BASE},
-    ]  # fmt: skip
+        {
+            "type": "refer_case",
+            "command_id": "c1",
+            "case_id": CASE,
+            "route": "police",
+            "cjs_stage": "pre_sentence",
+            "crime_type": "theft",
+            "pcc_area": "kent",
+            "crime_reported_on": "2025-01-31",
+            "summary": SUMMARY,
+            **BASE,
+        },
+        {
+            "type": "add_participant",
+            "command_id": "c2",
+            "case_id": CASE,
+            "participant_id": "v1",
+            "role": "victim",
+            "name": NAME,
+            **BASE,
+        },
+        {
+            "type": "accept_responsibility",
+            "command_id": "c5",
+            "case_id": CASE,
+            "participant_id": "v1",
+            **BASE,
+        },
+    ]
     path = tmp_path / "commands.jsonl"
     path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines) + b"\n")
     return path
@@ -64,6 +85,13 @@ def test_agency_text_is_shown_literally_and_refusals_keep_their_rule(store: Path
     history = runner.invoke(app, ["audit", "history", CASE, "--reason", "check"], env=ann)
     assert history.exit_code == 0, history.output
     assert flat(SUMMARY) in flat(history.output) and flat(NAME) in flat(history.output)
+    as_json = runner.invoke(app, ["show", CASE[:8], "--reason", "check", "--json"], env=ann)
+    shown_json = orjson.loads(as_json.stdout)
+    assert shown_json["case"]["case_id"] == CASE and shown_json["case"]["status"] == "open"
+    timeline = shown_json["timeline"]
+    assert [e["event"] for e in timeline] == ["Referred", "ParticipantAdded"]
+    assert timeline[0]["details"]["summary"] == SUMMARY and timeline[0]["version"] == 1
+    assert timeline[1]["occurred_at"] == "2025-02-01T10:00:00+00:00"
 
     dpo = token("--agency", "pcc:kent", "--role", "privacy-officer", "--subject", "jo")
     erased = runner.invoke(app, ["privacy", "erase", f"{CASE}/v1", "--reason", "DSR"], env=dpo)
@@ -80,11 +108,27 @@ def test_list_prints_whole_ids_as_a_table_json_and_csv(store: Path) -> None:
     table = runner.invoke(app, ["list"])
     assert table.exit_code == 0 and CASE in table.output
     as_json = orjson.loads(runner.invoke(app, ["list", "--json"]).stdout)
-    assert as_json == [{"case_id": CASE, "pcc_area": "kent", "crime_type": "theft",
-                        "route": "police", "status": "open", "version": 2}]  # fmt: skip
+    assert as_json == [
+        {
+            "case_id": CASE,
+            "pcc_area": "kent",
+            "crime_type": "theft",
+            "route": "police",
+            "status": "open",
+            "version": 2,
+        }
+    ]
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["list", "--csv"]).stdout)))
-    assert rows == [{"case_id": CASE, "pcc_area": "kent", "crime_type": "theft",
-                     "route": "police", "status": "open", "version": "2"}]  # fmt: skip
+    assert rows == [
+        {
+            "case_id": CASE,
+            "pcc_area": "kent",
+            "crime_type": "theft",
+            "route": "police",
+            "status": "open",
+            "version": "2",
+        }
+    ]
     both = runner.invoke(app, ["list", "--json", "--csv"])
     assert both.exit_code == 2
 
@@ -124,7 +168,7 @@ def test_show_takes_a_unique_prefix_and_audit_at_refuses_a_bad_instant(store: Pa
 
 
 def test_the_submit_progress_bar_passes_every_outcome_through() -> None:
-    from services.cli.app import _lines_bar
+    from services.cli.submit import lines_bar
 
-    with _lines_bar(b"a\n\n b\nc\n") as counted:
+    with lines_bar(b"a\n\n b\nc\n") as counted:
         assert list(counted(iter([1, 2, 3]))) == [1, 2, 3]

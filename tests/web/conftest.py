@@ -41,6 +41,7 @@ def web(web_backbone: Backbone) -> Iterator[TestClient]:
 def sign_in(client: TestClient, token: str) -> None:
     client.get("/web/sign-in")  # the CSRF cookie
     csrf = client.cookies["rjb_csrf"]
-    answer = client.post("/web/sign-in", data={"token": token, "csrf": csrf, "next": "/web/"},
-                         follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        "/web/sign-in", data={"token": token, "csrf": csrf, "next": "/web/"}, follow_redirects=False
+    )
     assert answer.status_code == 303, answer.text

@@ -31,8 +31,15 @@ from tests.conftest import sqlite_settings
 from tests.web.verify_gate import Gate
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BUILD = Path(__file__).parents[2] / "build"
 SHOTS = BUILD / "web-screenshots"
 AXE = BUILD / "axe-core" / "axe.min.js"
@@ -44,8 +51,11 @@ if not (CHROMIUM.exists() and (ASSETS / "govuk-frontend.min.css").exists() and A
         raise RuntimeError(
             "the browser tests need `make chromium govuk-assets axe-core` (make test does it)"
         )
-    pytest.skip("needs /usr/bin/chromium, the GOV.UK assets and axe-core: "
-                "make chromium govuk-assets axe-core", allow_module_level=True)  # fmt: skip
+    pytest.skip(
+        "needs /usr/bin/chromium, the GOV.UK assets and axe-core: "
+        "make chromium govuk-assets axe-core",
+        allow_module_level=True,
+    )
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -62,13 +72,24 @@ class Site:
 
 def _hostile_case(backbone: Backbone) -> str:
     case_id = str(uuid4())
-    backbone.commands.handle(backbone.commands.parse({
-        "type": "refer_case", "case_id": case_id, "agency": "pcc:west-yorkshire",
-        "user": "hub-officer", "route": "police", "cjs_stage": "custody",
-        "command_id": str(uuid4()), "occurred_at": "2025-01-03T09:00:00+00:00",
-        "crime_type": "burglary", "pcc_area": "west-yorkshire",
-        "crime_reported_on": "2025-01-02", "summary": HOSTILE,
-    }))  # fmt: skip
+    backbone.commands.handle(
+        backbone.commands.parse(
+            {
+                "type": "refer_case",
+                "case_id": case_id,
+                "agency": "pcc:west-yorkshire",
+                "user": "hub-officer",
+                "route": "police",
+                "cjs_stage": "custody",
+                "command_id": str(uuid4()),
+                "occurred_at": "2025-01-03T09:00:00+00:00",
+                "crime_type": "burglary",
+                "pcc_area": "west-yorkshire",
+                "crime_reported_on": "2025-01-02",
+                "summary": HOSTILE,
+            }
+        )
+    )
     return case_id
 
 

@@ -38,8 +38,9 @@ def test_sign_in_refuses_a_bad_token_a_forged_form_and_keeps_a_good_token_httpon
     assert bad.status_code == 400 and "was not accepted" in bad.text
     forged = web.post("/web/sign-in", data={"token": web_issuer.token(HUB), "csrf": "guess"})
     assert forged.status_code == 400 and "expired or did not come from this site" in forged.text
-    good = web.post("/web/sign-in", data={"token": web_issuer.token(HUB), "csrf": csrf},
-                    follow_redirects=False)  # fmt: skip
+    good = web.post(
+        "/web/sign-in", data={"token": web_issuer.token(HUB), "csrf": csrf}, follow_redirects=False
+    )
     assert good.status_code == 303
     cookies = good.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("rjb_session="))

@@ -1,0 +1,134 @@
+"""End-to-end latency at a steady rate on Apache Kafka, on PostgreSQL and SQLite.
+
+1. From an agency's send to its inbound topic until the command's event is on the case-event
+   topic: a process runs the backbone as ``rjb serve`` does (inbound in batches, relays,
+   ``bench.latency_serve``); this one publishes referrals at RJB_BENCH_LATENCY_RATE commands/s
+   (default 1000) for RJB_BENCH_LATENCY_SECONDS (default 10) and consumes the case-event topic.
+   Latency is counted from each send's *scheduled* time, so a publisher falling behind is
+   counted, not hidden. Target (issue 14): p99 <= 100 ms at 1,000 commands/s on PostgreSQL.
+2. From a store commit until visible on the case-event topic (``bench.kafka_latency``), SQLite,
+   RJB_BENCH_LATENCY_COMMIT_RATE commands/s (default 100): the relay woken in process by each
+   save. Target: p99 <= 100 ms.
+RJB_BENCH_LATENCY_STORES (default "postgres,sqlite") picks the stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from adapters.apache_kafka import ApacheKafka
+from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from bench import kafka_latency
+from bench.kafka_inbound import key
+from bench.kafka_workload import commands, referrals, store_settings
+from bench.latency_serve import backbone_process
+from bench.latency_tail import CaseEventTail
+from services.settings import Settings
+
+
+async def publish_steadily(
+    producer: AIOKafkaProducer, topic: str, work: list[dict[str, Any]], rate: float
+) -> tuple[dict[str, float], float]:
+    """Sends ``work`` at ``rate``/s; returns each case's scheduled send time and the worst lag."""
+    scheduled: dict[str, float] = {}
+    acks = []
+    lag = 0.0
+    started = time.perf_counter() + 0.01
+    for i, command in enumerate(work):
+        due = started + i / rate
+        if (wait := due - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        lag = max(lag, time.perf_counter() - due)
+        scheduled[command["case_id"]] = due
+        acks.append(await producer.send(topic, orjson.dumps(command), key(command)))
+    await asyncio.gather(*acks)
+    return scheduled, lag
+
+
+async def agency_and_subscriber(settings: Settings, bootstrap: str, rate: float, n: int) -> None:
+    topics = Topics.from_settings(settings)
+    connection = client_kwargs(settings, bootstrap)
+    work = referrals(n + 1)
+    topic = topics.inbound_commands(work[0]["agency"])
+    await ensure_topics(connection, [*topics.core(), topics.inbound_spec(work[0]["agency"])])
+    tail = CaseEventTail(connection, topics.case_events)
+    producer = AIOKafkaProducer(**connection, acks="all", enable_idempotence=False)
+    await tail.start()
+    await producer.start()
+    try:
+        warm = work.pop()  # the inbound group has joined and the relay runs: the clock may start
+        await producer.send_and_wait(topic, orjson.dumps(warm), key(warm))
+        await tail.until_seen({warm["case_id"]}, timeout=120)
+        scheduled, lag = await publish_steadily(producer, topic, work, rate)
+        await tail.until_seen(set(scheduled), timeout=30, quiet=True)
+    finally:
+        await producer.stop()
+        await tail.stop()
+    report(scheduled, tail, lag)
+
+
+def report(scheduled: dict[str, float], tail: CaseEventTail, lag: float) -> None:
+    """Percentiles of the whole path, and of its two halves split at the event's recording."""
+    wall = time.time() - time.perf_counter()  # perf_counter -> epoch seconds
+    arrived = [c for c in scheduled if c in tail.seen]
+    total = [tail.seen[c] - scheduled[c] for c in arrived]
+    inbound = [tail.recorded[c] - scheduled[c] - wall for c in arrived]
+    relay = [tail.seen[c] + wall - tail.recorded[c] for c in arrived]
+    print(
+        f"  {len(arrived)} of {len(scheduled)} arrived (publisher at most {lag * 1000:.0f} ms "
+        "behind schedule)"
+    )
+    print(f"  agency send -> event on the case-event topic: {kafka_latency.percentiles(total)}")
+    print(f"    send -> recorded (inbound):               {kafka_latency.percentiles(inbound)}")
+    print(
+        f"    recorded -> on the topic (relay):         {kafka_latency.percentiles(relay)}",
+        flush=True,
+    )
+
+
+def end_to_end(settings: Settings, bootstrap: str, rate: float, n: int) -> None:
+    spawn = multiprocessing.get_context("spawn")
+    ready, stop = spawn.Event(), spawn.Event()
+    child = spawn.Process(target=backbone_process, args=(settings, bootstrap, ready, stop))
+    child.start()
+    try:
+        if not ready.wait(120):
+            raise TimeoutError("the backbone did not start")
+        asyncio.run(agency_and_subscriber(settings, bootstrap, rate, n))
+    finally:
+        stop.set()
+        child.join(60)
+
+
+def main() -> None:
+    rate = float(os.environ.get("RJB_BENCH_LATENCY_RATE", "1000"))
+    seconds = float(os.environ.get("RJB_BENCH_LATENCY_SECONDS", "10"))
+    commit_rate = float(os.environ.get("RJB_BENCH_LATENCY_COMMIT_RATE", "100"))
+    stores = os.environ.get("RJB_BENCH_LATENCY_STORES", "postgres,sqlite").split(",")
+    target = "(target p99 <= 100 ms)"
+    with tempfile.TemporaryDirectory() as tmp, ApacheKafka() as broker:
+        print(f"broker: {broker.bootstrap} (Apache Kafka)")
+        for n, kind in enumerate(stores):
+            print(f"end to end, {kind}, {rate:g} commands/s for {seconds:g} s {target}:")
+            session = {"kafka_topic_prefix": f"e2e{n}", "kafka_consumer_group": f"bench-e2e{n}"}
+            with store_settings(kind, Path(tmp), **session) as s:
+                end_to_end(s, broker.bootstrap, rate, int(rate * seconds))
+        if "sqlite" in stores:
+            print(f"store commit -> visible, sqlite, {commit_rate:g} commands/s {target}:")
+            prefix = {"kafka_topic_prefix": "commit", "kafka_consumer_group": "bench-commit"}
+            with store_settings("sqlite", Path(tmp), **prefix) as s:
+                work = commands(int(commit_rate * seconds))
+                asyncio.run(kafka_latency.measure(s, broker.bootstrap, work, commit_rate, 10))
+
+
+if __name__ == "__main__":
+    main()

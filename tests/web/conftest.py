@@ -1,10 +1,12 @@
 """Fixtures of the web page tests: one SQLite backbone with the six demo stories (read-only for
-the tests that share it), the test issuer, and a way to sign a client in."""
+the tests that share it), the test issuer, and a way to sign a client in; for the browser tests
+a served site, Chromium and a page (tests/web/browser.py, imported only by them)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,3 +47,24 @@ def sign_in(client: TestClient, token: str) -> None:
         "/web/sign-in", data={"token": token, "csrf": csrf, "next": "/web/"}, follow_redirects=False
     )
     assert answer.status_code == 303, answer.text
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from tests.web.browser import serve
+
+    yield from serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from tests.web.browser import launch
+
+    yield from launch()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    from tests.web.browser import tab
+
+    yield from tab(browser)

@@ -94,7 +94,10 @@ class Settings(BaseSettings):
         "about tenfold, for little CPU; consumers need a client with zstd, as Kafka >= 2.1)",
     )
     kafka_relay_poll_interval: float = Field(
-        default=0.5, gt=0, description="Seconds between polls when no notification wakes it"
+        default=0.1,
+        gt=0,
+        description="Seconds between the relay's polls when nothing wakes it: what a write from "
+        "another process (rjb submit on SQLite, a lost NOTIFY) can wait; one cheap read each",
     )
     kafka_idempotent_producer: bool = Field(
         default=True,

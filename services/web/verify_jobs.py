@@ -61,6 +61,8 @@ class Job:
             "total": self.total,
             "percent": self.percent,
             "ok": ok,
+            "findings": None if self.report is None else len(self.report.findings),
+            "failure": self.failure,
         }
 
 

@@ -14,7 +14,7 @@ if (root) {
     let job
     try {
       const answer = await fetch(root.dataset.verifyProgress, { headers: { Accept: "application/json" } })
-      if (!answer.ok) return // signed out or gone: the button still works
+      if (!answer.ok || answer.redirected) return // signed out or gone: the button still works
       job = await answer.json()
     } catch {
       setTimeout(poll, 5000)

@@ -8,6 +8,7 @@ The ``sequence`` extension carries the event's position in the store's notificat
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,13 @@ def snake(name: str) -> str:
 
 def event_type(event: BaseModel) -> str:
     """``Case.Referred`` (class version 2) → ``uk.gov.rj.case.referred.v2``."""
-    aggregate, _, name = event_name(type(event)).rpartition(".")
-    version = getattr(type(event), "class_version", 1)
+    return _type_of(type(event))
+
+
+@functools.cache  # per class: the relay asks for every event it sends
+def _type_of(cls: type[BaseModel]) -> str:
+    aggregate, _, name = event_name(cls).rpartition(".")
+    version = getattr(cls, "class_version", 1)
     return (
         f"{TYPE_PREFIX}.{AGGREGATE_NAMES.get(aggregate, snake(aggregate))}.{snake(name)}.v{version}"
     )

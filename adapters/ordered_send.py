@@ -46,12 +46,16 @@ async def by_partition(
     (murmur2 of the key, as the Java client) picks it, so a key stays on its partition."""
     partitioner = DefaultPartitioner()
     partitions: dict[str, list[int]] = {}
+    chosen: dict[tuple[str, bytes], TopicPartition] = {}  # murmur2 is pure Python: once per key
     out: dict[TopicPartition, deque[Record]] = {}
     for topic, record in records:
-        if topic not in partitions:
-            partitions[topic] = sorted(await producer.partitions_for(topic))
-        number = partitioner(record.key, partitions[topic], partitions[topic])
-        out.setdefault(TopicPartition(topic, number), deque()).append(record)
+        tp = chosen.get((topic, record.key))
+        if tp is None:
+            if topic not in partitions:
+                partitions[topic] = sorted(await producer.partitions_for(topic))
+            number = partitioner(record.key, partitions[topic], partitions[topic])
+            tp = chosen[topic, record.key] = TopicPartition(topic, number)
+        out.setdefault(tp, deque()).append(record)
     return out
 
 

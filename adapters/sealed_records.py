@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 from adapters.cloudevents import Record
-from adapters.mapper import PydanticMapper
+from adapters.mapper import PydanticMapper, state_to_event
 from adapters.personal_cipher import ERASED, MARK
 from domain.personal import personal_fields
 
@@ -26,6 +27,31 @@ def stored_state(store: Any, notification: Any) -> dict[str, Any]:
     """The notification's state as stored: personal fields still sealed."""
     mapper: PydanticMapper = store.mapper
     return mapper.sealed_state(notification)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, dict) and MARK in value:
+        return ERASED
+    if isinstance(value, list) and value and isinstance(value[0], dict) and MARK in value[0]:
+        return [ERASED] * len(value)
+    return value
+
+
+def sealed_event(store: Any, notification: Any) -> tuple[Any, dict[str, Any]]:
+    """The event, its sealed fields read as erased, and its stored state (for
+    :func:`seal_record`). A record carries the envelopes, never the plaintext, so the relay
+    opens no per-person key: one key look-up and decryption per person was most of its time."""
+    mapper: PydanticMapper = store.mapper
+    sealed = mapper.sealed_state(notification)
+    masked = {name: _masked(value) for name, value in sealed.items()}
+    n = notification
+    try:
+        event = state_to_event(n.topic, n.originator_id, n.originator_version, masked)
+    except ValidationError:  # a field that cannot read as erased: decode it in full
+        return mapper.to_domain_event(n), sealed
+    if mapper.personal:
+        mapper.personal.notice(event)
+    return event, sealed
 
 
 def sealed_value(value: Any) -> bool:

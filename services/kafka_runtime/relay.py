@@ -21,11 +21,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from adapters.cloudevents import Record, to_record
+from adapters.cluster_identity import ClusterIdentity
 from adapters.event_store import EventStore
-from adapters.kafka_config import Topics, TopicSpec, cluster_id, ensure_topics
+from adapters.kafka_config import Topics, TopicSpec, ensure_topics
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
-from adapters.sealed_records import seal_record, stored_state
+from adapters.sealed_records import seal_record, sealed_event
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +96,16 @@ class Relay:
         connection: dict[str, Any],
         router: Router,
         *,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         poll_interval: float = 0.5,
         check_interval: float = 5.0,
         replication_factor: int = 1,
         wakeup: Wakeup | None = None,
         idempotent: bool = True,
         dataref_base: str = "http://127.0.0.1:8080",
+        linger_ms: int = 0,
+        max_batch_bytes: int = 256 * 1024,
+        compression: str = "zstd",
     ) -> None:
         self.store = store
         self.connection = connection
@@ -113,9 +117,15 @@ class Relay:
         self.wakeup = wakeup or Polling()
         self.idempotent = idempotent
         self.dataref_base = dataref_base  # where consumers resolve sealed personal fields
+        self.producer_options: dict[str, Any] = {
+            "linger_ms": linger_ms,
+            "max_batch_size": max_batch_bytes,
+            "compression_type": None if compression == "none" else compression,
+        }
         self.positions = RelayPositions(store)
         self.state = RelayPosition()
         self.cluster = ""
+        self.identity = ClusterIdentity(connection)
         self.producer: AIOKafkaProducer | None = None
         self.republished = 0
         self.last_success: float | None = None  # epoch seconds of the last turn without error
@@ -123,16 +133,15 @@ class Relay:
 
     async def start(self) -> None:
         await self.ensure_topics()
-        self.cluster = await cluster_id(self.connection)
+        self.cluster = await self.identity.current()
         self.state = await asyncio.to_thread(self.positions.load, self.router.name, self.cluster)
         await asyncio.to_thread(self.router.reset, self.state.position)
         self.producer = AIOKafkaProducer(
             **self.connection,
             acks="all",
             enable_idempotence=self.idempotent,
-            linger_ms=2,
-            max_batch_size=256 * 1024,
             request_timeout_ms=10_000,
+            **self.producer_options,
         )
         await self.producer.start()
 
@@ -143,6 +152,7 @@ class Relay:
         if self.producer is not None:
             await self.producer.stop()
             self.producer = None
+        await self.identity.close()
         await self.wakeup.close()
 
     async def step(self) -> int:
@@ -182,8 +192,7 @@ class Relay:
         assert self.producer is not None
         outgoing: list[Outgoing] = []
         for n in notifications:
-            event = self.store.mapper.to_domain_event(n)
-            sealed = stored_state(self.store, n)
+            event, sealed = sealed_event(self.store, n)
             outgoing += [
                 Outgoing(
                     o.topic, seal_record(o.record, event, sealed, self.dataref_base), o.sequence
@@ -200,7 +209,7 @@ class Relay:
         """Checked before each batch is written: a broker with another cluster id is another
         cluster (a lost one formatted anew, or a fail-over to a different one), which has none
         of what we sent; publishing there starts from that cluster's own saved position."""
-        current = await cluster_id(self.connection)
+        current = await self.identity.current()
         if current == self.cluster:
             return False
         log.warning(

@@ -75,7 +75,8 @@ class KafkaParts:
             check_interval=s.kafka_broker_check_interval,
             replication_factor=s.kafka_replication_factor, wakeup=self.wakeup(),
             idempotent=s.kafka_idempotent_producer,
-            dataref_base=self.dataref_base,
+            dataref_base=self.dataref_base, linger_ms=s.kafka_relay_linger_ms,
+            max_batch_bytes=s.kafka_relay_max_batch_bytes, compression=s.kafka_relay_compression,
         )  # fmt: skip
 
     def inbound(self, quiet: bool = False) -> Inbound:

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import tempfile
 import time
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,9 @@ async def publish_steadily(
     return scheduled, lag
 
 
-async def agency_and_subscriber(settings: Settings, bootstrap: str, rate: float, n: int) -> None:
+async def agency_and_subscriber(
+    settings: Settings, bootstrap: str, rate: float, n: int, steady: Event
+) -> None:
     topics = Topics.from_settings(settings)
     connection = client_kwargs(settings, bootstrap)
     work = referrals(n + 1)
@@ -68,6 +71,7 @@ async def agency_and_subscriber(settings: Settings, bootstrap: str, rate: float,
         warm = work.pop()  # the inbound group has joined and the relay runs: the clock may start
         await producer.send_and_wait(topic, orjson.dumps(warm), key(warm))
         await tail.until_seen({warm["case_id"]}, timeout=120)
+        steady.set()
         scheduled, lag = await publish_steadily(producer, topic, work, rate)
         await tail.until_seen(set(scheduled), timeout=30, quiet=True)
     finally:
@@ -97,13 +101,13 @@ def report(scheduled: dict[str, float], tail: CaseEventTail, lag: float) -> None
 
 def end_to_end(settings: Settings, bootstrap: str, rate: float, n: int) -> None:
     spawn = multiprocessing.get_context("spawn")
-    ready, stop = spawn.Event(), spawn.Event()
-    child = spawn.Process(target=backbone_process, args=(settings, bootstrap, ready, stop))
+    ready, steady, stop = spawn.Event(), spawn.Event(), spawn.Event()
+    child = spawn.Process(target=backbone_process, args=(settings, bootstrap, ready, steady, stop))
     child.start()
     try:
         if not ready.wait(120):
             raise TimeoutError("the backbone did not start")
-        asyncio.run(agency_and_subscriber(settings, bootstrap, rate, n))
+        asyncio.run(agency_and_subscriber(settings, bootstrap, rate, n, steady))
     finally:
         stop.set()
         child.join(60)

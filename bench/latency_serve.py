@@ -13,13 +13,18 @@ from services.kafka_runtime.wiring import running
 from services.settings import Settings
 
 
-async def serve(settings: Settings, bootstrap: str, ready: Event, stop: Event) -> None:
+async def serve(
+    settings: Settings, bootstrap: str, ready: Event, steady: Event, stop: Event
+) -> None:
+    """Runs until ``stop``; the CPU is counted from ``steady`` (after the warm-up command)."""
     async with running(settings, bootstrap, quiet=True) as run:
         ready.set()
-        before = thread_cpu()
+        before: dict[int, float] = {}
         while not stop.is_set():
             run.check()
-            await asyncio.sleep(0.05)
+            if steady.is_set() and not before:
+                before = thread_cpu()
+            await asyncio.sleep(0.01)
         after = thread_cpu()
         stored = run.inbound.stats.stored_count
         print(summary(run.relays, stored, before, after, settings), flush=True)
@@ -58,5 +63,7 @@ def summary(
     )
 
 
-def backbone_process(settings: Settings, bootstrap: str, ready: Event, stop: Event) -> None:
-    asyncio.run(serve(settings, bootstrap, ready, stop))
+def backbone_process(
+    settings: Settings, bootstrap: str, ready: Event, steady: Event, stop: Event
+) -> None:
+    asyncio.run(serve(settings, bootstrap, ready, steady, stop))

@@ -36,6 +36,7 @@ import base64
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
@@ -91,6 +92,35 @@ def _is_envelope(value: Any) -> bool:
     return isinstance(value, dict) and MARK in value and "v" in value
 
 
+KEY_CACHE_SIZE = 10_000  # people whose keys stay open in memory; the rest are read again
+
+
+class KeyCache(OrderedDict[str, "AESGCM | None"]):
+    """The most recently used people's keys. Unbounded, a process storing a million commands
+    held every key it ever opened (OpenSSL memory, ~2.5 KiB each); one dropped is read again
+    from the key table, which also says whether the person was erased. Threads share it."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self.lock = threading.Lock()
+
+    def lookup(self, subject: str) -> tuple[bool, AESGCM | None]:
+        """(found, key): one step, so another thread's eviction cannot come in between."""
+        with self.lock:
+            if not super().__contains__(subject):
+                return False, None
+            self.move_to_end(subject)
+            return True, super().__getitem__(subject)
+
+    def __setitem__(self, subject: str, aead: AESGCM | None) -> None:
+        with self.lock:
+            super().__setitem__(subject, aead)
+            self.move_to_end(subject)
+            if len(self) > self.size:
+                self.popitem(last=False)
+
+
 class PersonalDataCipher:
     def __init__(
         self,
@@ -106,19 +136,19 @@ class PersonalDataCipher:
         self._batch = threading.local()  # .new: the NewKeys of the save in progress
         self.seal_on_write = seal
         self.recheck_seconds = recheck_seconds
-        self._cache: dict[str, AESGCM | None] = {}  # None: erased, for good
+        self._cache: KeyCache = KeyCache(KEY_CACHE_SIZE)  # None: erased, for good
         self._destroyed_seen = -1
         self._look_up_first: set[str] = set()  # new aggregates whose save failed: no shortcut
         self._checked_at = -float("inf")
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
-        if subject in self._cache:
-            if (
-                self._cache[subject] is not None
-                and time.monotonic() - self._checked_at >= self.recheck_seconds
-            ):
+        found, aead = self._cache.lookup(subject)
+        if found and aead is not None:
+            if time.monotonic() - self._checked_at >= self.recheck_seconds:
                 self.revalidate()
-            return self._cache[subject]
+                found, aead = self._cache.lookup(subject)
+        if found:
+            return aead
         new: NewKeys | None = getattr(self._batch, "new", None)
         if new is not None and subject in new.by_subject:
             return new.by_subject[subject][1]  # created earlier in this save, not committed yet
@@ -162,7 +192,8 @@ class PersonalDataCipher:
         try:
             yield new
             for subject, (_, aead, _) in new.by_subject.items():
-                self._cache.setdefault(subject, aead)
+                if subject not in self._cache:
+                    self._cache[subject] = aead
         except BaseException:  # rolled back: the keys are forgotten; a retry looks keys up
             self._look_up_first |= new.new_aggregates
             raise

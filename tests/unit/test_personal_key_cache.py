@@ -93,3 +93,17 @@ def test_reading_the_erasure_event_marks_the_person_erased_before_the_key_is_des
     assert keys.rows[victim] is not None
     assert opened(cipher, v, victim) == ERASED
     assert sealed(cipher, victim, "Mrs A. again")["name"] == ERASED  # what arrives is not kept
+
+
+def test_a_process_keeps_only_the_most_recent_peoples_keys_open() -> None:
+    keys = KeyRows()
+    cipher = PersonalDataCipher(keys, WRAPPER, recheck_seconds=3600)
+    cipher._cache.size = 2
+    people = [f"{uuid4()}/v{n}" for n in range(5)]
+    states = [sealed(cipher, who, f"person {n}") for n, who in enumerate(people)]
+    assert len(cipher._cache) == 2
+    keys.rows[people[1]] = None  # erased elsewhere while out of the cache
+    reads = keys.reads
+    assert opened(cipher, states[0], people[0]) == "person 0"  # read again from the table
+    assert opened(cipher, states[1], people[1]) == ERASED
+    assert keys.reads == reads + 2

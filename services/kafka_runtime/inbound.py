@@ -40,6 +40,7 @@ from services.inbound_parse import command_in
 from services.kafka_runtime.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
 from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
 from services.kafka_runtime.inbound_pause import PartitionPauser, Revocations
+from services.kafka_runtime.inbound_pipeline import BatchPipeline, Settled, rewind
 from services.kafka_runtime.inbound_settings import InboundSettings
 from services.message_schemas import (
     CommandBody,
@@ -86,6 +87,7 @@ class Inbound:
             DeadLetterSeal.of(getattr(commands, "store", None), s.kafka_dead_letter_retention_days),
         )
         self.pauser = PartitionPauser(self.health, self.limits.pause_seconds)
+        self.pipeline = BatchPipeline()
         quiet_log: dict[str, Any] = {"logger": None} if quiet else {}  # no per-message log
         self.broker = KafkaBroker(
             bootstrap,
@@ -103,10 +105,12 @@ class Inbound:
             auto_offset_reset="earliest",
             session_timeout_ms=session,
             heartbeat_interval_ms=max(100, session // 10),
-            listener=Revocations(self.pauser),
+            listener=Revocations(self.pauser, self.pipeline),
             batch=True,  # stored in one transaction per batch (CommandService.handle_batch)
             max_records=self.limits.batch_max_records,
             batch_timeout_ms=self.limits.batch_linger_ms,
+            fetch_min_bytes=self.limits.batch_min_bytes,  # the linger: the broker holds a fetch
+            fetch_max_wait_ms=self.limits.batch_linger_ms,
         )
         # Documents the topic; dead letters are sent by `self.writer`, which keeps header lists.
         self.dead_letters = self.broker.publisher(
@@ -145,58 +149,95 @@ class Inbound:
             await self.process_batch(msg, movement=True)
 
     async def process_batch(self, msg: Any, movement: bool) -> None:
-        """Store or dead-letter a batch, then commit each of its partitions past it.
-
-        First all at once: every message parsed, the commands stored in one transaction
-        (:func:`apply_batch`), the rejected ones dead-lettered, then one commit. If anything
-        fails there (the store unreachable, a conflict that kept on, a dead letter not written),
-        nothing was committed, and the batch goes one message at a time (:meth:`one_by_one`):
-        the retries and the partition pause of a single message, committing each message's
-        offset once it is stored. What the first go stored is found already applied.
-        """
+        """Parse a batch, wait for the one before it, and start storing it (see
+        :mod:`~services.kafka_runtime.inbound_pipeline`): the next batch is read and parsed
+        while this one is stored, and nothing is committed before it is."""
         records: list[Any] = list(msg.raw_message)
         if not records:
             return
-        consumer = msg.consumer
-        if hasattr(self.commands, "handle_batch"):
-            try:
-                await self.attempt_batch(records, movement)
-            except Exception as error:
-                log.warning(
-                    "inbound batch of %d from %s not stored at once (%s): one at a time",
-                    *(len(records), at(records[0]), describe(error)),
-                )
-            else:
-                for topic, partition in {(r.topic, r.partition) for r in records}:
-                    self.health.done(topic, partition)
-                await self.commit(consumer, records)
-                return
-        await self.one_by_one(consumer, records, movement)
+        parsed = await self.parse_all(records, movement)
+        before = await self.pipeline.settled()
+        current = self.pipeline.current(records)
+        if len(current) < len(records) or (before.registry_changed and parsed is not None):
+            records = current
+            parsed = await self.parse_all(records, movement) if records else None
+        if records:
+            self.pipeline.start(self.store_batch(msg.consumer, records, parsed, movement))
 
-    async def attempt_batch(self, records: list[Any], movement: bool) -> None:
-        """Store every record's command in one transaction and dead-letter the rejected ones;
-        raises when it could not (nothing may be committed then)."""
-        agencies = await asyncio.to_thread(registered, self.commands)
+    async def parse_all(
+        self, records: list[Any], movement: bool
+    ) -> list[Command | Rejected] | None:
+        """Each record's command or rejection; None when the registry cannot be read (the
+        store is down: the batch then goes one at a time, with retries)."""
+        if not hasattr(self.commands, "handle_batch"):
+            return None
+        try:
+            agencies = await asyncio.to_thread(registered, self.commands)
+        except Exception as error:
+            log.warning("inbound: the agency registry is unreadable (%s)", describe(error))
+            return None
         outcomes: list[Command | Rejected] = []
         for record in records:
             try:
                 outcomes.append(self.command_of(record, movement, agencies))
             except Rejected as rejected:
                 outcomes.append(rejected)
-        commands = [c for c in outcomes if not isinstance(c, Rejected)]
+        return outcomes
+
+    async def store_batch(
+        self,
+        consumer: Any,
+        records: list[Any],
+        parsed: list[Command | Rejected] | None,
+        movement: bool,
+    ) -> Settled:
+        """First all at once: the commands stored in one transaction (:func:`apply_batch`),
+        the rejected ones dead-lettered, then one commit. If anything fails there (the store
+        unreachable, a conflict that kept on, a dead letter not written), nothing was
+        committed, and the batch goes one message at a time (:meth:`one_by_one`): the retries
+        and the partition pause of a single message. What the first go stored is found
+        already applied. Anything unforeseen rewinds the batch's partitions: read again."""
+        try:
+            if parsed is not None:
+                try:
+                    changed = await self.attempt_batch(records, parsed)
+                except Exception as error:
+                    log.warning(
+                        "inbound batch of %d from %s not stored at once (%s): one at a time",
+                        *(len(records), at(records[0]), describe(error)),
+                    )
+                else:
+                    for topic, partition in {(r.topic, r.partition) for r in records}:
+                        self.health.done(topic, partition)
+                    await self.commit(consumer, records)
+                    return Settled(registry_changed=changed)
+            stuck = await self.one_by_one(consumer, records, movement)
+            return Settled(stuck, registry_changed=True)
+        except Exception:
+            log.exception("inbound batch from %s failed unexpectedly: read again", at(records[0]))
+            return Settled(rewind(consumer, records), registry_changed=True)
+
+    async def attempt_batch(self, records: list[Any], parsed: list[Command | Rejected]) -> bool:
+        """Store the parsed commands in one transaction and dead-letter the rejected ones;
+        raises when it could not (nothing may be committed then). True when an agency may
+        have been registered (the next batch is parsed again)."""
+        commands = [c for c in parsed if not isinstance(c, Rejected)]
         applied = iter(await asyncio.to_thread(apply_batch, self.commands, commands))  # type: ignore[arg-type]
-        results = [o if isinstance(o, Rejected) else next(applied) for o in outcomes]
+        results = [o if isinstance(o, Rejected) else next(applied) for o in parsed]
         for record, result in zip(records, results, strict=True):
             if isinstance(result, Rejected):
                 await self.dead_letter(record, result)
-        for result in results:
-            if not isinstance(result, Rejected):
+            else:
                 self.stats.record_stored(result)
+        return any(c.type == "register_agency" for c in commands)
 
-    async def one_by_one(self, consumer: Any, records: list[Any], movement: bool) -> None:
+    async def one_by_one(
+        self, consumer: Any, records: list[Any], movement: bool
+    ) -> dict[tuple[str, int], int]:
         """Each record in turn, committed once settled; a paused partition's later records are
-        left for after the pause (the consumer was rewound to its stuck record)."""
-        stuck: set[tuple[str, int]] = set()
+        left for after the pause (the consumer was rewound to its stuck record). Returns the
+        partitions paused, with the offset each was rewound to."""
+        stuck: dict[tuple[str, int], int] = {}
         for record in records:
             where = (record.topic, record.partition)
             if where in stuck:
@@ -204,7 +245,8 @@ class Inbound:
             if await self.settle(consumer, record, movement):
                 await self.commit(consumer, [record])
             else:
-                stuck.add(where)
+                stuck[where] = record.offset
+        return stuck
 
     async def settle(self, consumer: Any, record: Any, movement: bool) -> bool:
         """Store or dead-letter one record with retries; False once its partition is paused."""
@@ -300,6 +342,8 @@ class Inbound:
             ) from None
 
     async def stop(self) -> None:
+        """The batch being stored is stored and committed first: nothing accepted is lost."""
+        await self.pipeline.drain()
         self.pauser.cancel_all()
         await self.broker.stop()
         await self.writer.stop()

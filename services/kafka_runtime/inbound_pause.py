@@ -15,6 +15,7 @@ from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import IllegalStateError
 
 from services.kafka_runtime.inbound_health import InboundHealth
+from services.kafka_runtime.inbound_pipeline import BatchPipeline
 
 log = logging.getLogger("services.kafka_runtime.inbound")
 
@@ -71,10 +72,14 @@ class PartitionPauser:
 class Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
     """Partitions taken away in a rebalance: their pauses and troubles are no longer ours."""
 
-    def __init__(self, pauser: PartitionPauser) -> None:
+    def __init__(self, pauser: PartitionPauser, pipeline: BatchPipeline | None = None) -> None:
         self.pauser = pauser
+        self.pipeline = pipeline
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if self.pipeline is not None:  # the batch being stored commits while it still may
+            await self.pipeline.drain()
+            self.pipeline.forget({(tp.topic, tp.partition) for tp in revoked})
         self.pauser.cancel(set(revoked))
         self.pauser.health.forget({(tp.topic, tp.partition) for tp in revoked})
 

@@ -52,8 +52,15 @@ class InboundSettings(BaseSettings):
     batch_linger_ms: int = Field(
         default=20,
         ge=1,
-        description="Longest wait for messages when none are ready, in milliseconds; a batch is "
-        "whatever has arrived by then (up to batch_max_records)",
+        description="Longest wait, in milliseconds, for a fetch to gather batch_min_bytes (the "
+        "broker holds the fetch until then: Kafka's fetch.max.wait.ms); a batch is whatever "
+        "has arrived by then, up to batch_max_records",
+    )
+    batch_min_bytes: int = Field(
+        default=64 * KIB,
+        ge=1,
+        description="Bytes a fetch waits for (Kafka's fetch.min.bytes) before batch_linger_ms "
+        "is up: under a steady flow, fewer and fuller batches, so fewer transactions",
     )
 
     def backoff(self, attempt: int) -> float:

@@ -1,0 +1,105 @@
+"""One inbound batch being stored while the next is read and parsed.
+
+Storing a batch is mostly waiting: on the database's commit and on the broker's offset commit.
+The subscriber hands over the next batch only when its handler returns, so the handler starts
+the batch's storing as a task and returns; the next handler parses its records meanwhile, then
+waits for that task before starting its own. So at most one batch is being stored, batches are
+stored in the order they were read, and nothing is committed before it is stored.
+
+The task reports what the next batches must know: the partitions it rewound, and to which
+offset (a later batch's records of such a partition that start past that offset were read
+before the rewind: they are dropped, and come again from that offset), and whether it may have
+registered an agency (the next batch is then parsed again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError
+
+log = logging.getLogger("services.kafka_runtime.inbound")
+
+Partition = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """How a batch ended, as far as the next one is concerned."""
+
+    rewound: dict[Partition, int] = field(default_factory=dict)  # partition -> offset sought
+    registry_changed: bool = False
+
+
+NOTHING = Settled()
+
+
+class BatchPipeline:
+    """At most one batch being stored at a time, in order; partitions rewound meanwhile."""
+
+    def __init__(self) -> None:
+        self.in_flight: asyncio.Task[Settled] | None = None
+        self.rewound: dict[Partition, int] = {}
+
+    def start(self, storing: Coroutine[Any, Any, Settled]) -> None:
+        assert self.in_flight is None or self.in_flight.done(), "one batch at a time"
+        self.in_flight = asyncio.create_task(storing)
+
+    async def settled(self) -> Settled:
+        """Waits for the batch being stored; what it left for the next one."""
+        task, self.in_flight = self.in_flight, None
+        if task is None:
+            return NOTHING
+        before = await asyncio.shield(task)
+        self.rewound.update(before.rewound)
+        return before
+
+    def current(self, records: list[Any]) -> list[Any]:
+        """``records`` without those read before their partition was rewound: a rewound
+        partition's records are current again once they start at the offset sought."""
+        first: dict[Partition, int] = {}
+        for r in records:
+            where = (r.topic, r.partition)
+            first[where] = min(first.get(where, r.offset), r.offset)
+        stale = set()
+        for where, offset in first.items():
+            sought = self.rewound.get(where)
+            if sought is None:
+                continue
+            if offset > sought:
+                stale.add(where)
+            else:
+                del self.rewound[where]
+        return [r for r in records if (r.topic, r.partition) not in stale]
+
+    def forget(self, partitions: set[Partition]) -> None:
+        """Partitions revoked: their new owner reads them from the committed offset."""
+        for where in partitions:
+            self.rewound.pop(where, None)
+
+    async def drain(self) -> None:
+        """Before a rebalance or a stop: the batch being stored is stored and committed."""
+        task = self.in_flight
+        if task is not None:
+            await asyncio.wait({task})
+
+
+def rewind(consumer: Any, records: list[Any]) -> dict[Partition, int]:
+    """Seek each partition of ``records`` back to its first one there (they are read again);
+    the offsets sought. A partition revoked meanwhile is its new owner's to read."""
+    first: dict[Partition, int] = {}
+    for r in records:
+        where = (r.topic, r.partition)
+        first[where] = min(first.get(where, r.offset), r.offset)
+    for (topic, partition), offset in list(first.items()):
+        try:
+            consumer.seek(TopicPartition(topic, partition), offset)
+        except IllegalStateError:
+            log.warning("inbound %s[%d] was revoked before it could be rewound", topic, partition)
+            del first[(topic, partition)]
+    return first

@@ -7,8 +7,13 @@ from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing import persistence
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
+from eventsourcing.domain import BaseAggregate, DomainEventProtocol
 from eventsourcing.utils import get_topic
 
 from adapters.key_wrap import KeyWrapper, MasterKeyError, MasterKeys, parse_master_key
@@ -62,8 +67,20 @@ class EventStore(Application):  # type: ignore[type-arg]
             self.mapper.personal = PersonalDataCipher(self.recorder, masters, seal=seal)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save, then tell this process's listeners (an in-process relay wakes at once)."""
-        recordings = super().save(*objs, **kwargs)
+        """eventsourcing's save, then tell this process's listeners (an in-process relay wakes
+        at once). Aggregates are collected here without eventsourcing's runtime-protocol
+        ``isinstance`` checks, which cost a tenth of a 500-command batch."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
         if recordings:
             for listener in list(self._listeners):
                 listener()

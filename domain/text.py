@@ -17,6 +17,7 @@ hold at most :data:`MAX_ITEMS` entries. Personal text keeps any script: names li
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated
 
@@ -48,8 +49,27 @@ def describe(char: str) -> str:
     return f"U+{ord(char):04X} {name}"
 
 
+# Every character forbidden_character may refuse (Cc, Cs, BIDI_CONTROLS, LINE_SEPARATORS):
+# text without any, nearly all text, is passed by one search instead of a look-up per character.
+_SUSPECT_SINGLE_LINE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_SUSPECT_MULTILINE = re.compile(  # as above, less the line breaks multiline text may hold
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u061c\u200e\u200f"
+    r"\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def forbidden_character(value: str, *, multiline: bool) -> str | None:
     """Why ``value`` is refused because of one of its characters, or None."""
+    suspect = _SUSPECT_MULTILINE if multiline else _SUSPECT_SINGLE_LINE
+    if suspect.search(value) is None:
+        return None
+    return character_by_character(value, multiline=multiline)
+
+
+def character_by_character(value: str, *, multiline: bool) -> str | None:
+    """:func:`forbidden_character` the long way, naming the character and its position."""
     for position, char in enumerate(value):
         if multiline and char in LINE_BREAKS:
             continue

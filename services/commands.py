@@ -41,7 +41,9 @@ class Command(Immutable):
     causation_id: Identifier | None = None
 
     def meta(self) -> EventMeta:
-        return EventMeta(
+        """Built from fields this command's own validation already checked (each as strict as
+        EventMeta's, or stricter), so not validated again: a tenth of a batch's time."""
+        return EventMeta.model_construct(
             agency=self.agency,
             user=self.user,
             occurred_at=self.occurred_at,

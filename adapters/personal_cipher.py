@@ -143,10 +143,10 @@ class PersonalDataCipher:
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
         found, aead = self._cache.lookup(subject)
-        if found and aead is not None:
-            if time.monotonic() - self._checked_at >= self.recheck_seconds:
-                self.revalidate()
-                found, aead = self._cache.lookup(subject)
+        stale = time.monotonic() - self._checked_at >= self.recheck_seconds
+        if found and aead is not None and stale:
+            self.revalidate()
+            found, aead = self._cache.lookup(subject)
         if found:
             return aead
         new: NewKeys | None = getattr(self._batch, "new", None)

@@ -1,5 +1,5 @@
-"""Inbound commands/s: N agency commands published to the inbound topic until all are stored,
-next to a plain aiokafka consumer reading the same N messages off that topic."""
+"""Inbound commands/s: a backlog of N agency commands on the inbound topic drained into the
+store, next to a plain aiokafka consumer reading the same N messages off that topic."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from adapters.kafka_config import Topics
+from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from bench.bench_store import EVENTS_PER_CASE, raw_batched_run
 from bench.pg import postgres_env, scratch_database
 from services.bootstrap import build
@@ -41,29 +41,34 @@ async def until_stored(inbound: Inbound, count: int, timeout: float = 120.0) -> 
 
 
 async def inbound_rate(settings: Settings, bootstrap: str, commands: list[dict[str, Any]]) -> float:
-    """Seconds from the first publish until all ``commands`` are stored (group already joined)."""
+    """Seconds to drain a backlog: every command is on the agency's topic before the
+    subscribers start; the clock runs from the first batch stored (the group joined) until the
+    last, and the commands of that first batch are not counted (see :func:`measure`)."""
     backbone = build(settings)
     parts = backbone.kafka(bootstrap)
     topic = parts.topics.inbound_commands(commands[0]["agency"])
     await parts.ensure_inbound_topics([commands[0]["agency"]])
     inbound = parts.inbound(quiet=True)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False,
-                                linger_ms=2)  # fmt: skip
-    await inbound.start()
+    core = inbound.topics.core()
+    await ensure_topics(client_kwargs(settings, bootstrap), core, settings.kafka_replication_factor)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5
+    )
     await producer.start()
     try:
-        # one message on each inbound topic: both subscribers have joined before the clock runs
         await producer.send_and_wait(inbound.topics.movements, orjson.dumps(WARM_UP_MOVEMENT))
-        first, *rest = commands
-        await producer.send_and_wait(topic, orjson.dumps(first), key(first))
-        await until_stored(inbound, 2)
-        started = time.perf_counter()
-        acks = [await producer.send(topic, orjson.dumps(c), key(c)) for c in rest]
+        acks = [await producer.send(topic, orjson.dumps(c), key(c)) for c in commands]
         await asyncio.gather(*acks)
-        await until_stored(inbound, 2 + len(rest))
-        return time.perf_counter() - started
     finally:
         await producer.stop()
+    await inbound.start()
+    try:
+        await until_stored(inbound, 1)
+        started, first = time.perf_counter(), inbound.stats.stored_count
+        await until_stored(inbound, 1 + len(commands))
+        seconds = time.perf_counter() - started
+        return seconds * (len(commands) - 1) / (len(commands) + 1 - first)
+    finally:
         await inbound.stop()
         backbone.close()
 

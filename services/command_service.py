@@ -148,8 +148,8 @@ class CommandService:
                 for index in batch.commands_on(changed):  # in order, one by one
                     try:
                         results[index] = self._handle(commands[index])
-                    except (DomainError, ValueError, TypeError) as error:
-                        results[index] = error
+                    except (DomainError, ValueError, TypeError, ConcurrencyConflict) as error:
+                        results[index] = error  # the others stored stay stored, and say so
         return [r for r in results if r is not None]
 
     @staticmethod

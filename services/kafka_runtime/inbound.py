@@ -54,6 +54,7 @@ from services.settings import Settings
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # a hung group join must fail loudly, not stall `rjb serve`
+COMMIT_TIMEOUT = 15.0  # a commit the coordinator never answers must not stall the pipeline
 METADATA_MAX_AGE_MS = 5000  # a newly onboarded agency's inbound topic is read within ~5 s
 
 
@@ -284,9 +285,11 @@ class Inbound:
         if not offsets:
             return
         try:
-            await consumer.commit(offsets)
+            await asyncio.wait_for(consumer.commit(offsets), COMMIT_TIMEOUT)
         except (CommitFailedError, IllegalStateError) as error:
             log.warning("inbound commit not made (a rebalance): %s", describe(error))
+        except TimeoutError:  # stored all the same: read again, they are found applied
+            log.warning("inbound commit not made within %.0fs: moving on", COMMIT_TIMEOUT)
 
     def command_of(
         self, record: Any, movement: bool, agencies: Mapping[str, frozenset[str]]

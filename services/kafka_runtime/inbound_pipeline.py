@@ -82,11 +82,12 @@ class BatchPipeline:
         for where in partitions:
             self.rewound.pop(where, None)
 
-    async def drain(self) -> None:
-        """Before a rebalance or a stop: the batch being stored is stored and committed."""
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Before a rebalance or a stop: the batch being stored is stored and committed (or,
+        after ``timeout``, left to finish: its records are read again by whoever owns them)."""
         task = self.in_flight
         if task is not None:
-            await asyncio.wait({task})
+            await asyncio.wait({task}, timeout=timeout)
 
 
 def rewind(consumer: Any, records: list[Any]) -> dict[Partition, int]:

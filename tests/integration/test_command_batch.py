@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.errors import ActivityPrerequisiteMissing, DomainError
 from services.audit.verify import verify_log
 from services.bootstrap import Backbone, build
-from services.command_service import CommandResult
+from services.command_service import CommandResult, ConcurrencyConflict
 from services.commands import Command, parse_command
 from services.settings import Settings
 from tests.servers import PgDatabase
@@ -143,6 +143,28 @@ def test_a_conflicting_save_falls_back_to_one_command_at_a_time(
     assert calls[0] == 2 and backbone.commands.conflicts_retried >= 1
     assert sorted(backbone.commands.load(UUID(A)).participants) == ["other", "v1", "v2"]
     assert backbone.commands.load(UUID(B)).version == 1
+
+
+def test_a_case_that_keeps_conflicting_is_refused_alone_and_the_rest_of_the_batch_is_stored(
+    backbone: Backbone, store_settings: Settings, monkeypatch: Any
+) -> None:
+    backbone.commands.handle(refer(A))
+    other = build(store_settings)  # another writer wins case A on every attempt
+    real_save = backbone.store.save
+
+    def losing_save(*aggregates: Any, **kwargs: Any) -> Any:
+        if any(a.id == UUID(A) for a in aggregates):
+            other.commands.handle(victim(f"other-{other.commands.stored}"))
+        return real_save(*aggregates, **kwargs)
+
+    monkeypatch.setattr(backbone.store, "save", losing_save)
+    try:
+        results = backbone.commands.handle_batch([refer(B), victim("v1"), victim("v2", B)])
+    finally:
+        other.close()
+    assert isinstance(results[1], ConcurrencyConflict)
+    assert [ok(results[0]).version, ok(results[2]).version] == [1, 2]
+    assert list(backbone.commands.load(UUID(B)).participants) == ["v2"]
 
 
 WRITERS = 8

@@ -67,19 +67,20 @@ def to_record(
     aggregate_id: UUID = getattr(event, "originator_id")  # noqa: B009
     version: int = getattr(event, "originator_version")  # noqa: B009
     meta = getattr(event, "meta")  # noqa: B009
+    subject = str(aggregate_id).encode()
     headers: Headers = [
         ("ce_specversion", SPECVERSION.encode()),
         ("ce_id", str(event_id(aggregate_id, version)).encode()),
         ("ce_source", meta.agency.encode()),
         ("ce_type", event_type(event).encode()),
         ("ce_time", meta.occurred_at.isoformat().encode()),
-        ("ce_subject", str(aggregate_id).encode()),
+        ("ce_subject", subject),
         ("ce_sequence", str(sequence).encode()),
         ("content-type", CONTENT_TYPE.encode()),
         *((f"ce_{name}", value.encode()) for name, value in extensions.items()),
     ]
     value = orjson.dumps(data if data is not None else event_data(event))
-    return Record(str(aggregate_id).encode(), value, headers)
+    return Record(subject, value, headers)
 
 
 def attributes(headers: Any) -> dict[str, str]:

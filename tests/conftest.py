@@ -72,9 +72,12 @@ def pg_settings(database: PgDatabase, **overrides: object) -> Settings:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     server = database.server
     with psycopg.connect(
-        host=server.host, port=server.port, user=server.user, dbname=database.name,
+        host=server.host,
+        port=server.port,
+        user=server.user,
+        dbname=database.name,
         autocommit=True,
-    ) as conn:  # fmt: skip
+    ) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     overrides.setdefault("personal_data_master_key", TEST_MASTER_KEY)
     return Settings(

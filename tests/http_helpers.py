@@ -34,9 +34,17 @@ class Issuer:
 
     def claims(self, agency: str, *roles: str, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
-        claims = {"iss": self.url, "aud": AUDIENCE, "sub": f"client-{agency}", "iat": now,
-                  "nbf": now, "exp": now + 300, "jti": str(uuid.uuid4()), "rjb_agency": agency,
-                  "rjb_roles": list(roles)}  # fmt: skip
+        claims = {
+            "iss": self.url,
+            "aud": AUDIENCE,
+            "sub": f"client-{agency}",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 300,
+            "jti": str(uuid.uuid4()),
+            "rjb_agency": agency,
+            "rjb_roles": list(roles),
+        }
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
@@ -52,7 +60,11 @@ class Issuer:
 def api_settings(store_settings: Settings, tmp_path: Path, issuer: Issuer) -> Settings:
     jwks = tmp_path / "jwks.json"
     jwks.write_bytes(orjson.dumps(issuer.jwks()))
-    return Settings.model_validate({
-        **store_settings.model_dump(), "oauth_issuer": issuer.url, "oauth_audience": AUDIENCE,
-        "oauth_jwks_file": jwks,
-    })  # fmt: skip
+    return Settings.model_validate(
+        {
+            **store_settings.model_dump(),
+            "oauth_issuer": issuer.url,
+            "oauth_audience": AUDIENCE,
+            "oauth_jwks_file": jwks,
+        }
+    )

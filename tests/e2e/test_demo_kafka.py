@@ -25,14 +25,24 @@ from tests.servers import Broker
 
 
 def rjb_demo(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
-           "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000", "RJB_KAFKA_CASE_EVENT_PARTITIONS": "3",
-           "RJB_KAFKA_INBOUND_PARTITIONS": "2", "RJB_KAFKA_SHARED_PARTITIONS": "1",
-           "RJB_KAFKA_RELAY_POLL_INTERVAL": "0.05", **env}  # fmt: skip
+    env = {
+        **os.environ,
+        "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
+        "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000",
+        "RJB_KAFKA_CASE_EVENT_PARTITIONS": "3",
+        "RJB_KAFKA_INBOUND_PARTITIONS": "2",
+        "RJB_KAFKA_SHARED_PARTITIONS": "1",
+        "RJB_KAFKA_RELAY_POLL_INTERVAL": "0.05",
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "-m", "services", "demo", "--via-kafka", "--timeout", "20"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=90,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=90,
+    )
 
 
 def versions_by_case(records: list[object]) -> dict[str, set[int]]:
@@ -54,8 +64,9 @@ def test_every_story_goes_through_kafka_and_every_version_of_each_case_comes_bac
     assert "every step stored, published and read back" in result.stdout
     assert f"{prefix}.shared.pcc.west-yorkshire.v1" in result.stdout
 
-    settings = Settings(store="sqlite", sqlite_path=tmp_path / "rjb.sqlite3",
-                        kafka_topic_prefix=prefix)  # fmt: skip
+    settings = Settings(
+        store="sqlite", sqlite_path=tmp_path / "rjb.sqlite3", kafka_topic_prefix=prefix
+    )
     backbone = build(settings)
     try:
         topics = KafkaParts(backbone, kafka_broker.bootstrap).topics
@@ -74,8 +85,11 @@ def test_every_story_goes_through_kafka_and_every_version_of_each_case_comes_bac
 
     hub = asyncio.run(read_topic(kafka_broker.bootstrap, topics.shared(HUB_WY)))
     head_teacher_case = str(head_teacher().case_id)
-    shared_types = {attributes(r.headers)["type"] for r in hub
-                    if attributes(r.headers)["subject"] == head_teacher_case}  # fmt: skip
+    shared_types = {
+        attributes(r.headers)["type"]
+        for r in hub
+        if attributes(r.headers)["subject"] == head_teacher_case
+    }
     assert "uk.gov.rj.case.referred.v2" in shared_types  # from West Yorkshire Police
     assert "uk.gov.rj.case.prison_access_granted.v1" in shared_types  # from HMP Leeds
     assert all(attributes(r.headers)["recipient"] == HUB_WY for r in hub)

@@ -16,16 +16,25 @@ from adapters.local_broker import free_port
 
 
 def start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen[str], list[str]]:
-    environment = {**os.environ, "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
-                   "RJB_STORE": "sqlite", "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000",
-                   "RJB_KAFKA_BOOTSTRAP_SERVERS": "", **env}  # fmt: skip
+    environment = {
+        **os.environ,
+        "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
+        "RJB_STORE": "sqlite",
+        "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000",
+        "RJB_KAFKA_BOOTSTRAP_SERVERS": "",
+        **env,
+    }
     for name in ("RJB_TOKEN", "RJB_OAUTH_ISSUER", "RJB_DEV_ISSUER"):
         environment.pop(name, None)
     rjb = Path(sys.executable).with_name("rjb")
     proc = subprocess.Popen(
-        [str(rjb), *args], env=environment, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [str(rjb), *args],
+        env=environment,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 40
     assert proc.stdout is not None
@@ -48,8 +57,14 @@ def stop(proc: subprocess.Popen[str], lines: list[str]) -> str:
 def dev_token(tmp_path: Path, agency: str) -> str:
     env = {**os.environ, "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"), "RJB_STORE": "sqlite"}
     rjb = Path(sys.executable).with_name("rjb")
-    done = subprocess.run([str(rjb), "dev", "token", "--agency", agency], env=env,
-                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    done = subprocess.run(
+        [str(rjb), "dev", "token", "--agency", agency],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -82,15 +97,23 @@ def test_rjb_serve_runs_the_http_api_beside_the_kafka_parts(tmp_path: Path) -> N
         assert f"HTTP API: http://127.0.0.1:{http_port}" in banner, banner
         assert "development issuer" in banner
         referral = {
-            "type": "refer_case", "command_id": "serve-1", "user": "cw",
-            "occurred_at": "2025-03-01T09:00:00Z", "route": "victim_self_referral",
-            "cjs_stage": "post_sentence_community", "crime_type": "burglary",
-            "pcc_area": "kent", "crime_reported_on": "2025-02-20", "summary": "burglary",
-        }  # fmt: skip
+            "type": "refer_case",
+            "command_id": "serve-1",
+            "user": "cw",
+            "occurred_at": "2025-03-01T09:00:00Z",
+            "route": "victim_self_referral",
+            "cjs_stage": "post_sentence_community",
+            "crime_type": "burglary",
+            "pcc_area": "kent",
+            "crime_reported_on": "2025-02-20",
+            "summary": "burglary",
+        }
         answer = httpx2.post(
-            f"http://127.0.0.1:{http_port}/v1/commands", json=referral,
-            headers={"Authorization": f"Bearer {token}"}, timeout=30,
-        )  # fmt: skip
+            f"http://127.0.0.1:{http_port}/v1/commands",
+            json=referral,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
         assert answer.status_code == 200, answer.text
         assert answer.json()["new_events"] == 1
     finally:

@@ -16,16 +16,24 @@ def rjb(
     tmp_path: Path, broker: ApacheKafka, prefix: str, *args: str
 ) -> subprocess.CompletedProcess[str]:
     assert broker.super_user is not None
-    env = {**os.environ, "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
-           "RJB_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "RJB_KAFKA_TOPIC_PREFIX": prefix,
-           "RJB_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-           "RJB_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-           "RJB_KAFKA_SASL_USERNAME": broker.super_user.name,
-           "RJB_KAFKA_SASL_PASSWORD": broker.super_user.password}  # fmt: skip
+    env = {
+        **os.environ,
+        "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
+        "RJB_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "RJB_KAFKA_TOPIC_PREFIX": prefix,
+        "RJB_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "RJB_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "RJB_KAFKA_SASL_USERNAME": broker.super_user.name,
+        "RJB_KAFKA_SASL_PASSWORD": broker.super_user.password,
+    }
     return subprocess.run(
-        [sys.executable, "-m", "services", *args], capture_output=True, text=True, env=env,
-        cwd=tmp_path, timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-m", "services", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
 
 
 def test_onboarding_an_agency_issues_credentials_then_grants_its_inbound_topic(

@@ -23,17 +23,26 @@ from tests.servers import PgDatabase
 
 
 def serve(settings: Settings, bootstrap: str, prefix: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "RJB_STORE": "postgres", "RJB_POSTGRES_HOST": settings.postgres_host,
-           "RJB_POSTGRES_PORT": str(settings.postgres_port),
-           "RJB_POSTGRES_USER": settings.postgres_user,
-           "RJB_POSTGRES_DBNAME": settings.postgres_dbname,
-           "RJB_POSTGRES_SCHEMA": settings.postgres_schema,
-           "RJB_PERSONAL_DATA_MASTER_KEY": TEST_MASTER_KEY.get_secret_value(),
-           "RJB_KAFKA_BOOTSTRAP_SERVERS": bootstrap, "RJB_KAFKA_TOPIC_PREFIX": prefix,
-           "RJB_KAFKA_CONSUMER_GROUP": f"{prefix}-group", "RJB_KAFKA_SESSION_TIMEOUT_MS": "2000",
-           "RJB_KAFKA_CASE_EVENT_PARTITIONS": "3", "RJB_KAFKA_INBOUND_PARTITIONS": "2",
-           "RJB_KAFKA_SHARED_PARTITIONS": "1", "RJB_HTTP_PORT": "0",
-           "RJB_RELAY_LEADER_INTERVAL": "1", "RJB_KAFKA_RELAY_POLL_INTERVAL": "0.2"}  # fmt: skip
+    env = {
+        **os.environ,
+        "RJB_STORE": "postgres",
+        "RJB_POSTGRES_HOST": settings.postgres_host,
+        "RJB_POSTGRES_PORT": str(settings.postgres_port),
+        "RJB_POSTGRES_USER": settings.postgres_user,
+        "RJB_POSTGRES_DBNAME": settings.postgres_dbname,
+        "RJB_POSTGRES_SCHEMA": settings.postgres_schema,
+        "RJB_PERSONAL_DATA_MASTER_KEY": TEST_MASTER_KEY.get_secret_value(),
+        "RJB_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "RJB_KAFKA_TOPIC_PREFIX": prefix,
+        "RJB_KAFKA_CONSUMER_GROUP": f"{prefix}-group",
+        "RJB_KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "RJB_KAFKA_CASE_EVENT_PARTITIONS": "3",
+        "RJB_KAFKA_INBOUND_PARTITIONS": "2",
+        "RJB_KAFKA_SHARED_PARTITIONS": "1",
+        "RJB_HTTP_PORT": "0",
+        "RJB_RELAY_LEADER_INTERVAL": "1",
+        "RJB_KAFKA_RELAY_POLL_INTERVAL": "0.2",
+    }
     rjb = Path(sys.executable).with_name("rjb")
     with open(log, "wb") as out:
         return subprocess.Popen([str(rjb), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)

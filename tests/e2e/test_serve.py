@@ -16,14 +16,22 @@ def test_serve_prints_the_bootstrap_and_topics_and_stops_cleanly_on_ctrl_c(
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    env = {**os.environ, "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
-           "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000", "RJB_KAFKA_BOOTSTRAP_SERVERS": "",
-           "RJB_HTTP_PORT": str(free_port())}  # fmt: skip
+    env = {
+        **os.environ,
+        "RJB_SQLITE_PATH": str(tmp_path / "rjb.sqlite3"),
+        "RJB_KAFKA_SESSION_TIMEOUT_MS": "1000",
+        "RJB_KAFKA_BOOTSTRAP_SERVERS": "",
+        "RJB_HTTP_PORT": str(free_port()),
+    }
     rjb = Path(sys.executable).with_name("rjb")
     proc = subprocess.Popen(
-        [str(rjb), "serve", "--port", str(port)], env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [str(rjb), "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 30
     assert proc.stdout is not None

@@ -13,11 +13,17 @@ from adapters.local_broker import free_port
 from tests.e2e.test_http_serve import dev_token, start, stop
 
 REFERRAL = {
-    "type": "refer_case", "command_id": "health-1", "user": "cw",
-    "occurred_at": "2025-03-01T09:00:00Z", "route": "victim_self_referral",
-    "cjs_stage": "post_sentence_community", "crime_type": "burglary",
-    "pcc_area": "kent", "crime_reported_on": "2025-02-20", "summary": "burglary",
-}  # fmt: skip
+    "type": "refer_case",
+    "command_id": "health-1",
+    "user": "cw",
+    "occurred_at": "2025-03-01T09:00:00Z",
+    "route": "victim_self_referral",
+    "cjs_stage": "post_sentence_community",
+    "crime_type": "burglary",
+    "pcc_area": "kent",
+    "crime_reported_on": "2025-02-20",
+    "summary": "burglary",
+}
 
 
 def samples(base: str) -> dict[tuple[str, tuple[str, ...]], float]:
@@ -32,8 +38,14 @@ def samples(base: str) -> dict[tuple[str, tuple[str, ...]], float]:
 def test_rjb_serve_is_ready_and_its_metrics_follow_a_command(tmp_path: Path) -> None:
     http_port, kafka_port = free_port(), free_port()
     token = dev_token(tmp_path, "pcc:kent")
-    proc, lines = start(tmp_path, "serve", "--port", str(kafka_port),
-                        RJB_HTTP_PORT=str(http_port), RJB_HEALTH_KAFKA_INTERVAL="0.5")  # fmt: skip
+    proc, lines = start(
+        tmp_path,
+        "serve",
+        "--port",
+        str(kafka_port),
+        RJB_HTTP_PORT=str(http_port),
+        RJB_HEALTH_KAFKA_INTERVAL="0.5",
+    )
     base = f"http://127.0.0.1:{http_port}"
     try:
         assert httpx2.get(f"{base}/health/live").status_code == 200
@@ -41,8 +53,12 @@ def test_rjb_serve_is_ready_and_its_metrics_follow_a_command(tmp_path: Path) -> 
         while (ready := httpx2.get(f"{base}/health/ready", timeout=10)).status_code != 200:
             assert time.monotonic() < deadline, ready.text
             time.sleep(0.2)
-        stored = httpx2.post(f"{base}/v1/commands", json=REFERRAL, timeout=30,
-                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        stored = httpx2.post(
+            f"{base}/v1/commands",
+            json=REFERRAL,
+            timeout=30,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert stored.status_code == 200, stored.text
         while True:
             found = samples(base)

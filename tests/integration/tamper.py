@@ -18,10 +18,13 @@ class RawRows:
         self.pg = settings.store == "postgres"
         if self.pg:
             self.conn: Any = psycopg.connect(
-                host=settings.postgres_host, port=settings.postgres_port,
-                user=settings.postgres_user, dbname=settings.postgres_dbname, autocommit=True,
+                host=settings.postgres_host,
+                port=settings.postgres_port,
+                user=settings.postgres_user,
+                dbname=settings.postgres_dbname,
+                autocommit=True,
                 options=f"-c search_path={settings.postgres_schema}",
-            )  # fmt: skip
+            )
             self.events, self.nid, self.p = "rjb_events", "notification_id", "%s"
         else:
             self.conn = sqlite3.connect(settings.sqlite_path, isolation_level=None)
@@ -37,21 +40,25 @@ class RawRows:
     def notification_id(self, oid: UUID, version: int) -> int:
         rows = self.run(
             f"SELECT {self.nid} FROM {self.events} WHERE originator_id=? AND originator_version=?",
-            self._oid(oid), version,
-        )  # fmt: skip
+            self._oid(oid),
+            version,
+        )
         return int(rows[0][0])
 
     def alter_state(self, oid: UUID, version: int) -> None:
         (state,) = self.run(
             f"SELECT state FROM {self.events} WHERE originator_id=? AND originator_version=?",
-            self._oid(oid), version,
-        )[0]  # fmt: skip
+            self._oid(oid),
+            version,
+        )[0]
         forged = bytes(state).replace(b'"user":"', b'"user":"x', 1)
         assert forged != bytes(state)
         self.run(
             f"UPDATE {self.events} SET state=? WHERE originator_id=? AND originator_version=?",
-            forged, self._oid(oid), version,
-        )  # fmt: skip
+            forged,
+            self._oid(oid),
+            version,
+        )
 
     def delete_event(self, oid: UUID, version: int, *, with_chain: bool = False) -> None:
         nid = self.notification_id(oid, version)
@@ -71,8 +78,10 @@ class RawRows:
             f"INSERT INTO {self.events} (originator_id, originator_version, topic, state) "
             f"SELECT originator_id, ?, topic, state FROM {self.events} "
             "WHERE originator_id=? AND originator_version=?",
-            as_version, self._oid(oid), version,
-        )  # fmt: skip
+            as_version,
+            self._oid(oid),
+            version,
+        )
 
     def close(self) -> None:
         self.conn.close()

@@ -70,17 +70,26 @@ def test_history_includes_the_share_decisions_recorded_for_the_case(backbone: Ba
 
     def decision(aggregate_id: str, outcome: str, position: int) -> ShareDecisionRow:
         return ShareDecisionRow(
-            recipient="prison:LEI", event_id=f"e{position}", aggregate_id=aggregate_id,
-            aggregate_version=position, event_type="uk.gov.rj.case.activity_scheduled.v1",
-            from_agency="pcc:west-yorkshire", outcome=outcome, category="activity",
-            removed_fields="", reason="granted by ISA-WY-RJ-001", agreements="ISA-WY-RJ-001",
+            recipient="prison:LEI",
+            event_id=f"e{position}",
+            aggregate_id=aggregate_id,
+            aggregate_version=position,
+            event_type="uk.gov.rj.case.activity_scheduled.v1",
+            from_agency="pcc:west-yorkshire",
+            outcome=outcome,
+            category="activity",
+            removed_fields="",
+            reason="granted by ISA-WY-RJ-001",
+            agreements="ISA-WY-RJ-001",
             position=position,
-        )  # fmt: skip
+        )
 
-    ShareDecisions(backbone.store).record([
-        decision(str(script.case_id), "sent", 7),
-        decision("another-case", "withheld", 8),
-    ])  # fmt: skip
+    ShareDecisions(backbone.store).record(
+        [
+            decision(str(script.case_id), "sent", 7),
+            decision("another-case", "withheld", 8),
+        ]
+    )
     decisions = backbone.audit("inspector-ann").history(script.case_id).share_decisions
     assert decisions is not None
     assert [(d["recipient"], d["outcome"], d["aggregate_version"]) for d in decisions] == [

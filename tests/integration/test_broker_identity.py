@@ -92,9 +92,13 @@ async def produce(connection: dict[str, Any], topic: str) -> None:
 
 async def consume(connection: dict[str, Any], topic: str, group: str) -> None:
     consumer = AIOKafkaConsumer(
-        topic, **connection, group_id=group, auto_offset_reset="earliest",
-        session_timeout_ms=6000, heartbeat_interval_ms=500,
-    )  # fmt: skip
+        topic,
+        **connection,
+        group_id=group,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=500,
+    )
     await consumer.start()
     try:
         await consumer.getmany(timeout_ms=3000)
@@ -139,8 +143,13 @@ async def test_an_agency_loses_read_on_its_shared_topic_while_its_last_agreement
     passwords = await onboard(access, WY)
     hub = as_principal(secure_kafka_broker, "pcc.west-yorkshire", passwords[WY])
     group = "pcc.west-yorkshire.case-system"
-    change = {"command_id": "c-suspend", "agency": WY, "user": "isa-lead",
-              "occurred_at": "2024-02-01T09:00:00+00:00", "reference": "ISA-WY-RJ-001"}  # fmt: skip
+    change = {
+        "command_id": "c-suspend",
+        "agency": WY,
+        "user": "isa-lead",
+        "occurred_at": "2024-02-01T09:00:00+00:00",
+        "reference": "ISA-WY-RJ-001",
+    }
     backbone_on_secure_broker.commands.handle(
         parse_command({**change, "type": "suspend_agreement", "reason": "data breach review"})
     )
@@ -200,9 +209,15 @@ async def test_an_impersonating_payload_on_an_agencys_own_topic_is_dead_lettered
     await inbound.start()
     try:
         kent = as_principal(secure_kafka_broker, "pcc.kent", passwords[KENT])
-        forged = {"type": "suspend_agreement", "command_id": "c-forged", "agency": WY,
-                  "user": "mallory", "occurred_at": "2024-02-01T09:00:00+00:00",
-                  "reference": "ISA-WY-RJ-001", "reason": "posing as the WY hub"}  # fmt: skip
+        forged = {
+            "type": "suspend_agreement",
+            "command_id": "c-forged",
+            "agency": WY,
+            "user": "mallory",
+            "occurred_at": "2024-02-01T09:00:00+00:00",
+            "reference": "ISA-WY-RJ-001",
+            "reason": "posing as the WY hub",
+        }
         topic = access.topics.inbound_commands(KENT)
         await send_once_authorized(kent, topic, orjson.dumps(forged), b"ISA-WY-RJ-001")
         deadline = asyncio.get_running_loop().time() + 20

@@ -19,25 +19,42 @@ B = "0b6a6c62-0000-4000-8000-0000000000b2"
 
 
 def command(type_: str, command_id: str, case: str = A, **fields: Any) -> Command:
-    return parse_command({
-        "type": type_, "command_id": command_id, "agency": "pcc:kent", "user": "tester",
-        "occurred_at": "2025-02-01T10:00:00Z", "case_id": case, **fields,
-    })  # fmt: skip
+    return parse_command(
+        {
+            "type": type_,
+            "command_id": command_id,
+            "agency": "pcc:kent",
+            "user": "tester",
+            "occurred_at": "2025-02-01T10:00:00Z",
+            "case_id": case,
+            **fields,
+        }
+    )
 
 
 def refer(case: str, command_id: str | None = None) -> Command:
     return command(
-        "refer_case", command_id or f"refer-{case}", case, route="police",
-        cjs_stage="pre_charge", crime_type="theft", pcc_area="kent", crime_reported_on=None,
+        "refer_case",
+        command_id or f"refer-{case}",
+        case,
+        route="police",
+        cjs_stage="pre_charge",
+        crime_type="theft",
+        pcc_area="kent",
+        crime_reported_on=None,
         summary="shop theft",
-    )  # fmt: skip
+    )
 
 
 def victim(pid: str, case: str = A, command_id: str | None = None) -> Command:
     return command(
-        "add_participant", command_id or f"add-{case}-{pid}", case, participant_id=pid,
-        role="victim", name=f"Victim {pid}",
-    )  # fmt: skip
+        "add_participant",
+        command_id or f"add-{case}-{pid}",
+        case,
+        participant_id=pid,
+        role="victim",
+        name=f"Victim {pid}",
+    )
 
 
 def ok(result: CommandResult | Exception) -> CommandResult:
@@ -55,8 +72,12 @@ def test_a_batch_is_stored_in_one_transaction_and_answers_each_command(
     batch = [refer(A), victim("v1"), refer(B), victim("v2"), victim("w1", B)]
     results = [ok(r) for r in backbone.commands.handle_batch(batch)]
     assert [(r.aggregate_id, r.version, r.new_events) for r in results] == [
-        (UUID(A), 1, 1), (UUID(A), 2, 1), (UUID(B), 1, 1), (UUID(A), 3, 1), (UUID(B), 2, 1),
-    ]  # fmt: skip
+        (UUID(A), 1, 1),
+        (UUID(A), 2, 1),
+        (UUID(B), 1, 1),
+        (UUID(A), 3, 1),
+        (UUID(B), 2, 1),
+    ]
     case = backbone.commands.load(UUID(A))
     assert sorted(case.participants) == ["v1", "v2"]
     assert case.participants["v1"].name == "Victim v1"  # sealed and its key stored with it
@@ -78,11 +99,15 @@ def test_duplicates_inside_a_batch_and_across_batches_have_one_effect(backbone: 
 def test_a_rule_failure_in_the_middle_rejects_that_command_alone(backbone: Backbone) -> None:
     backbone.commands.handle(refer(A))
     schedule = command(
-        "schedule_activity", "too-soon", activity_id="act1", participant_ids=["v1"],
+        "schedule_activity",
+        "too-soon",
+        activity_id="act1",
+        participant_ids=["v1"],
         scheduled_for="2025-03-01T10:00:00Z",
-    )  # fmt: skip
-    prison = parse_command({**victim("v9").model_dump(mode="json"), "agency": "prison:LEI",
-                            "command_id": "wrong-role"})  # fmt: skip
+    )
+    prison = parse_command(
+        {**victim("v9").model_dump(mode="json"), "agency": "prison:LEI", "command_id": "wrong-role"}
+    )
     batch = [victim("v1"), schedule, victim("v2"), prison, refer(B), victim("w1", B)]
     results = backbone.commands.handle_batch(batch)
     assert isinstance(results[1], ActivityPrerequisiteMissing)
@@ -97,8 +122,12 @@ def test_a_rule_failure_in_the_middle_rejects_that_command_alone(backbone: Backb
 def test_a_rule_failure_on_a_case_created_in_the_same_batch_keeps_the_case(
     backbone: Backbone,
 ) -> None:
-    batch = [refer(A), victim("v1"), victim("v1", command_id="same-participant-again"),
-             victim("v2")]  # fmt: skip
+    batch = [
+        refer(A),
+        victim("v1"),
+        victim("v1", command_id="same-participant-again"),
+        victim("v2"),
+    ]
     results = backbone.commands.handle_batch(batch)
     assert isinstance(results[2], Exception)
     assert [ok(results[i]).version for i in (0, 1, 3)] == [1, 2, 3]
@@ -195,8 +224,9 @@ def test_concurrent_batches_on_postgres_lose_nothing_and_apply_each_command_once
         case_a = backbones[0].commands.load(UUID(A))
         assert case_a.version == 1 + WRITERS * 2 * 3
         assert backbones[0].commands.load(UUID(B)).version == 1 + WRITERS * 2
-        a_versions = sorted(r.version for r in results if r.aggregate_id == UUID(A) and
-                            r.new_events)  # fmt: skip
+        a_versions = sorted(
+            r.version for r in results if r.aggregate_id == UUID(A) and r.new_events
+        )
         assert a_versions == list(range(2, 2 + WRITERS * 2 * 3))
         assert sum(bb.commands.conflicts_retried for bb in backbones) > 0, "writers never raced"
         assert verify_log(backbones[0].store.recorder).ok  # type: ignore[arg-type]

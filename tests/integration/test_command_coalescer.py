@@ -40,8 +40,11 @@ def test_a_referral_and_its_victim_in_one_window_apply_in_the_order_they_arrived
     futures = [coalescer.submit(c) for c in (refer(A), victim("v1"), refer(B), victim("v2"))]
     results = [f.result(timeout=30) for f in futures]
     assert [(r.aggregate_id, r.version) for r in results] == [
-        (UUID(A), 1), (UUID(A), 2), (UUID(B), 1), (UUID(A), 3)
-    ]  # fmt: skip
+        (UUID(A), 1),
+        (UUID(A), 2),
+        (UUID(B), 1),
+        (UUID(A), 3),
+    ]
     assert saves == [2] and coalescer.batches == 1
 
 

@@ -16,10 +16,17 @@ WRITERS = 12
 
 
 def command(type_: str, command_id: str, **fields: Any) -> Any:
-    return parse_command({
-        "type": type_, "command_id": command_id, "agency": "pcc:kent", "user": "tester",
-        "occurred_at": "2025-02-01T10:00:00Z", "case_id": CASE, **fields,
-    })  # fmt: skip
+    return parse_command(
+        {
+            "type": type_,
+            "command_id": command_id,
+            "agency": "pcc:kent",
+            "user": "tester",
+            "occurred_at": "2025-02-01T10:00:00Z",
+            "case_id": CASE,
+            **fields,
+        }
+    )
 
 
 def test_concurrent_writers_never_lose_an_update(pg_database: PgDatabase) -> None:
@@ -28,18 +35,32 @@ def test_concurrent_writers_never_lose_an_update(pg_database: PgDatabase) -> Non
     settings = pg_settings(pg_database, postgres_pool_size=WRITERS, command_retries=50)
     backbones = [build(settings) for _ in range(4)]  # four processes' worth of connections
     try:
-        backbones[0].commands.handle(command(
-            "refer_case", "refer", route="police", cjs_stage="pre_charge", crime_type="theft",
-            pcc_area="kent", crime_reported_on=None, summary="shop theft",
-        ))  # fmt: skip
+        backbones[0].commands.handle(
+            command(
+                "refer_case",
+                "refer",
+                route="police",
+                cjs_stage="pre_charge",
+                crime_type="theft",
+                pcc_area="kent",
+                crime_reported_on=None,
+                summary="shop theft",
+            )
+        )
         victims = [f"v{i:02d}" for i in range(WRITERS * 3)]
 
         def add(i_pid: tuple[int, str]) -> CommandResult:
             i, pid = i_pid
             service = backbones[i % len(backbones)].commands
-            return service.handle(command(
-                "add_participant", f"add-{pid}", participant_id=pid, role="victim", name=pid,
-            ))  # fmt: skip
+            return service.handle(
+                command(
+                    "add_participant",
+                    f"add-{pid}",
+                    participant_id=pid,
+                    role="victim",
+                    name=pid,
+                )
+            )
 
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
             results = list(pool.map(add, enumerate(victims)))
@@ -59,10 +80,18 @@ def test_the_same_command_sent_concurrently_has_one_effect(pg_database: PgDataba
     settings = pg_settings(pg_database, postgres_pool_size=WRITERS)
     backbone = build(settings)
     try:
-        backbone.commands.handle(command(
-            "refer_case", "refer", route="police", cjs_stage="pre_charge", crime_type="theft",
-            pcc_area="kent", crime_reported_on=None, summary="shop theft",
-        ))  # fmt: skip
+        backbone.commands.handle(
+            command(
+                "refer_case",
+                "refer",
+                route="police",
+                cjs_stage="pre_charge",
+                crime_type="theft",
+                pcc_area="kent",
+                crime_reported_on=None,
+                summary="shop theft",
+            )
+        )
         retry = command("add_participant", "same", participant_id="v1", role="victim", name="V")
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
             results = list(pool.map(lambda _: backbone.commands.handle(retry), range(WRITERS)))

@@ -18,8 +18,13 @@ from tests.servers import Broker
 
 
 def read_with_librdkafka(bootstrap: str, topic: str, partitions: int, want: int) -> list[object]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "confluent-reader",
-                         "enable.auto.commit": False})  # fmt: skip
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "confluent-reader",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
     records: list[object] = []
     try:
@@ -47,9 +52,12 @@ async def test_confluent_kafka_reads_the_case_events_and_their_cloudevents_heade
         total = await relay.catch_up()
         await relay.stop()
         records = await asyncio.to_thread(
-            read_with_librdkafka, kafka_broker.bootstrap, parts.topics.case_events,
-            parts.topics.case_event_partitions, total,
-        )  # fmt: skip
+            read_with_librdkafka,
+            kafka_broker.bootstrap,
+            parts.topics.case_events,
+            parts.topics.case_event_partitions,
+            total,
+        )
     finally:
         bb.close()
     assert len(records) == total

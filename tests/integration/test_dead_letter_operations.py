@@ -73,9 +73,17 @@ async def test_a_command_for_a_case_not_stored_yet_is_stored_when_retried_after_
     parts: KafkaParts, inbound: Inbound
 ) -> None:
     case_id = str(uuid.uuid4())
-    victim = {"type": "add_participant", "command_id": "c-victim", "agency": "police:kent",
-              "user": "pc-1", "occurred_at": "2025-01-02T11:00:00+00:00", "case_id": case_id,
-              "participant_id": "v1", "role": "victim", "name": "Ms A."}  # fmt: skip
+    victim = {
+        "type": "add_participant",
+        "command_id": "c-victim",
+        "agency": "police:kent",
+        "user": "pc-1",
+        "occurred_at": "2025-01-02T11:00:00+00:00",
+        "case_id": case_id,
+        "participant_id": "v1",
+        "role": "victim",
+        "name": "Ms A.",
+    }
     await send_message(parts, victim)
     await until(lambda: inbound.stats.dead_letter_count == 1)
     dlq = DeadLetterQueue.of(parts)

@@ -30,11 +30,20 @@ PRISON_NUMBER = b"A1234BC"
 
 def add_victim(case_id: str) -> bytes:
     """A well-formed command naming a victim, for a case that does not exist (a domain rule)."""
-    return orjson.dumps({
-        "type": "add_participant", "command_id": f"c-{uuid.uuid4()}", "agency": "police:kent",
-        "user": "pc-1", "occurred_at": "2025-01-02T10:00:00+00:00", "case_id": case_id,
-        "participant_id": "v1", "role": "victim", "name": VICTIM, "contact": CONTACT,
-    })  # fmt: skip
+    return orjson.dumps(
+        {
+            "type": "add_participant",
+            "command_id": f"c-{uuid.uuid4()}",
+            "agency": "police:kent",
+            "user": "pc-1",
+            "occurred_at": "2025-01-02T10:00:00+00:00",
+            "case_id": case_id,
+            "participant_id": "v1",
+            "role": "victim",
+            "name": VICTIM,
+            "contact": CONTACT,
+        }
+    )
 
 
 async def test_a_dead_letter_holding_personal_data_shows_none_in_clear_on_the_topic(

@@ -49,14 +49,26 @@ def test_a_withdrawal_cancelling_an_activity_shows_in_delays(backbone: Backbone)
     # A new case would do as well; the head teacher's is closed, so use the fifteen victims'.
     fifteen = next(b.case_id for b in q.breaches(ongoing_only=True))
     steps: list[tuple[str, dict[str, Any]]] = [
-        ("schedule_activity", {"activity_id": "letter-2", "participant_ids": ["v01", "o1"],
-                               "scheduled_for": "2025-06-01T10:00:00Z"}),
+        (
+            "schedule_activity",
+            {
+                "activity_id": "letter-2",
+                "participant_ids": ["v01", "o1"],
+                "scheduled_for": "2025-06-01T10:00:00Z",
+            },
+        ),
         ("withdraw", {"participant_id": "v01", "reason": "does not want another letter"}),
-    ]  # fmt: skip
+    ]
     for n, (type_, fields) in enumerate(steps):
-        command = {"type": type_, "command_id": f"t13-w{n}", "case_id": fifteen,
-                   "agency": "pcc:south-yorkshire", "user": "hub",
-                   "occurred_at": f"2025-05-0{n + 1}T09:00:00+00:00", **fields}  # fmt: skip
+        command = {
+            "type": type_,
+            "command_id": f"t13-w{n}",
+            "case_id": fifteen,
+            "agency": "pcc:south-yorkshire",
+            "user": "hub",
+            "occurred_at": f"2025-05-0{n + 1}T09:00:00+00:00",
+            **fields,
+        }
         backbone.commands.handle(step_to_command("command", command))
     [cancelled] = breaches(backbone, fifteen, "activity_cancelled_by_withdrawal")
     assert cancelled.reason == "activity cancelled: consent_withdrawn, activity letter-2"

@@ -45,8 +45,11 @@ def test_an_erased_victim_reads_as_erased_everywhere_while_verify_passes(
 
     audit = backbone.audit("inspector-ann")
     history = audit.history(head_teacher_case)
-    added = {e.details["participant_id"]: e.details for e in history.entries
-             if e.event == "ParticipantAdded"}  # fmt: skip
+    added = {
+        e.details["participant_id"]: e.details
+        for e in history.entries
+        if e.event == "ParticipantAdded"
+    }
     assert added["v1"]["name"] == "[erased]" and added["v1"]["contact"] == "[erased]"
     assert added["o1"]["name"] == OFFENDER_NAME
     assert [(e.event, e.user, e.details.get("participant_id")) for e in history.erasures][-1] == (
@@ -75,12 +78,22 @@ def test_what_arrives_about_an_erased_person_is_not_kept(
     backbone: Backbone, head_teacher_case: UUID
 ) -> None:
     backbone.privacy.erase(f"{head_teacher_case}/v1", "DSR-17", "pcc:west-yorkshire", "dpo-jo")
-    backbone.commands.handle(parse_command({
-        "type": "record_complaint", "command_id": "late-1", "agency": "pcc:west-yorkshire",
-        "user": "hub", "occurred_at": "2025-01-01T10:00:00Z", "case_id": str(head_teacher_case),
-        "complaint_id": "c-late", "about": "timeliness", "summary": "Mrs A. says nobody called",
-        "participant_id": "v1",
-    }))  # fmt: skip
+    backbone.commands.handle(
+        parse_command(
+            {
+                "type": "record_complaint",
+                "command_id": "late-1",
+                "agency": "pcc:west-yorkshire",
+                "user": "hub",
+                "occurred_at": "2025-01-01T10:00:00Z",
+                "case_id": str(head_teacher_case),
+                "complaint_id": "c-late",
+                "about": "timeliness",
+                "summary": "Mrs A. says nobody called",
+                "participant_id": "v1",
+            }
+        )
+    )
     last = backbone.audit("a").history(head_teacher_case).entries[-1]
     assert last.event == "ComplaintReceived" and last.details["summary"] == "[erased]"
 

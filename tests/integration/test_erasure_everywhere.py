@@ -86,8 +86,9 @@ async def high_water(broker: LocalBroker, topic: str) -> dict[str, int]:
     return ends
 
 
-async def published_after(broker: LocalBroker, relay: Relay, topic: str, before: dict[str, int],
-                          key: UUID) -> list[dict[str, Any]]:  # fmt: skip
+async def published_after(
+    broker: LocalBroker, relay: Relay, topic: str, before: dict[str, int], key: UUID
+) -> list[dict[str, Any]]:
     """Values sent for ``key`` since the relay's acked offsets were ``before``."""
     records = await read_topic(broker.bootstrap, topic, at_least=1)
     return [
@@ -127,8 +128,11 @@ async def test_case_events_carry_personal_fields_sealed_and_they_resolve_erased_
     await relay.start()
     try:
         await relay.catch_up()
-        records = [r for r in await read_topic(kafka_broker.bootstrap, topic, 1)
-                   if r.key == str(case_id).encode()]  # fmt: skip
+        records = [
+            r
+            for r in await read_topic(kafka_broker.bootstrap, topic, 1)
+            if r.key == str(case_id).encode()
+        ]
         text = b"".join(r.value for r in records).decode()
         assert not leaked(text, personal) and OFFENDER_NAME not in text  # sealed, never in clear
         added = victim_added(records)
@@ -261,8 +265,11 @@ async def test_an_erasure_recorded_but_not_yet_carried_out_already_resolves_as_e
             await relay.catch_up()
         finally:
             await relay.stop()
-        records = [r for r in await read_topic(kafka_broker.bootstrap, topic, 1)
-                   if r.key == str(case_id).encode()]  # fmt: skip
+        records = [
+            r
+            for r in await read_topic(kafka_broker.bootstrap, topic, 1)
+            if r.key == str(case_id).encode()
+        ]
         assert not leaked(b"".join(r.value for r in records).decode(), personal)
         assert resolve(other, AUDITOR, victim_added(records))["name"] == ERASED
     finally:

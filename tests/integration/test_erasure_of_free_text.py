@@ -36,9 +36,16 @@ AUDITOR = Identity("audit:office", "inspector-ann", frozenset({"auditor"}), "tes
 
 def priya_story(*, closed: bool = True) -> Script:
     s = Script("priya", "A victim told by phone", datetime(2024, 5, 1, tzinfo=UTC))
-    s.send(POLICE, "refer_case", route="police", cjs_stage="pre_sentence",
-           crime_type="robbery", pcc_area="west-yorkshire", crime_reported_on=None,
-           summary="Street robbery")  # fmt: skip
+    s.send(
+        POLICE,
+        "refer_case",
+        route="police",
+        cjs_stage="pre_sentence",
+        crime_type="robbery",
+        pcc_area="west-yorkshire",
+        crime_reported_on=None,
+        summary="Street robbery",
+    )
     s.send(POLICE, "add_participant", participant_id="v1", role="victim", name="Priya S.")
     s.send(POLICE, "add_participant", participant_id="o1", role="offender", name="Mr D.")
     s.send(HUB, "update_victim", participant_id="v1", reason_code="other", reason=UPDATE)

@@ -22,18 +22,32 @@ NOW = "2025-02-01T10:00:00Z"
 
 
 def command(type_: str, command_id: str, **fields: Any) -> Any:
-    return parse_command({
-        "type": type_, "command_id": command_id, "agency": "pcc:kent", "user": "tester",
-        "occurred_at": NOW, **fields,
-    })  # fmt: skip
+    return parse_command(
+        {
+            "type": type_,
+            "command_id": command_id,
+            "agency": "pcc:kent",
+            "user": "tester",
+            "occurred_at": NOW,
+            **fields,
+        }
+    )
 
 
 def refer(backbone: Backbone, case_id: str) -> None:
-    backbone.commands.handle(command(
-        "refer_case", f"refer-{case_id}", case_id=case_id, route="pcc_hub",
-        cjs_stage="pre_sentence", crime_type="theft", pcc_area="kent",
-        crime_reported_on="2025-01-30", summary="theft",
-    ))  # fmt: skip
+    backbone.commands.handle(
+        command(
+            "refer_case",
+            f"refer-{case_id}",
+            case_id=case_id,
+            route="pcc_hub",
+            cjs_stage="pre_sentence",
+            crime_type="theft",
+            pcc_area="kent",
+            crime_reported_on="2025-01-30",
+            summary="theft",
+        )
+    )
 
 
 def test_the_six_stories_run_end_to_end(backbone: Backbone) -> None:
@@ -81,34 +95,63 @@ def test_cases_survive_a_restart_of_the_backbone(store_settings: Settings) -> No
 def test_a_refused_command_stores_nothing(backbone: Backbone) -> None:
     case_id = "6f1d2c9e-0000-4000-8000-000000000001"
     refer(backbone, case_id)
-    backbone.commands.handle(command(
-        "add_participant", "p1", case_id=case_id, participant_id="v1", role="victim", name="V",
-    ))  # fmt: skip
+    backbone.commands.handle(
+        command(
+            "add_participant",
+            "p1",
+            case_id=case_id,
+            participant_id="v1",
+            role="victim",
+            name="V",
+        )
+    )
     version = backbone.commands.load(UUID(case_id)).version
     with pytest.raises(ActivityPrerequisiteMissing):
-        backbone.commands.handle(command(
-            "schedule_activity", "s1", case_id=case_id, activity_id="a1",
-            participant_ids=["v1"], scheduled_for=NOW,
-        ))  # fmt: skip
+        backbone.commands.handle(
+            command(
+                "schedule_activity",
+                "s1",
+                case_id=case_id,
+                activity_id="a1",
+                participant_ids=["v1"],
+                scheduled_for=NOW,
+            )
+        )
     with pytest.raises(AlreadyExists):
-        backbone.commands.handle(command(
-            "refer_case", "refer-again", case_id=case_id, route="pcc_hub",
-            cjs_stage="pre_sentence", crime_type="theft", pcc_area="kent",
-            crime_reported_on=None, summary="again",
-        ))  # fmt: skip
+        backbone.commands.handle(
+            command(
+                "refer_case",
+                "refer-again",
+                case_id=case_id,
+                route="pcc_hub",
+                cjs_stage="pre_sentence",
+                crime_type="theft",
+                pcc_area="kent",
+                crime_reported_on=None,
+                summary="again",
+            )
+        )
     with pytest.raises(UnknownAggregate):
-        backbone.commands.handle(command(
-            "inform_victim", "i1", case_id="6f1d2c9e-0000-4000-8000-0000000000ff",
-            participant_id="v1",
-        ))  # fmt: skip
+        backbone.commands.handle(
+            command(
+                "inform_victim",
+                "i1",
+                case_id="6f1d2c9e-0000-4000-8000-0000000000ff",
+                participant_id="v1",
+            )
+        )
     assert backbone.commands.load(UUID(case_id)).version == version
 
 
 def test_a_referral_without_a_case_id_gets_one_derived_from_its_command(backbone: Backbone) -> None:
     args = {
-        "route": "victim_self_referral", "cjs_stage": "after_release", "crime_type": "robbery",
-        "pcc_area": "kent", "crime_reported_on": None, "summary": "asked for RJ",
-    }  # fmt: skip
+        "route": "victim_self_referral",
+        "cjs_stage": "after_release",
+        "crime_type": "robbery",
+        "pcc_area": "kent",
+        "crime_reported_on": None,
+        "summary": "asked for RJ",
+    }
     first = backbone.commands.handle(command("refer_case", "self-1", **args))
     retry = backbone.commands.handle(command("refer_case", "self-1", **args))
     assert retry.duplicate and retry.aggregate_id == first.aggregate_id

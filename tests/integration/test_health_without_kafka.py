@@ -77,8 +77,10 @@ def test_a_store_that_does_not_answer_makes_the_api_not_ready(
     assert response.status_code == 503
     assert response.json()["status"] == "not ready"
     assert by_name(response.json())["store"] == {
-        "name": "store", "status": "failing", "detail": "no answer within 0.2 s"
-    }  # fmt: skip
+        "name": "store",
+        "status": "failing",
+        "detail": "no answer within 0.2 s",
+    }
 
     def refuses() -> int:
         raise ConnectionError("connection refused")

@@ -93,20 +93,33 @@ async def test_a_story_sent_over_kafka_is_stored_and_comes_back_on_the_case_even
     total = await relay.catch_up()
     await relay.stop()
     records = await read_topic(parts.bootstrap, parts.topics.case_events, total)
-    types = [attributes(r.headers)["type"] for r in records
-             if r.key == str(head_teacher().case_id).encode()]  # fmt: skip
+    types = [
+        attributes(r.headers)["type"]
+        for r in records
+        if r.key == str(head_teacher().case_id).encode()
+    ]
     assert "uk.gov.rj.case.case_closed.v1" in types
-    assert any(t == "uk.gov.rj.custody.movement_recorded.v1"
-               for t in (attributes(r.headers)["type"] for r in records))  # fmt: skip
+    assert any(
+        t == "uk.gov.rj.custody.movement_recorded.v1"
+        for t in (attributes(r.headers)["type"] for r in records)
+    )
 
 
 def command(**fields: Any) -> dict[str, Any]:
     return {
-        "type": "refer_case", "command_id": "c-1", "agency": "police:kent", "user": "pc-1",
-        "occurred_at": "2025-01-02T10:00:00+00:00", "route": "police", "cjs_stage": "pre_charge",
-        "crime_type": "theft", "pcc_area": "kent", "crime_reported_on": None,
-        "summary": "Theft of a bicycle", **fields,
-    }  # fmt: skip
+        "type": "refer_case",
+        "command_id": "c-1",
+        "agency": "police:kent",
+        "user": "pc-1",
+        "occurred_at": "2025-01-02T10:00:00+00:00",
+        "route": "police",
+        "cjs_stage": "pre_charge",
+        "crime_type": "theft",
+        "pcc_area": "kent",
+        "crime_reported_on": None,
+        "summary": "Theft of a bicycle",
+        **fields,
+    }
 
 
 async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_original_bytes(
@@ -114,24 +127,38 @@ async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_orig
 ) -> None:
     t = parts.topics
     kent, prison, hub = (t.inbound_commands(a) for a in ("police:kent", "prison:LEI", "pcc:kent"))
-    consent = {"type": "record_consent", "command_id": "c-9", "agency": "prison:LEI",
-               "user": "officer", "occurred_at": "2025-01-02T10:00:00+00:00",
-               "case_id": "6f1c6ad8-4a0d-4c7c-9a43-3c3ea1b0a111", "participant_id": "o1",
-               "form_reference": "F-1"}  # fmt: skip
+    consent = {
+        "type": "record_consent",
+        "command_id": "c-9",
+        "agency": "prison:LEI",
+        "user": "officer",
+        "occurred_at": "2025-01-02T10:00:00+00:00",
+        "case_id": "6f1c6ad8-4a0d-4c7c-9a43-3c3ea1b0a111",
+        "participant_id": "o1",
+        "form_reference": "F-1",
+    }
     bad: list[tuple[str, bytes, bytes, list[Any]]] = [
         (kent, b"k1", b"{not json", [("trace", b"x")]),
         (kent, b"k2", orjson.dumps(command(type="teleport_offender")), []),
         (prison, b"k3", orjson.dumps(consent), []),
         (kent, b"k4", orjson.dumps(command(crime_type="jaywalking")), []),
-        (t.movements, b"k5", orjson.dumps({"eventType": "prison-offender-events.prisoner.received",
-                                           "occurredAt": "2025-01-01T10:00:00Z",
-                                           "additionalInformation": {"prisonId": "LEI"}}), []),
-        (kent, b"k6", orjson.dumps(command(command_id="c-2")),
-         [("rjb_agency", b"police:essex")]),
+        (
+            t.movements,
+            b"k5",
+            orjson.dumps(
+                {
+                    "eventType": "prison-offender-events.prisoner.received",
+                    "occurredAt": "2025-01-01T10:00:00Z",
+                    "additionalInformation": {"prisonId": "LEI"},
+                }
+            ),
+            [],
+        ),
+        (kent, b"k6", orjson.dumps(command(command_id="c-2")), [("rjb_agency", b"police:essex")]),
         (hub, b"k7", orjson.dumps({**consent, "agency": "pcc:kent"}), []),
         # FastStream's own decoder would fail on this before our dead-letter handling
         (kent, b"k8", b"\xff{", [("content-type", b"application/json")]),
-    ]  # fmt: skip
+    ]
     await send(parts.bootstrap, bad)
     await until(lambda: inbound.stats.dead_letter_count == len(bad))
     dead = await read_topic(parts.bootstrap, t.dead_letter, len(bad))

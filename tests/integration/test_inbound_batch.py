@@ -46,9 +46,13 @@ def on_case(**fields: Any) -> bytes:
 
 def victim(case: str, pid: str, command_id: str | None = None) -> bytes:
     return on_case(
-        type="add_participant", command_id=command_id or f"{case[-2:]}-{pid}", case_id=case,
-        participant_id=pid, role="victim", name=f"Victim {pid}",
-    )  # fmt: skip
+        type="add_participant",
+        command_id=command_id or f"{case[-2:]}-{pid}",
+        case_id=case,
+        participant_id=pid,
+        role="victim",
+        name=f"Victim {pid}",
+    )
 
 
 def referral(case: str) -> bytes:
@@ -70,9 +74,13 @@ async def test_a_backlog_is_stored_in_batches_with_duplicates_rule_failures_and_
     await parts.ensure_inbound_topics(agencies_sending_in_tests())
     topic = kent_police_topic(parts)
     schedule = on_case(
-        type="schedule_activity", command_id="too-soon", case_id=A, activity_id="act1",
-        participant_ids=["v1"], scheduled_for="2025-03-01T10:00:00Z",
-    )  # fmt: skip
+        type="schedule_activity",
+        command_id="too-soon",
+        case_id=A,
+        activity_id="act1",
+        participant_ids=["v1"],
+        scheduled_for="2025-03-01T10:00:00Z",
+    )
     on_a = [referral(A)] + [victim(A, f"v{i}") for i in range(1, 6)]
     on_a += [schedule, b"{not json", victim(A, "v1"), victim(A, "v6")]
     on_b = [referral(B)] + [victim(B, f"w{i}") for i in range(1, 9)] + [victim(B, "w1")]
@@ -101,8 +109,9 @@ async def test_a_backlog_is_stored_in_batches_with_duplicates_rule_failures_and_
         assert "ActivityPrerequisiteMissing" in reasons or "activity" in reasons.lower()
         assert "malformed JSON" in reasons
         assert await committed_soon(parts, {0: len(on_a), 1: len(on_b)}) == {
-            0: len(on_a), 1: len(on_b),
-        }  # fmt: skip
+            0: len(on_a),
+            1: len(on_b),
+        }
         case_a = service.load(UUID(A))
         assert list(case_a.participants) == [f"v{i}" for i in range(1, 7)]  # in key order
         assert case_a.version == 7 and not case_a.has_applied("too-soon")
@@ -148,8 +157,9 @@ async def test_a_store_outage_in_a_batch_pauses_the_stuck_partition_and_the_othe
     flaky.failures, flaky.only = 10**6, {"c-1", "c-2"}
     topic = kent_police_topic(parts)
     ref = {n: orjson.dumps(command(command_id=n)) for n in ("c-1", "c-2", "c-3")}
-    await send_to(parts.bootstrap, topic, [(0, ref["c-1"], []), (0, ref["c-2"], []),
-                                           (1, ref["c-3"], [])])  # fmt: skip
+    await send_to(
+        parts.bootstrap, topic, [(0, ref["c-1"], []), (0, ref["c-2"], []), (1, ref["c-3"], [])]
+    )
     await inbound.start()
     try:
         await until(lambda: inbound.health.paused_partitions == [(topic, 0)])

@@ -32,11 +32,17 @@ async def test_a_stored_command_naming_a_person_is_deleted_from_the_inbound_topi
     await inbound.start()
     try:
         referral = {
-            "type": "refer_case", "command_id": "c-1", "user": "pc-1",
-            "occurred_at": "2025-01-02T10:00:00+00:00", "route": "police",
-            "cjs_stage": "pre_charge", "crime_type": "theft", "pcc_area": "kent",
-            "crime_reported_on": None, "summary": f"{NAME}'s bicycle taken from the school",
-        }  # fmt: skip
+            "type": "refer_case",
+            "command_id": "c-1",
+            "user": "pc-1",
+            "occurred_at": "2025-01-02T10:00:00+00:00",
+            "route": "police",
+            "cjs_stage": "pre_charge",
+            "crime_type": "theft",
+            "pcc_area": "kent",
+            "crime_reported_on": None,
+            "summary": f"{NAME}'s bicycle taken from the school",
+        }
         producer = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap)
         await producer.start()
         try:

@@ -91,8 +91,11 @@ def _old_store(settings: Settings) -> EventStore:
 def _write_old_tables(settings: Settings, raw: RawRows, relay_ran: bool) -> None:
     if raw.pg:
         schema = f'"{settings.postgres_schema}"'
-        names = {"s": schema, "relay_positions": f"{schema}.relay_positions",
-                 "share_decisions": f"{schema}.share_decisions"}  # fmt: skip
+        names = {
+            "s": schema,
+            "relay_positions": f"{schema}.relay_positions",
+            "share_decisions": f"{schema}.share_decisions",
+        }
         statements = OLD_POSTGRES
     else:
         names = {"relay_positions": "relay_positions", "share_decisions": "share_decisions"}
@@ -123,13 +126,28 @@ def test_a_database_of_the_previous_release_keeps_its_data(
     assert migrations.current(migrations.engine_for(datastore), schema_of(datastore)) == ()
     case_id = run_script(CommandService(store, 3), STORIES[0]()).script.case_id
     store.recorder.insert_read(ReadRecord(_now(), "inspector-ann", "history", str(case_id), ""))
-    decision = ShareDecisionRow("pcc:west-yorkshire", "e1", str(case_id), 1, "Referred",
-                                "police:west-yorkshire", "withheld", "referral", "", "no ISA",
-                                "", 1)  # fmt: skip
+    decision = ShareDecisionRow(
+        "pcc:west-yorkshire",
+        "e1",
+        str(case_id),
+        1,
+        "Referred",
+        "police:west-yorkshire",
+        "withheld",
+        "referral",
+        "",
+        "no ISA",
+        "",
+        1,
+    )
     if relay_ran:
         ShareDecisions(store).record([decision])
-        raw.run("INSERT INTO relay_positions (name, position, offsets) VALUES (?, ?, ?)",
-                "case-events", 7, '{"t-0": 3}')  # fmt: skip
+        raw.run(
+            "INSERT INTO relay_positions (name, position, offsets) VALUES (?, ?, ?)",
+            "case-events",
+            7,
+            '{"t-0": 3}',
+        )
     runner = ProjectionRunner(store, all_projections())
     runner.catch_up()
     positions = {s.name: s.position for s in runner.status()}
@@ -165,8 +183,12 @@ def test_processes_starting_together_migrate_once(store_settings: Settings) -> N
     """Each thread is a process starting on the same empty database at the same moment."""
     if store_settings.store == "postgres":
         s = store_settings
-        connect = {"host": s.postgres_host, "port": s.postgres_port,
-                   "dbname": s.postgres_dbname, "user": s.postgres_user}  # fmt: skip
+        connect = {
+            "host": s.postgres_host,
+            "port": s.postgres_port,
+            "dbname": s.postgres_dbname,
+            "user": s.postgres_user,
+        }
         schema: str | None = s.postgres_schema
         engine = lambda: migrations.postgres_engine(connect)  # noqa: E731
     else:
@@ -200,8 +222,15 @@ def test_rjb_db_shows_the_revision_and_upgrades(store_settings: Settings) -> Non
 
     from services.cli.db import db_app
 
-    fields = ["store", "sqlite_path", "postgres_host", "postgres_port", "postgres_user",
-              "postgres_dbname", "postgres_schema"]  # fmt: skip
+    fields = [
+        "store",
+        "sqlite_path",
+        "postgres_host",
+        "postgres_port",
+        "postgres_user",
+        "postgres_dbname",
+        "postgres_schema",
+    ]
     env = {f"RJB_{f.upper()}": str(getattr(store_settings, f)) for f in fields}
     store_settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     runner = CliRunner(env=env)

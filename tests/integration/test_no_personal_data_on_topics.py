@@ -33,11 +33,19 @@ def personal_strings(bb: Backbone) -> set[str]:
 def everything_on(bootstrap: str, prefix: str) -> bytes:
     """Keys, values and header values of every record of every topic named ``prefix.*``."""
     metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10)
-    parts = [TopicPartition(name, p, OFFSET_BEGINNING)
-             for name, topic in metadata.topics.items() if name.startswith(f"{prefix}.")
-             for p in topic.partitions]  # fmt: skip
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{prefix}.scanner",
-                         "enable.auto.commit": False})  # fmt: skip
+    parts = [
+        TopicPartition(name, p, OFFSET_BEGINNING)
+        for name, topic in metadata.topics.items()
+        if name.startswith(f"{prefix}.")
+        for p in topic.partitions
+    ]
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"{prefix}.scanner",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.assign(parts)
     chunks: list[bytes] = []
     idle = 0

@@ -24,14 +24,22 @@ from services.settings import Settings
 
 
 def meta(n: int = 0) -> EventMeta:
-    return EventMeta(agency="pcc:kent", user="ann", occurred_at=datetime.now(UTC),
-                     command_id=f"c-{uuid4()}-{n}")  # fmt: skip
+    return EventMeta(
+        agency="pcc:kent", user="ann", occurred_at=datetime.now(UTC), command_id=f"c-{uuid4()}-{n}"
+    )
 
 
 def new_case(case_id: UUID | None = None) -> Case:
-    return Case(id=case_id or uuid4(), route=ReferralRoute.POLICE, cjs_stage=CjsStage.PRE_SENTENCE,
-                crime_type=CrimeType.BURGLARY, pcc_area="kent", crime_reported_on=None,
-                summary="Burglary of a corner shop", meta=meta())  # fmt: skip
+    return Case(
+        id=case_id or uuid4(),
+        route=ReferralRoute.POLICE,
+        cjs_stage=CjsStage.PRE_SENTENCE,
+        crime_type=CrimeType.BURGLARY,
+        pcc_area="kent",
+        crime_reported_on=None,
+        summary="Burglary of a corner shop",
+        meta=meta(),
+    )
 
 
 def key_subjects(store: EventStore, case: Case) -> list[str]:
@@ -112,8 +120,10 @@ def test_two_writers_creating_one_persons_key_end_with_one_key(
         except IntegrityError as error:
             outcome[name] = error
 
-    threads = [threading.Thread(target=write, args=(n, bb.store))
-               for n, bb in (("first", backbone), ("second", second))]  # fmt: skip
+    threads = [
+        threading.Thread(target=write, args=(n, bb.store))
+        for n, bb in (("first", backbone), ("second", second))
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -25,16 +25,28 @@ def line(message: dict[str, Any]) -> bytes:
 
 def movement(pn: str, reason: str, prison: str, at: str, received: bool = True) -> bytes:
     kind = "received" if received else "released"
-    return line({
-        "eventType": f"prison-offender-events.prisoner.{kind}", "version": 1, "occurredAt": at,
-        "additionalInformation": {"nomsNumber": pn, "prisonId": prison, "reason": reason},
-    })  # fmt: skip
+    return line(
+        {
+            "eventType": f"prison-offender-events.prisoner.{kind}",
+            "version": 1,
+            "occurredAt": at,
+            "additionalInformation": {"nomsNumber": pn, "prisonId": prison, "reason": reason},
+        }
+    )
 
 
 def command(type_: str, n: int, **fields: Any) -> bytes:
-    return line({"type": type_, "command_id": f"merge-test-{n}", "agency": "pcc:west-yorkshire",
-                 "user": "hub", "occurred_at": "2024-05-01T09:00:00+00:00", "case_id": CASE,
-                 **fields})  # fmt: skip
+    return line(
+        {
+            "type": type_,
+            "command_id": f"merge-test-{n}",
+            "agency": "pcc:west-yorkshire",
+            "user": "hub",
+            "occurred_at": "2024-05-01T09:00:00+00:00",
+            "case_id": CASE,
+            **fields,
+        }
+    )
 
 
 def submit(backbone: Backbone, *lines: bytes) -> list[Any]:
@@ -55,12 +67,18 @@ def setup(backbone: Backbone) -> None:
     submit(
         backbone,
         command("refer_case", 1, **referral),
-        command("add_participant", 2, participant_id="o1", role="offender", name="O",
-                prison_number=REMOVED),
+        command(
+            "add_participant",
+            2,
+            participant_id="o1",
+            role="offender",
+            name="O",
+            prison_number=REMOVED,
+        ),
         movement(REMOVED, "ADMISSION", "LEI", "2024-03-01T10:00:00+00:00"),
         movement(KEPT, "ADMISSION", "WYI", "2023-01-01T10:00:00+00:00"),
         movement(KEPT, "RELEASED", "WYI", "2023-06-01T10:00:00+00:00", received=False),
-    )  # fmt: skip
+    )
 
 
 def test_a_prisoner_merge_moves_history_and_cases_to_the_kept_number(backbone: Backbone) -> None:
@@ -69,8 +87,10 @@ def test_a_prisoner_merge_moves_history_and_cases_to_the_kept_number(backbone: B
     assert result.command_type == "merge_prisoner" and result.new_events == 1
     kept = backbone.commands.load(Custody.id_for(KEPT))
     assert [(m.kind.value, m.prison_id) for m in kept.movements] == [
-        ("received", "WYI"), ("released", "WYI"), ("received", "LEI"),
-    ]  # fmt: skip
+        ("received", "WYI"),
+        ("released", "WYI"),
+        ("received", "LEI"),
+    ]
     assert kept.current_prison == "LEI" and kept.merged_from == {REMOVED}
     gone = backbone.commands.load(Custody.id_for(REMOVED))
     assert gone.merged_into == KEPT

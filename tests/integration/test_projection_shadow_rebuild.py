@@ -37,8 +37,9 @@ def test_a_reader_during_a_rebuild_sees_the_old_views_then_the_new_ones(
         fresh = ProjectionRunner(backbone.store, all_projections())
         assert fresh.rebuild() > 0 and _views(reading) == new
         with reading.db.transaction(commit=False) as tx:
-            shadows = tx.all(f"SELECT projection FROM {TRACKING_TABLE} WHERE projection LIKE ?",
-                             (f"%{SHADOW}",))  # fmt: skip
+            shadows = tx.all(
+                f"SELECT projection FROM {TRACKING_TABLE} WHERE projection LIKE ?", (f"%{SHADOW}",)
+            )
         assert shadows == []
         assert not reading.db.table_exists("moves_custody" + SHADOW)
     finally:

@@ -33,8 +33,11 @@ def test_the_transfer_out_of_area_hits_the_head_teachers_arranged_meeting(
     [hit] = q.affected()
     assert (hit.case_id, hit.prison_number) == (HEAD_TEACHER, HEAD_TEACHER_PRISON_NUMBER)
     assert (hit.move, hit.from_prison, hit.to_prison, hit.out_of_area) == (
-        "transfer", "LEI", "DAI", True,
-    )  # fmt: skip
+        "transfer",
+        "LEI",
+        "DAI",
+        True,
+    )
     assert "face to face conference conf-1 on 2023-06-15 at LEI" in hit.affects
     assert "prison access granted at LEI" in hit.affects
     assert "pre-visit done" in hit.affects
@@ -51,8 +54,11 @@ def test_move_history_and_where_offenders_are(stories: Backbone) -> None:
     custody = q.custody(HEAD_TEACHER_PRISON_NUMBER.lower())
     assert custody is not None and custody.status == "released"
     assert [(m.kind, m.prison_id) for m in custody.history] == [
-        ("received", "LEI"), ("released", "LEI"), ("received", "DAI"), ("released", "DAI"),
-    ]  # fmt: skip
+        ("received", "LEI"),
+        ("released", "LEI"),
+        ("received", "DAI"),
+        ("released", "DAI"),
+    ]
     located = {c.prison_number: c for c in q.case_locations(open_only=False)}
     assert located["B7654LD"].current_prison == "LPI" and located["B7654LD"].in_area is True
     assert located[HEAD_TEACHER_PRISON_NUMBER].in_area is None  # released
@@ -94,15 +100,19 @@ def test_the_agreement_register_alerts_reviews_and_lists_permitted_flows(
 ) -> None:
     q = AgreementQueries(stories.projections, fixed_clock(NOW))
     assert {s: [a.reference for a in rows] for s, rows in q.by_status().items()} == {
-        "active": ["ISA-WY-RJ-001"], "draft": ["ISA-KENT-RJ-002"],
-    }  # fmt: skip
+        "active": ["ISA-WY-RJ-001"],
+        "draft": ["ISA-KENT-RJ-002"],
+    }
     assert [(a.reference, alert) for a, alert in q.reviews_due()] == [("ISA-WY-RJ-001", "overdue")]
     spring = AgreementQueries(stories.projections, fixed_clock(datetime(2026, 3, 15, tzinfo=UTC)))
     assert "ISA-KENT-RJ-002" not in [a.reference for a, _ in spring.reviews_due()]  # a draft
     flows = q.permitted_flows()
     assert flows[("police:west-yorkshire", "pcc:west-yorkshire")] == [
-        "offender_identity", "referral", "victim_contact", "victim_identity",
-    ]  # fmt: skip
+        "offender_identity",
+        "referral",
+        "victim_contact",
+        "victim_identity",
+    ]
     assert not any(dst == "pcc:kent" for _, dst in flows)  # the Kent agreement is a draft
     assert q.withheld_shares() is None  # until the Kafka relay records share decisions
 

@@ -43,15 +43,19 @@ def versions_by_key(records: list[Any]) -> dict[bytes, list[int]]:
 
 def assert_complete_and_ordered(records: list[Any], bb: Backbone) -> None:
     """Every stored event is there; per key, first sightings run 1, 2, 3, ... with no gap."""
-    stored = {(n.originator_id.bytes, n.originator_version)
-              for n in bb.store.recorder.select_notifications(1, 100_000)}  # fmt: skip
+    stored = {
+        (n.originator_id.bytes, n.originator_version)
+        for n in bb.store.recorder.select_notifications(1, 100_000)
+    }
     for key, versions in versions_by_key(records).items():
         first_seen = list(dict.fromkeys(versions))
         assert first_seen == list(range(1, len(first_seen) + 1)), (key, versions)
     import uuid
 
-    seen = {(uuid.UUID(r.key.decode()).bytes, orjson.loads(r.value)["originator_version"])
-            for r in records}  # fmt: skip
+    seen = {
+        (uuid.UUID(r.key.decode()).bytes, orjson.loads(r.value)["originator_version"])
+        for r in records
+    }
     assert seen == stored
 
 
@@ -112,9 +116,10 @@ async def test_a_relay_killed_mid_stream_resumes_with_no_gap_and_per_key_order_k
     assert_complete_and_ordered(records, kbackbone)
     subscriber = Deduplicator()
     applied = [
-        r for r in sorted(records, key=lambda r: (r.partition, r.offset))
+        r
+        for r in sorted(records, key=lambda r: (r.partition, r.offset))
         if subscriber.first_time_record(r.headers, orjson.loads(r.value)["originator_version"])
-    ]  # fmt: skip
+    ]
     assert len(applied) == total and subscriber.duplicates == 25
 
 
@@ -154,8 +159,9 @@ async def republished_after_broker_loss(
 async def woken_long_before_its_next_poll(store: Settings, bootstrap: str, prefix: str) -> Any:
     """Store a story while the relay waits out a 30 s poll; it must publish within 10 s.
     Returns the relay's wake-up (each test asks it how it was woken)."""
-    settings = fast_kafka_settings(store, prefix, kafka_relay_poll_interval=30.0,
-                                   kafka_broker_check_interval=60.0)  # fmt: skip
+    settings = fast_kafka_settings(
+        store, prefix, kafka_relay_poll_interval=30.0, kafka_broker_check_interval=60.0
+    )
     bb = build(settings)
     relay = bb.kafka(bootstrap).relay()
     await relay.start()
@@ -167,8 +173,7 @@ async def woken_long_before_its_next_poll(store: Settings, bootstrap: str, prefi
         started = loop.time()
         await asyncio.to_thread(run_script, bb.commands, head_teacher())
         total = stored_count(bb)
-        records = await read_topic(bootstrap, relay.router.topic_specs()[0].name, total,
-                                   timeout=10)  # fmt: skip
+        records = await read_topic(bootstrap, relay.router.topic_specs()[0].name, total, timeout=10)
         assert len(records) == total
         assert loop.time() - started < 10  # far below the 30 s poll interval
         return relay.wakeup

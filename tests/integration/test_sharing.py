@@ -64,7 +64,7 @@ def isa_story() -> Script:
     s.send(HUB, "record_consent", participant_id="v1", form_reference="CF-1")
     s.send(HUB, "terminate_agreement", reference="ISA-WY-RJ-001", reason="replaced")
     s.send(HUB, "update_victim", participant_id="v1", reason_code="other", reason="letter sent")
-    return s  # fmt: skip
+    return s
 
 
 async def test_shared_topics_carry_only_granted_data_and_stop_when_the_agreement_ends(
@@ -98,14 +98,19 @@ async def test_shared_topics_carry_only_granted_data_and_stop_when_the_agreement
 
         prison = await read_topic(parts.bootstrap, parts.topics.shared(PRISON), 1)
         types = [attributes(r.headers)["type"] for r in prison]
-        assert types == ["uk.gov.rj.case.activity_type_chosen.v1",
-                         "uk.gov.rj.case.activity_type_changed.v1"]  # fmt: skip
+        assert types == [
+            "uk.gov.rj.case.activity_type_chosen.v1",
+            "uk.gov.rj.case.activity_type_changed.v1",
+        ]
         changed = orjson.loads(prison[1].value)
         assert "reason" not in changed and changed["activity_type"] == "letter"
 
         decisions = ShareDecisions(bb.store)
-        to_prison = {(d.event_type.split(".")[-2], d.outcome, d.reason)
-                     for d in decisions.about(story.case_id) if d.recipient == PRISON}  # fmt: skip
+        to_prison = {
+            (d.event_type.split(".")[-2], d.outcome, d.reason)
+            for d in decisions.about(story.case_id)
+            if d.recipient == PRISON
+        }
         assert (
             "activity_type_changed",
             "redacted",

@@ -13,14 +13,26 @@ from services.bootstrap import Backbone, build
 from services.cli.submit import submit_lines
 from tests.conftest import sqlite_settings
 
-ENVELOPE = {"command_id": "c-1", "agency": "pcc:kent", "user": "u",
-            "occurred_at": "2025-03-01T09:00:00Z"}  # fmt: skip
+ENVELOPE = {
+    "command_id": "c-1",
+    "agency": "pcc:kent",
+    "user": "u",
+    "occurred_at": "2025-03-01T09:00:00Z",
+}
 CASE = "6f1c4d38-0d5e-4a34-9d0e-000000000001"
 REFERRAL = {
-    "type": "refer_case", "command_id": "ref-1", "agency": "pcc:kent", "user": "u",
-    "occurred_at": "2025-03-01T09:00:00Z", "route": "police", "cjs_stage": "pre_charge",
-    "crime_type": "theft", "pcc_area": "kent", "crime_reported_on": None, "summary": "x",
-}  # fmt: skip
+    "type": "refer_case",
+    "command_id": "ref-1",
+    "agency": "pcc:kent",
+    "user": "u",
+    "occurred_at": "2025-03-01T09:00:00Z",
+    "route": "police",
+    "cjs_stage": "pre_charge",
+    "crime_type": "theft",
+    "pcc_area": "kent",
+    "crime_reported_on": None,
+    "summary": "x",
+}
 
 
 @pytest.fixture
@@ -45,8 +57,9 @@ def test_every_refusal_in_submit_carries_the_rule_id(backbone: Backbone) -> None
     narnia = orjson.dumps({**REFERRAL, "pcc_area": "narnia"})
     consent = {"type": "record_consent", "case_id": CASE, "participant_id": "v1"}
     prison = orjson.dumps({**ENVELOPE, **consent, "agency": "prison:LEI", "form_reference": "F"})
-    missing = orjson.dumps({**ENVELOPE, "type": "inform_victim", "participant_id": "v1",
-                            "case_id": CASE})  # fmt: skip
+    missing = orjson.dumps(
+        {**ENVELOPE, "type": "inform_victim", "participant_id": "v1", "case_id": CASE}
+    )
     got = reasons(backbone, narnia, prison, missing)
     assert got[0] is not None and "unknown PCC area 'narnia'" in got[0]
     assert got[0].endswith("[rule: every_code_in_a_command_names_reference_data]")

@@ -39,9 +39,16 @@ def test_the_reference_agencies_are_every_pcc_force_prison_probation_region_and_
 
 
 @pytest.mark.parametrize(
-    "code", ["pcc:west-yorkshire", "police:kent", "prison:LEI", "probation:wales",
-             "provider:restorative-solutions", "police:british-transport"],
-)  # fmt: skip
+    "code",
+    [
+        "pcc:west-yorkshire",
+        "police:kent",
+        "prison:LEI",
+        "probation:wales",
+        "provider:restorative-solutions",
+        "police:british-transport",
+    ],
+)
 def test_a_known_agency_code_is_accepted_as_it_is(code: str) -> None:
     assert known.validate_python(code) == code
 
@@ -107,17 +114,26 @@ def test_each_agency_works_in_the_pcc_areas_of_its_reference_data() -> None:
 def test_a_movement_names_a_known_prison_only(prison_id: str, reason: str) -> None:
     assert reason in refusal(prison, prison_id)
     with pytest.raises(ValidationError, match="prison_id"):
-        Movement(kind=MovementKind.RECEIVED, reason="ADMISSION", prison_id=prison_id,
-                 occurred_at=datetime(2025, 1, 1, tzinfo=UTC))  # fmt: skip
+        Movement(
+            kind=MovementKind.RECEIVED,
+            reason="ADMISSION",
+            prison_id=prison_id,
+            occurred_at=datetime(2025, 1, 1, tzinfo=UTC),
+        )
 
 
 @pytest.mark.parametrize("prison_id", ["../../etc", "LEI\x00", "X" * 10_000])
 def test_a_forged_hmpps_movement_is_refused_by_domain_validation(prison_id: str) -> None:
-    message = PrisonMovementMessage.model_validate({
-        "eventType": "prison-offender-events.prisoner.received",
-        "occurredAt": "2025-01-01T10:00:00Z",
-        "additionalInformation": {"nomsNumber": "A1234BC", "prisonId": prison_id,
-                                  "reason": "ADMISSION"},
-    })  # fmt: skip
+    message = PrisonMovementMessage.model_validate(
+        {
+            "eventType": "prison-offender-events.prisoner.received",
+            "occurredAt": "2025-01-01T10:00:00Z",
+            "additionalInformation": {
+                "nomsNumber": "A1234BC",
+                "prisonId": prison_id,
+                "reason": "ADMISSION",
+            },
+        }
+    )
     with pytest.raises(ValidationError, match="prison_id"):
         message.to_command()

@@ -20,8 +20,13 @@ def registry() -> AgencyRegistry:
 
 def test_an_administrator_registers_an_agency_with_who_and_why() -> None:
     reg = registry()
-    reg.register("provider:kent-rj-hub", "Kent RJ Hub", "commissioned by the Kent PCC", meta(ADMIN),
-                 pcc_areas=("kent",))  # fmt: skip
+    reg.register(
+        "provider:kent-rj-hub",
+        "Kent RJ Hub",
+        "commissioned by the Kent PCC",
+        meta(ADMIN),
+        pcc_areas=("kent",),
+    )
     assert reg.registered == {"provider:kent-rj-hub": {"kent"}}
     event = reg.collect_events()[-1]
     assert type(event).__name__ == "AgencyRegistered"

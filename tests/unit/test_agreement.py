@@ -35,15 +35,24 @@ def grant(sender: str = POLICE, recipient: str = HUB) -> Grant:
 
 
 def terms(parties: tuple[str, ...] = (POLICE, HUB), **changes: Any) -> AgreementTerms:
-    return AgreementTerms(**{
-        "title": "WY RJ", "lead": HUB,
-        "parties": tuple(Party(agency=a, role=PartyRole.JOINT_CONTROLLER) for a in parties),
-        "purpose": "RJ", "data_subject_groups": ("victims",), "grants": (grant(),),
-        "special_category": False, "criminal_offence_data": True,
-        "lawful_basis": LawfulBasis.UK_GDPR_PUBLIC_TASK, "powers": "CDA 1998 s115",
-        "retention": "6 years", "effective_from": date(2025, 1, 1),
-        "review_due": date(2026, 1, 1), **changes,
-    })  # fmt: skip
+    return AgreementTerms(
+        **{
+            "title": "WY RJ",
+            "lead": HUB,
+            "parties": tuple(Party(agency=a, role=PartyRole.JOINT_CONTROLLER) for a in parties),
+            "purpose": "RJ",
+            "data_subject_groups": ("victims",),
+            "grants": (grant(),),
+            "special_category": False,
+            "criminal_offence_data": True,
+            "lawful_basis": LawfulBasis.UK_GDPR_PUBLIC_TASK,
+            "powers": "CDA 1998 s115",
+            "retention": "6 years",
+            "effective_from": date(2025, 1, 1),
+            "review_due": date(2026, 1, 1),
+            **changes,
+        }
+    )
 
 
 def drafted(by: str = HUB, **changes: Any) -> SharingAgreement:
@@ -129,8 +138,9 @@ def test_the_lead_of_an_agreement_is_a_party() -> None:
 @pytest.mark.parametrize("end", ["from_agency", "to_agency"])
 def test_a_wildcard_grant_is_refused(end: str) -> None:
     with pytest.raises(ValidationError, match="the wildcard \\* is not allowed"):
-        Grant.model_validate({"from_agency": POLICE, "to_agency": HUB, **{end: "*"},
-                              "categories": ["referral"]})  # fmt: skip
+        Grant.model_validate(
+            {"from_agency": POLICE, "to_agency": HUB, **{end: "*"}, "categories": ["referral"]}
+        )
 
 
 def test_an_agency_cannot_sign_an_agreement_for_another_party() -> None:

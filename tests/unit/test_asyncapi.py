@@ -63,8 +63,10 @@ def test_prison_movements_are_documented_as_the_hmpps_shapes_bare_and_sns_wrappe
     ]
     for event in shapes[:3]:
         assert {"eventType", "occurredAt", "additionalInformation"} <= set(event["required"])
-    assert "RELEASED_TO_HOSPITAL" in shapes[1]["properties"]["additionalInformation"][
-        "properties"]["reason"]["enum"]  # fmt: skip
+    assert (
+        "RELEASED_TO_HOSPITAL"
+        in shapes[1]["properties"]["additionalInformation"]["properties"]["reason"]["enum"]
+    )
     assert {"Type", "MessageId", "Message", "MessageAttributes"} <= set(shapes[3]["required"])
 
 
@@ -72,8 +74,16 @@ def test_case_events_and_shared_topics_document_the_cloudevents_headers() -> Non
     doc = document()
     messages = doc["components"]["messages"]
     case_headers = messages["case events:Message"]["headers"]["properties"]
-    assert {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
-            "ce_sequence", "content-type"} <= set(case_headers)  # fmt: skip
+    assert {
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_time",
+        "ce_subject",
+        "ce_sequence",
+        "content-type",
+    } <= set(case_headers)
     assert "ce_recipient" in messages["shared events:Message"]["headers"]["properties"]
     assert doc["channels"]["shared events"]["address"] == "rjb.shared.{agency}.v1"
     assert "agency" in doc["channels"]["shared events"]["parameters"]

@@ -53,8 +53,15 @@ def test_a_national_agency_acts_on_the_cases_it_referred() -> None:
 
 def test_victim_details_go_only_to_a_known_agency() -> None:
     with pytest.raises(ValidationError, match="unknown agency pcc:nowhere"):
-        parse_command({
-            "type": "pass_victim_details", "command_id": "c1", "agency": "police:kent",
-            "user": "u", "occurred_at": "2025-01-01T10:00:00Z", "case_id": str(uuid4()),
-            "participant_id": "v1", "to_agency": "pcc:nowhere",
-        })  # fmt: skip
+        parse_command(
+            {
+                "type": "pass_victim_details",
+                "command_id": "c1",
+                "agency": "police:kent",
+                "user": "u",
+                "occurred_at": "2025-01-01T10:00:00Z",
+                "case_id": str(uuid4()),
+                "participant_id": "v1",
+                "to_agency": "pcc:nowhere",
+            }
+        )

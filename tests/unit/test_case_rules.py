@@ -111,9 +111,12 @@ def test_sensitive_crime_cases_are_never_refused_outright_because_of_crime_type(
     with pytest.raises(InvalidTransition, match="never because of its crime type"):
         case.close(ClosureReason.NOT_SUITABLE, "domestic abuse", meta())
     case.record_assessment(
-        "o1", AssessmentLevel.ENHANCED, AssessmentOutcome.NOT_SUITABLE, meta(),
+        "o1",
+        AssessmentLevel.ENHANCED,
+        AssessmentOutcome.NOT_SUITABLE,
+        meta(),
         reasons=("continuing coercive control",),
-    )  # fmt: skip
+    )
     case.close(ClosureReason.NOT_SUITABLE, "enhanced assessment found it unsafe", meta())
     assert case.is_closed
 

@@ -44,12 +44,21 @@ def test_table_cells_are_text_not_markup() -> None:
 def test_dead_letters_as_rows() -> None:
     value = b"{}"
     digest = hashlib.sha256(value).hexdigest().encode()
-    headers = [("rjb_dlq_error", b"ValidationError"), ("rjb_dlq_reason", b"=bad [/]"),
-               ("rjb_dlq_source_topic", b"rjb.inbound.police.kent.commands.v1"),
-               ("rjb_dlq_original_sha256", digest)]  # fmt: skip
-    record = SimpleNamespace(topic="rjb.dead-letter.v1", partition=0, offset=7, key=None,
-                             value=value, headers=headers,
-                             timestamp=(NOW - timedelta(hours=3)).timestamp() * 1000)  # fmt: skip
+    headers = [
+        ("rjb_dlq_error", b"ValidationError"),
+        ("rjb_dlq_reason", b"=bad [/]"),
+        ("rjb_dlq_source_topic", b"rjb.inbound.police.kent.commands.v1"),
+        ("rjb_dlq_original_sha256", digest),
+    ]
+    record = SimpleNamespace(
+        topic="rjb.dead-letter.v1",
+        partition=0,
+        offset=7,
+        key=None,
+        value=value,
+        headers=headers,
+        timestamp=(NOW - timedelta(hours=3)).timestamp() * 1000,
+    )
     rows = listed_rows([Listed(DeadLetter.from_record(record))], NOW)
     assert rows[0]["id"] == str(DeadLetter.from_record(record).id)
     assert rows[0]["age_seconds"] == 3 * 3600 and rows[0]["status"] == "waiting"

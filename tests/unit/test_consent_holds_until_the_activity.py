@@ -47,9 +47,12 @@ def test_holding_an_activity_rechecks_the_consent_of_every_participant_in_it() -
 def test_holding_an_activity_rechecks_the_assessment_of_every_participant_in_it() -> None:
     case = scheduled()
     case.record_assessment(
-        "o1", AssessmentLevel.STANDARD, AssessmentOutcome.NOT_SUITABLE, meta(),
+        "o1",
+        AssessmentLevel.STANDARD,
+        AssessmentOutcome.NOT_SUITABLE,
+        meta(),
         reasons=("new risk information",),
-    )  # fmt: skip
+    )
     with pytest.raises(ConsentOrAssessmentLapsed, match="assessment finding o1 suitable"):
         case.record_activity_held("a1", meta())
     assert case.activities["a1"].status is ActivityStatus.SCHEDULED

@@ -14,9 +14,11 @@ from tests.unit.case_builders import meta
 
 def move(kind: MovementKind, reason: str, prison: str, day: int, hour: int = 9) -> Movement:
     return Movement(
-        kind=kind, reason=reason, prison_id=prison,
+        kind=kind,
+        reason=reason,
+        prison_id=prison,
         occurred_at=datetime(2025, 3, day, hour, tzinfo=UTC),
-    )  # fmt: skip
+    )
 
 
 RECEPTION = move(MovementKind.RECEIVED, "ADMISSION", "LEI", 1)
@@ -69,8 +71,11 @@ def test_late_and_out_of_order_messages_end_in_the_right_current_location() -> N
 def test_the_history_keeps_every_move() -> None:
     custody = custody_with(RECEPTION, TRANSFER_OUT, TRANSFER_IN, RELEASE)
     assert [m.reason for m in custody.movements] == [
-        "ADMISSION", "TRANSFERRED", "TRANSFERRED", "RELEASED",
-    ]  # fmt: skip
+        "ADMISSION",
+        "TRANSFERRED",
+        "TRANSFERRED",
+        "RELEASED",
+    ]
 
 
 def test_at_court_the_offender_remains_held_by_the_sending_prison() -> None:

@@ -17,12 +17,23 @@ TOPIC = "rjb.inbound.police.kent.commands.v1"
 
 def letter(value: bytes = b"{}", *extra: tuple[str, bytes | None]) -> DeadLetter:
     digest = hashlib.sha256(value).hexdigest().encode()
-    headers = [("trace", None), ("rjb_dlq_error", b"ValidationError"),
-               ("rjb_dlq_source_topic", TOPIC.encode()), ("rjb_dlq_source_partition", b"1"),
-               ("rjb_dlq_original_sha256", digest), *extra]  # fmt: skip
-    record = SimpleNamespace(topic="rjb.dead-letter.v1", partition=0, offset=7, key=None,
-                             value=value, headers=headers,
-                             timestamp=(NOW - timedelta(hours=3)).timestamp() * 1000)  # fmt: skip
+    headers = [
+        ("trace", None),
+        ("rjb_dlq_error", b"ValidationError"),
+        ("rjb_dlq_source_topic", TOPIC.encode()),
+        ("rjb_dlq_source_partition", b"1"),
+        ("rjb_dlq_original_sha256", digest),
+        *extra,
+    ]
+    record = SimpleNamespace(
+        topic="rjb.dead-letter.v1",
+        partition=0,
+        offset=7,
+        key=None,
+        value=value,
+        headers=headers,
+        timestamp=(NOW - timedelta(hours=3)).timestamp() * 1000,
+    )
     return DeadLetter.from_record(record)
 
 

@@ -43,10 +43,16 @@ def test_a_story_is_cut_where_it_changes_partition_so_the_log_keeps_its_order() 
     police, hub = (TOPICS.inbound_commands(a) for a in ("police:west-yorkshire", HUB_WY))
     prison = TOPICS.inbound_commands("prison:LEI")
     assert [(b[0].topic, len(b)) for b in batches] == [
-        (TOPICS.movements, 1), (police, 5), (hub, 11), (prison, 1), (hub, 2),
-        (TOPICS.movements, 2), (hub, 3),
-        (TOPICS.movements, 1), (hub, 6),
-    ]  # fmt: skip
+        (TOPICS.movements, 1),
+        (police, 5),
+        (hub, 11),
+        (prison, 1),
+        (hub, 2),
+        (TOPICS.movements, 2),
+        (hub, 3),
+        (TOPICS.movements, 1),
+        (hub, 6),
+    ]
 
 
 def test_the_demo_phases_bar_counts_its_three_phases() -> None:

@@ -48,10 +48,18 @@ ONE_SHOT = "no"
 
 # Variables the apache/kafka image reads itself instead of turning them into server properties.
 IMAGE_VARIABLES = {
-    "KAFKA_VERSION", "KAFKA_HEAP_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_OPTS", "KAFKA_JMX_OPTS",
-    "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_LOG4J_ROOT_LOGLEVEL",
-    "KAFKA_LOG4J_LOGGERS", "KAFKA_TOOLS_LOG4J_LOGLEVEL", "KAFKA_JMX_HOSTNAME",
-}  # fmt: skip
+    "KAFKA_VERSION",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_LOG4J_ROOT_LOGLEVEL",
+    "KAFKA_LOG4J_LOGGERS",
+    "KAFKA_TOOLS_LOG4J_LOGLEVEL",
+    "KAFKA_JMX_HOSTNAME",
+}
 
 
 @cache
@@ -274,12 +282,14 @@ def test_both_listeners_are_sasl_over_tls_in_production_and_sasl_on_loopback_in_
 
     tested = ApacheKafka(data_dir=tmp_path, secured_by=SuperUser()).server_settings()
     assert protocols(tested["listener.security.protocol.map"]) == {
-        "CLIENT": "SASL_PLAINTEXT", "CONTROLLER": "SASL_PLAINTEXT"
-    }  # fmt: skip
+        "CLIENT": "SASL_PLAINTEXT",
+        "CONTROLLER": "SASL_PLAINTEXT",
+    }
     for name, broker in brokers().items():
         assert protocols(server_properties(broker)["listener.security.protocol.map"]) == {
-            "CLIENT": "SASL_SSL", "CONTROLLER": "SASL_SSL"
-        }, name  # fmt: skip
+            "CLIENT": "SASL_SSL",
+            "CONTROLLER": "SASL_SSL",
+        }, name
 
 
 def test_broker_secrets_come_from_mounted_files_through_the_config_provider() -> None:
@@ -386,8 +396,10 @@ def format_run(
     )
     tool.chmod(0o755)
     argv = [*formatter["entrypoint"], *formatter["command"]]
-    replace = {"/opt/kafka/bin/kafka-storage.sh": str(tool),
-               "/tmp/format.properties": str(tmp_path / "format.properties")}  # fmt: skip
+    replace = {
+        "/opt/kafka/bin/kafka-storage.sh": str(tool),
+        "/tmp/format.properties": str(tmp_path / "format.properties"),
+    }
     env = {k: in_container(v) for k, v in formatter["environment"].items()}
     return run_script(argv, secrets, replace, {**env, "RECORD": str(record)}), record
 
@@ -468,9 +480,13 @@ def test_the_broker_healthcheck_is_a_tls_client_with_the_backbones_credential() 
             client["sasl.jaas.config"]
             == properties["listener.name.client.scram-sha-512.sasl.jaas.config"]
         )
-        for key in ("config.providers", "config.providers.file.class",
-                    "config.providers.file.param.allowed.paths",
-                    "ssl.truststore.type", "ssl.truststore.location"):  # fmt: skip
+        for key in (
+            "config.providers",
+            "config.providers.file.class",
+            "config.providers.file.param.allowed.paths",
+            "ssl.truststore.type",
+            "ssl.truststore.location",
+        ):
             assert client[key] == properties[key], f"{name}: {key}"
         assert "ssl.endpoint.identification.algorithm" not in client, "names are checked"
 
@@ -529,9 +545,13 @@ def test_the_backbone_speaks_scram_over_tls_trusting_the_brokers_ca(
     password.write_text("from-the-secret\n")
     settings = settings_from(
         monkeypatch,
-        {**image_env(), **env, "RJB_KAFKA_SSL_CAFILE": str(here),
-         "RJB_KAFKA_SASL_PASSWORD_FILE": str(password)},
-    )  # fmt: skip
+        {
+            **image_env(),
+            **env,
+            "RJB_KAFKA_SSL_CAFILE": str(here),
+            "RJB_KAFKA_SASL_PASSWORD_FILE": str(password),
+        },
+    )
     check_security(settings)  # what `rjb serve` checks at start-up
     assert settings.kafka_security_protocol == "SASL_SSL"
     assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512"

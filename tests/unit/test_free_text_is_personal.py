@@ -38,14 +38,27 @@ PERSONAL_FREE_TEXT = {
 # Text fields of Case events left in clear, each decided: ids and codes, and short labels that
 # agencies need for logistics and that do not describe a person.
 NOT_PERSONAL = {
-    "activity_id", "complaint_id", "participant_id", "participant_ids", "preferred_by",
-    "outgoing", "incoming", "facilitators", "form_reference", "prison_code", "prison_number",
-    "previous_prison_number", "supports", "to_agency", "pcc_area", "originator_topic",
+    "activity_id",
+    "complaint_id",
+    "participant_id",
+    "participant_ids",
+    "preferred_by",
+    "outgoing",
+    "incoming",
+    "facilitators",
+    "form_reference",
+    "prison_code",
+    "prison_number",
+    "previous_prison_number",
+    "supports",
+    "to_agency",
+    "pcc_area",
+    "originator_topic",
     "method",  # how contact was attempted: "phone", "letter", "prison visit"
     "provider",  # the support service referred to: "IDVA", "youth service"
     "matched_on",  # what the facilitator pair was matched on: "locality", "bereavement"
     "name",  # of the venue (VenueSet): where the activity is held, needed by every party
-}  # fmt: skip
+}
 
 
 def case_events() -> list[type[BaseModel]]:

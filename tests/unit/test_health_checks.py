@@ -18,28 +18,42 @@ from services.metrics import BackboneCollector, Metrics
 
 
 def relay(name: str = "case-events", **state: Any) -> Any:
-    values = {"last_success": time.time(), "last_failure": None, "republished": 0,
-              "cluster": "c1", "state": SimpleNamespace(position=7), **state}  # fmt: skip
+    values = {
+        "last_success": time.time(),
+        "last_failure": None,
+        "republished": 0,
+        "cluster": "c1",
+        "state": SimpleNamespace(position=7),
+        **state,
+    }
     return SimpleNamespace(router=SimpleNamespace(name=name), **values)
 
 
 def sources(relays: list[Any], leading: bool = True, tasks: list[Any] | None = None) -> Any:
     health = InboundHealth()
     run = SimpleNamespace(
-        relays=relays, leadership=SimpleNamespace(leading=leading, interval=2.0),
-        inbound=SimpleNamespace(broker=SimpleNamespace(running=True), health=health,
-                                stats=InboundStats()),
-        watch=SimpleNamespace(broker=Look(True, "cluster c1 answered"), lag={}, lag_at=None,
-                              lag_error=None, waiting=None,
-                              last_answer=Look(True, "cluster c1 answered")),
+        relays=relays,
+        leadership=SimpleNamespace(leading=leading, interval=2.0),
+        inbound=SimpleNamespace(
+            broker=SimpleNamespace(running=True), health=health, stats=InboundStats()
+        ),
+        watch=SimpleNamespace(
+            broker=Look(True, "cluster c1 answered"),
+            lag={},
+            lag_at=None,
+            lag_error=None,
+            waiting=None,
+            last_answer=Look(True, "cluster c1 answered"),
+        ),
         tasks=tasks or [],
-    )  # fmt: skip
+    )
     recorder = SimpleNamespace(max_notification_id=lambda: 10)
     projections = SimpleNamespace(projections={}, db=SimpleNamespace(table_exists=lambda _: False))
     backbone = SimpleNamespace(
-        store=SimpleNamespace(recorder=recorder), projections=projections,
+        store=SimpleNamespace(recorder=recorder),
+        projections=projections,
         commands=SimpleNamespace(stored=3, duplicates=1),
-    )  # fmt: skip
+    )
     return HealthSources(backbone, run, HealthSettings(relay_stale_seconds=30))  # type: ignore[arg-type]
 
 

@@ -67,8 +67,9 @@ def test_the_recorded_movement_keeps_the_full_field_set() -> None:
     assert movement.detail_url.endswith("/prisoner/A3690EA")
     assert movement.details == "ACTIVE IN:ADM-N"
     assert (movement.current_location, movement.current_prison_status) == (
-        "IN_PRISON", "UNDER_PRISON_CARE",
-    )  # fmt: skip
+        "IN_PRISON",
+        "UNDER_PRISON_CARE",
+    )
     assert movement.nomis_movement_reason_code == "N"
 
 
@@ -114,9 +115,13 @@ def test_an_sns_envelope_whose_message_is_not_json_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("reason", "status"),
-    [("RELEASED_TO_HOSPITAL", CustodyStatus.IN_HOSPITAL), ("UNKNOWN", CustodyStatus.UNKNOWN),
-     ("RELEASED", CustodyStatus.RELEASED), ("SENT_TO_COURT", CustodyStatus.AT_COURT)],
-)  # fmt: skip
+    [
+        ("RELEASED_TO_HOSPITAL", CustodyStatus.IN_HOSPITAL),
+        ("UNKNOWN", CustodyStatus.UNKNOWN),
+        ("RELEASED", CustodyStatus.RELEASED),
+        ("SENT_TO_COURT", CustodyStatus.AT_COURT),
+    ],
+)
 def test_every_released_reason_gives_a_custody_status(reason: str, status: CustodyStatus) -> None:
     message = sample("released.json")
     message["additionalInformation"]["reason"] = reason

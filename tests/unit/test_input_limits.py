@@ -20,9 +20,17 @@ BASE = {
 
 
 def refer(**fields: Any) -> dict[str, Any]:
-    return {**BASE, "type": "refer_case", "route": "police", "cjs_stage": "pre_charge",
-            "crime_type": "theft", "pcc_area": "kent", "crime_reported_on": None,
-            "summary": "Theft of a bicycle", **fields}  # fmt: skip
+    return {
+        **BASE,
+        "type": "refer_case",
+        "route": "police",
+        "cjs_stage": "pre_charge",
+        "crime_type": "theft",
+        "pcc_area": "kent",
+        "crime_reported_on": None,
+        "summary": "Theft of a bicycle",
+        **fields,
+    }
 
 
 def refusal(data: dict[str, Any]) -> str:
@@ -43,8 +51,13 @@ def test_a_500_kilobyte_agency_code_is_refused() -> None:
 def test_a_nul_anywhere_is_refused() -> None:
     assert "control character U+0000 NULL" in refusal(refer(summary="Theft\x00"))
     assert "control character U+0000 NULL" in refusal(refer(command_id="c\x00"))
-    consent = {**BASE, "type": "record_consent", "case_id": str(uuid4()), "participant_id": "v1",
-               "form_reference": "CF-1\x00"}  # fmt: skip
+    consent = {
+        **BASE,
+        "type": "record_consent",
+        "case_id": str(uuid4()),
+        "participant_id": "v1",
+        "form_reference": "CF-1\x00",
+    }
     assert "form_reference" in refusal(consent)
 
 
@@ -55,8 +68,13 @@ def test_a_bidi_override_in_free_text_is_refused_but_line_breaks_and_any_script_
 
 
 def test_a_name_is_one_line_of_at_most_200_characters() -> None:
-    add = {**BASE, "type": "add_participant", "case_id": str(uuid4()), "participant_id": "v1",
-           "role": "victim"}  # fmt: skip
+    add = {
+        **BASE,
+        "type": "add_participant",
+        "case_id": str(uuid4()),
+        "participant_id": "v1",
+        "role": "victim",
+    }
     assert "line feed" in refusal({**add, "name": "Ms\nC."}).lower()
     assert f"at most {MAX_NAME} characters" in refusal({**add, "name": "C" * (MAX_NAME + 1)})
     too_long_id = {**add, "name": "C", "participant_id": "v" * (MAX_IDENTIFIER + 1)}
@@ -64,8 +82,12 @@ def test_a_name_is_one_line_of_at_most_200_characters() -> None:
 
 
 def test_lists_hold_at_most_the_documented_number_of_items() -> None:
-    outcome = {**BASE, "type": "record_outcome_agreement", "case_id": str(uuid4()),
-               "terms": ["apologise"] * (MAX_ITEMS + 1)}  # fmt: skip
+    outcome = {
+        **BASE,
+        "type": "record_outcome_agreement",
+        "case_id": str(uuid4()),
+        "terms": ["apologise"] * (MAX_ITEMS + 1),
+    }
     assert f"at most {MAX_ITEMS} items" in refusal(outcome)
 
 

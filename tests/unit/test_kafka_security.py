@@ -35,9 +35,14 @@ def ca_subjects(context: ssl.SSLContext) -> list[Any]:
 
 
 def scram(monkeypatch: pytest.MonkeyPatch, **extra: str) -> Settings:
-    env = dict(BOOTSTRAP_SERVERS=BOOTSTRAP, SECURITY_PROTOCOL="SASL_SSL",
-               SASL_MECHANISM="SCRAM-SHA-512", SASL_USERNAME="rj-backbone",
-               SASL_PASSWORD="s3cret", SSL_CAFILE=str(CA))  # fmt: skip
+    env = dict(
+        BOOTSTRAP_SERVERS=BOOTSTRAP,
+        SECURITY_PROTOCOL="SASL_SSL",
+        SASL_MECHANISM="SCRAM-SHA-512",
+        SASL_USERNAME="rj-backbone",
+        SASL_PASSWORD="s3cret",
+        SSL_CAFILE=str(CA),
+    )
     return settings_from_env(monkeypatch, **{**env, **extra})
 
 
@@ -80,8 +85,12 @@ def test_faststream_gets_the_same_security_as_the_relays(
     settings = scram(monkeypatch, SASL_MECHANISM=mechanism)
     mine = client_kwargs(settings)
     theirs = parse_security(faststream_security(settings))
-    for key in ("security_protocol", "sasl_mechanism", "sasl_plain_username",
-                "sasl_plain_password"):  # fmt: skip
+    for key in (
+        "security_protocol",
+        "sasl_mechanism",
+        "sasl_plain_username",
+        "sasl_plain_password",
+    ):
         assert theirs[key] == mine[key], key
     assert ca_subjects(theirs["ssl_context"]) == ["rj-backbone test CA"]
     KafkaBroker(BOOTSTRAP, security=faststream_security(settings))  # accepted as configured
@@ -102,8 +111,9 @@ def test_plaintext_dev_broker_has_no_tls_and_no_faststream_security(
 ) -> None:
     settings = settings_from_env(monkeypatch)
     assert client_kwargs(settings, "127.0.0.1:9092") == {
-        "bootstrap_servers": "127.0.0.1:9092", "security_protocol": "PLAINTEXT",
-    }  # fmt: skip
+        "bootstrap_servers": "127.0.0.1:9092",
+        "security_protocol": "PLAINTEXT",
+    }
     assert faststream_security(settings) is None
 
 
@@ -111,13 +121,15 @@ def test_plaintext_dev_broker_has_no_tls_and_no_faststream_security(
     ("env", "complaint"),
     [
         ({"SECURITY_PROTOCOL": "SASL_SSL"}, "needs RJB_KAFKA_SASL_MECHANISM"),
-        ({"SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "SCRAM-SHA-512"},
-         "needs RJB_KAFKA_SASL_USERNAME and RJB_KAFKA_SASL_PASSWORD"),
+        (
+            {"SECURITY_PROTOCOL": "SASL_SSL", "SASL_MECHANISM": "SCRAM-SHA-512"},
+            "needs RJB_KAFKA_SASL_USERNAME and RJB_KAFKA_SASL_PASSWORD",
+        ),
         ({"SASL_MECHANISM": "SCRAM-SHA-512"}, "not PLAINTEXT"),
         ({"SSL_CAFILE": str(CA)}, "PLAINTEXT uses no TLS"),
         ({"SECURITY_PROTOCOL": "SSL", "SSL_CAFILE": "/nonexistent/ca.pem"}, "is not a file"),
     ],
-)  # fmt: skip
+)
 def test_contradictory_security_settings_are_refused_before_connecting(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], complaint: str
 ) -> None:
@@ -133,8 +145,12 @@ def test_the_sasl_password_can_come_from_a_secret_file_and_only_from_one_place(
 ) -> None:
     secret = tmp_path / "kafka_backbone_password"
     secret.write_text("from-the-secret\n")
-    sasl = {"SECURITY_PROTOCOL": "SASL_PLAINTEXT", "SASL_MECHANISM": "SCRAM-SHA-512",
-            "SASL_USERNAME": "rj-backbone", "BOOTSTRAP_SERVERS": BOOTSTRAP}  # fmt: skip
+    sasl = {
+        "SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "SASL_MECHANISM": "SCRAM-SHA-512",
+        "SASL_USERNAME": "rj-backbone",
+        "BOOTSTRAP_SERVERS": BOOTSTRAP,
+    }
     settings = settings_from_env(monkeypatch, **sasl, SASL_PASSWORD_FILE=str(secret))
     assert client_kwargs(settings)["sasl_plain_password"] == "from-the-secret"
     both = settings_from_env(monkeypatch, **sasl, SASL_PASSWORD_FILE=str(secret), SASL_PASSWORD="x")

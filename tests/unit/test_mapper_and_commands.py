@@ -37,9 +37,11 @@ def test_a_version_1_referral_is_upcast_on_read() -> None:
     v1 = {k: v for k, v in v2.items() if k not in ("class_version", "crime_reported_on")}
     v1["area"] = v1.pop("pcc_area")
     old = StoredEvent(
-        originator_id=referred.originator_id, originator_version=1,
-        topic=mapper.to_stored_event(referred).topic, state=orjson.dumps(v1),
-    )  # fmt: skip
+        originator_id=referred.originator_id,
+        originator_version=1,
+        topic=mapper.to_stored_event(referred).topic,
+        state=orjson.dumps(v1),
+    )
     event = mapper.to_domain_event(old)
     assert isinstance(event, Case.Referred)
     assert event.pcc_area == "west-yorkshire" and event.crime_reported_on is None
@@ -52,20 +54,35 @@ def test_every_aggregate_command_has_a_command_model() -> None:
 
 def test_a_command_with_a_wrong_field_is_refused_with_the_field_named() -> None:
     with pytest.raises(ValidationError) as err:
-        parse_command({
-            "type": "record_consent", "command_id": "c1", "agency": "pcc:kent", "user": "u",
-            "occurred_at": "2025-01-01T10:00:00Z", "case_id": str(uuid4()),
-            "participant_id": "v1", "form_reference": "F", "surprise": 1,
-        })  # fmt: skip
+        parse_command(
+            {
+                "type": "record_consent",
+                "command_id": "c1",
+                "agency": "pcc:kent",
+                "user": "u",
+                "occurred_at": "2025-01-01T10:00:00Z",
+                "case_id": str(uuid4()),
+                "participant_id": "v1",
+                "form_reference": "F",
+                "surprise": 1,
+            }
+        )
     assert "surprise" in str(err.value)
 
 
 def test_a_command_without_a_timezone_is_refused() -> None:
     with pytest.raises(ValidationError, match="timezone"):
-        parse_command({
-            "type": "inform_victim", "command_id": "c1", "agency": "pcc:kent", "user": "u",
-            "occurred_at": "2025-01-01T10:00:00", "case_id": str(uuid4()), "participant_id": "v1",
-        })  # fmt: skip
+        parse_command(
+            {
+                "type": "inform_victim",
+                "command_id": "c1",
+                "agency": "pcc:kent",
+                "user": "u",
+                "occurred_at": "2025-01-01T10:00:00",
+                "case_id": str(uuid4()),
+                "participant_id": "v1",
+            }
+        )
 
 
 def test_an_unknown_command_type_is_refused() -> None:

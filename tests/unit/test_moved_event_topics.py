@@ -13,8 +13,14 @@ from projections.registry import all_projections
 from tests.unit.case_builders import START, meta, ready_case
 
 mapper = PydanticMapper(transcoder=OrjsonTranscoder())
-MOVED = ("ActivityScheduled", "ActivityHeld", "ActivityCancelled", "ActivityRescheduled",
-         "OutcomeAgreed", "FollowUpRecorded")  # fmt: skip
+MOVED = (
+    "ActivityScheduled",
+    "ActivityHeld",
+    "ActivityCancelled",
+    "ActivityRescheduled",
+    "OutcomeAgreed",
+    "FollowUpRecorded",
+)
 
 
 def test_events_stored_under_their_old_case_topic_are_read_back() -> None:

@@ -84,8 +84,13 @@ def test_reading_the_erasure_event_marks_the_person_erased_before_the_key_is_des
     case = uuid4()
     victim = f"{case}/v1"
     v = sealed(cipher, victim, "Mrs A.")
-    meta = EventMeta(agency="pcc:kent", user="dpo", occurred_at="2025-01-01T00:00:00Z",
-                     command_id="c", correlation_id="c")  # type: ignore[arg-type]  # fmt: skip
+    meta = EventMeta(
+        agency="pcc:kent",
+        user="dpo",
+        occurred_at="2025-01-01T00:00:00Z",  # type: ignore[arg-type]
+        command_id="c",
+        correlation_id="c",
+    )
     log = CaseErasures(case_id=case, meta=meta)
     log.record_erasure(subject=victim, participant_id="v1", reason="DSR", meta=meta)
     for event in log.collect_events():

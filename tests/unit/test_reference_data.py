@@ -102,8 +102,11 @@ def test_the_12_probation_regions_cover_each_pcc_area_once(reference: ReferenceD
     covered = [a for r in reference.probation_regions.values() for a in r.pcc_area_codes]
     assert sorted(covered) == sorted(reference.pcc_areas)
     assert reference.probation_regions["wales"].pcc_area_codes == (
-        "dyfed-powys", "gwent", "north-wales", "south-wales",
-    )  # fmt: skip
+        "dyfed-powys",
+        "gwent",
+        "north-wales",
+        "south-wales",
+    )
 
 
 def test_rj_providers_name_their_commissioning_areas_and_a_public_source(

@@ -16,8 +16,11 @@ def test_a_prison_may_send_movements_but_not_consents() -> None:
 
 
 def added() -> type:
-    return next(c for c in vars(Case).values() if isinstance(c, type)
-                and event_name(c) == "Case.ParticipantAdded")  # fmt: skip
+    return next(
+        c
+        for c in vars(Case).values()
+        if isinstance(c, type) and event_name(c) == "Case.ParticipantAdded"
+    )
 
 
 def test_a_victim_name_needs_victim_identity_and_contact_needs_victim_contact() -> None:

@@ -18,34 +18,69 @@ from services.http import create_app
 from services.settings import Settings
 from tests.http_helpers import Issuer, api_settings
 
-HUBS = ["avon-and-somerset", "bedfordshire", "cambridgeshire", "cheshire", "cleveland",
-        "cumbria", "derbyshire", "devon-and-cornwall", "dorset", "durham", "essex",
-        "gloucestershire", "hampshire", "hertfordshire", "humberside", "kent", "lancashire",
-        "leicestershire", "lincolnshire", "norfolk"]  # fmt: skip
+HUBS = [
+    "avon-and-somerset",
+    "bedfordshire",
+    "cambridgeshire",
+    "cheshire",
+    "cleveland",
+    "cumbria",
+    "derbyshire",
+    "devon-and-cornwall",
+    "dorset",
+    "durham",
+    "essex",
+    "gloucestershire",
+    "hampshire",
+    "hertfordshire",
+    "humberside",
+    "kent",
+    "lancashire",
+    "leicestershire",
+    "lincolnshire",
+    "norfolk",
+]
 
 
 def referral(area: str, command_id: str, **fields: Any) -> dict[str, Any]:
     return {
-        "type": "refer_case", "command_id": command_id, "user": "caseworker",
-        "occurred_at": "2025-03-01T09:00:00Z", "route": "victim_self_referral",
-        "cjs_stage": "post_sentence_community", "crime_type": "burglary", "pcc_area": area,
-        "crime_reported_on": "2025-02-20", "summary": "burglary at the victim's home", **fields,
-    }  # fmt: skip
+        "type": "refer_case",
+        "command_id": command_id,
+        "user": "caseworker",
+        "occurred_at": "2025-03-01T09:00:00Z",
+        "route": "victim_self_referral",
+        "cjs_stage": "post_sentence_community",
+        "crime_type": "burglary",
+        "pcc_area": area,
+        "crime_reported_on": "2025-02-20",
+        "summary": "burglary at the victim's home",
+        **fields,
+    }
 
 
 def participant(case_id: str, command_id: str) -> dict[str, Any]:
     return {
-        "type": "add_participant", "command_id": command_id, "user": "caseworker",
-        "occurred_at": "2025-03-01T10:00:00Z", "case_id": case_id, "participant_id": "v1",
-        "role": "victim", "name": "Ann Victim",
-    }  # fmt: skip
+        "type": "add_participant",
+        "command_id": command_id,
+        "user": "caseworker",
+        "occurred_at": "2025-03-01T10:00:00Z",
+        "case_id": case_id,
+        "participant_id": "v1",
+        "role": "victim",
+        "name": "Ann Victim",
+    }
 
 
 def consent(case_id: str, command_id: str) -> dict[str, Any]:
     return {
-        "type": "record_consent", "command_id": command_id, "user": "u", "case_id": case_id,
-        "occurred_at": "2025-03-02T09:00:00Z", "participant_id": "v1", "form_reference": "CF-1",
-    }  # fmt: skip
+        "type": "record_consent",
+        "command_id": command_id,
+        "user": "u",
+        "case_id": case_id,
+        "occurred_at": "2025-03-02T09:00:00Z",
+        "participant_id": "v1",
+        "form_reference": "CF-1",
+    }
 
 
 class Api:

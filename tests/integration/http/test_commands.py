@@ -15,12 +15,18 @@ KENT = "pcc:kent"
 
 def referral(**fields: Any) -> dict[str, Any]:
     return {
-        "type": "refer_case", "command_id": "kent-ref-1", "user": "caseworker-1",
-        "occurred_at": "2025-03-01T09:00:00Z", "route": "victim_self_referral",
-        "cjs_stage": "post_sentence_community", "crime_type": "burglary", "pcc_area": "kent",
-        "crime_reported_on": "2025-02-20", "summary": "burglary at the victim's home",
+        "type": "refer_case",
+        "command_id": "kent-ref-1",
+        "user": "caseworker-1",
+        "occurred_at": "2025-03-01T09:00:00Z",
+        "route": "victim_self_referral",
+        "cjs_stage": "post_sentence_community",
+        "crime_type": "burglary",
+        "pcc_area": "kent",
+        "crime_reported_on": "2025-02-20",
+        "summary": "burglary at the victim's home",
         **fields,
-    }  # fmt: skip
+    }
 
 
 def stored(backbone: Backbone) -> int:
@@ -124,13 +130,21 @@ def test_wrong_types_at_depth_are_422_with_each_field(
     api: TestClient, api_backbone: Backbone, issuer: Issuer
 ) -> None:
     body = {
-        "type": "draft_agreement", "command_id": "d-1", "user": "ig-lead",
-        "occurred_at": "2025-03-01T09:00:00Z", "reference": "ISA-KENT-9",
-        "terms": {"title": "t", "lead": KENT, "parties": [{"agency": KENT, "role": 7}],
-                  "grants": [{"from_agency": KENT, "to_agency": "police:kent",
-                              "categories": "everything"}],
-                  "effective_from": "not a date"},
-    }  # fmt: skip
+        "type": "draft_agreement",
+        "command_id": "d-1",
+        "user": "ig-lead",
+        "occurred_at": "2025-03-01T09:00:00Z",
+        "reference": "ISA-KENT-9",
+        "terms": {
+            "title": "t",
+            "lead": KENT,
+            "parties": [{"agency": KENT, "role": 7}],
+            "grants": [
+                {"from_agency": KENT, "to_agency": "police:kent", "categories": "everything"}
+            ],
+            "effective_from": "not a date",
+        },
+    }
     answer = api.post("/v1/commands", json=body, headers=issuer.headers(KENT))
     assert answer.status_code == 422
     problem = answer.json()
@@ -153,9 +167,15 @@ def test_a_rule_refusal_is_a_problem_naming_the_rule(api: TestClient, issuer: Is
     prison = issuer.headers("prison:LEI")
     ok = api.post("/v1/commands", json=referral(), headers=issuer.headers(KENT))
     case_id = ok.json()["aggregate_id"]
-    consent = {"type": "record_consent", "command_id": "c-1", "user": "u", "case_id": case_id,
-               "occurred_at": "2025-03-02T09:00:00Z", "participant_id": "v1",
-               "form_reference": "CF-1"}  # fmt: skip
+    consent = {
+        "type": "record_consent",
+        "command_id": "c-1",
+        "user": "u",
+        "case_id": case_id,
+        "occurred_at": "2025-03-02T09:00:00Z",
+        "participant_id": "v1",
+        "form_reference": "CF-1",
+    }
     refused = api.post("/v1/commands", json=consent, headers=prison)
     assert refused.status_code == 403
     assert refused.json()["rule"] == "an_agency_sends_only_the_commands_its_role_allows"
@@ -164,10 +184,16 @@ def test_a_rule_refusal_is_a_problem_naming_the_rule(api: TestClient, issuer: Is
 def test_registering_an_agency_needs_the_administrator_role(
     api: TestClient, api_backbone: Backbone, issuer: Issuer
 ) -> None:
-    register = {"type": "register_agency", "command_id": "reg-1", "user": "ops",
-                "occurred_at": "2025-03-01T09:00:00Z", "code": "provider:new-rj-service",
-                "name": "New RJ service", "pcc_areas": ["kent"],
-                "reason": "commissioned by Kent"}  # fmt: skip
+    register = {
+        "type": "register_agency",
+        "command_id": "reg-1",
+        "user": "ops",
+        "occurred_at": "2025-03-01T09:00:00Z",
+        "code": "provider:new-rj-service",
+        "name": "New RJ service",
+        "pcc_areas": ["kent"],
+        "reason": "commissioned by Kent",
+    }
     without = api.post("/v1/commands", json=register, headers=issuer.headers("admin:backbone"))
     assert without.status_code == 403
     assert "needs the administrator role" in without.json()["detail"]

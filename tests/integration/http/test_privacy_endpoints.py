@@ -50,9 +50,10 @@ def test_a_subject_access_request_needs_the_privacy_officer_role_and_returns_the
     denied = api.get("/subject-access", params={"person": person}, headers=bearer(issuer, HUB_WY))
     assert denied.status_code == 403
     found = api.get(
-        "/subject-access", params={"person": person},
+        "/subject-access",
+        params={"person": person},
         headers=bearer(issuer, "admin:backbone", "privacy-officer"),
-    )  # fmt: skip
+    )
     assert found.status_code == 200, found.text
     body = found.json()
     assert body["person"] == person and body["erased"] is False
@@ -60,7 +61,8 @@ def test_a_subject_access_request_needs_the_privacy_officer_role_and_returns_the
     assert all(e["data"].get("participant_id", "v1") == "v1" for e in body["events"])
     assert any(r.action == "subject-access" for r in api_backbone.audit("test").reads())
     bad = api.get(
-        "/subject-access", params={"person": "not-a-case/v1"},
+        "/subject-access",
+        params={"person": "not-a-case/v1"},
         headers=bearer(issuer, "admin:backbone", "privacy-officer"),
-    )  # fmt: skip
+    )
     assert bad.status_code in (404, 422)

@@ -23,10 +23,14 @@ def test_a_code_not_in_the_reference_data_is_refused_naming_the_rule(
 
 def test_a_domain_refusal_carries_the_rule(api: TestClient, issuer: Issuer) -> None:
     consent = {
-        "type": "record_consent", "command_id": "c-1", "user": "u",
-        "occurred_at": "2025-03-01T09:00:00Z", "case_id": "6f1c4d38-0d5e-4a34-9d0e-000000000001",
-        "participant_id": "v1", "form_reference": "CF-1",
-    }  # fmt: skip
+        "type": "record_consent",
+        "command_id": "c-1",
+        "user": "u",
+        "occurred_at": "2025-03-01T09:00:00Z",
+        "case_id": "6f1c4d38-0d5e-4a34-9d0e-000000000001",
+        "participant_id": "v1",
+        "form_reference": "CF-1",
+    }
     answer = api.post("/v1/commands", json=consent, headers=issuer.headers(KENT))
     assert answer.status_code == 404
     assert answer.json()["rule"] == "commands_name_an_existing_aggregate"

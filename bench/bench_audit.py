@@ -36,8 +36,12 @@ def _size(name: str, default: int) -> int:
 
 
 def _meta(n: int) -> EventMeta:
-    return EventMeta(agency="pcc:west-yorkshire", user="bench", occurred_at=datetime.now(UTC),
-                     command_id=f"bench-{n}")  # fmt: skip
+    return EventMeta(
+        agency="pcc:west-yorkshire",
+        user="bench",
+        occurred_at=datetime.now(UTC),
+        command_id=f"bench-{n}",
+    )
 
 
 @contextmanager
@@ -59,8 +63,11 @@ def _store(
         )
         if not chained:
             env.pop("APPLICATION_RECORDER_TOPIC")
-        store = open_event_store(env, ENCRYPT_PERSONAL="yes" if encrypt else "no",
-                                 PERSONAL_DATA_MASTER_KEY=new_master_key())  # fmt: skip
+        store = open_event_store(
+            env,
+            ENCRYPT_PERSONAL="yes" if encrypt else "no",
+            PERSONAL_DATA_MASTER_KEY=new_master_key(),
+        )
         try:
             yield store
         finally:
@@ -73,9 +80,16 @@ def _no_database() -> Iterator[str]:
 
 
 def _new_case(n: int) -> Case:
-    case = Case(id=uuid4(), route=ReferralRoute.POLICE, cjs_stage=CjsStage.PRE_SENTENCE,
-                crime_type=CrimeType.BURGLARY, pcc_area="west-yorkshire", crime_reported_on=None,
-                summary=f"Burglary of a corner shop, case {n}", meta=_meta(n))  # fmt: skip
+    case = Case(
+        id=uuid4(),
+        route=ReferralRoute.POLICE,
+        cjs_stage=CjsStage.PRE_SENTENCE,
+        crime_type=CrimeType.BURGLARY,
+        pcc_area="west-yorkshire",
+        crime_reported_on=None,
+        summary=f"Burglary of a corner shop, case {n}",
+        meta=_meta(n),
+    )
     case.add_participant("v1", ParticipantRole.VICTIM, f"Victim {n}", _meta(n), contact="07700")
     case.add_participant("o1", ParticipantRole.OFFENDER, f"Offender {n}", _meta(n))
     return case
@@ -109,9 +123,11 @@ def _state_at_instant(kind: str, store: EventStore) -> None:
     audit = AuditService(store, "bench")
     at = _timed(lambda: audit.at(case.id, midpoint), repeat=5)
     raw = _timed(lambda: store.repository.get(case.id), repeat=5)
-    print(f"[{kind}] state at an instant, case of {case.version} events: {at * 1000:.1f} ms "
-          f"(raw eventsourcing replay of the whole case: {raw * 1000:.1f} ms, "
-          f"ratio {at / raw:.2f})")  # fmt: skip
+    print(
+        f"[{kind}] state at an instant, case of {case.version} events: {at * 1000:.1f} ms "
+        f"(raw eventsourcing replay of the whole case: {raw * 1000:.1f} ms, "
+        f"ratio {at / raw:.2f})"
+    )
 
 
 def bench_verify(kind: str, tmp: Path) -> None:
@@ -146,9 +162,11 @@ def _verify(kind: str, store: EventStore) -> None:
             start_id = page[-1].id + 1
 
     raw = _timed(scan)
-    print(f"[{kind}] verify {total} events: {seconds:.1f} s = {total / seconds:,.0f} events/s "
-          f"(raw notification scan {total / raw:,.0f} events/s, ratio {seconds / raw:.1f}; "
-          f"chained insert {total / written:,.0f} events/s)")  # fmt: skip
+    print(
+        f"[{kind}] verify {total} events: {seconds:.1f} s = {total / seconds:,.0f} events/s "
+        f"(raw notification scan {total / raw:,.0f} events/s, ratio {seconds / raw:.1f}; "
+        f"chained insert {total / written:,.0f} events/s)"
+    )
 
 
 def _write_cases(store: EventStore, first: int, cases: int) -> tuple[float, float]:
@@ -184,8 +202,10 @@ def bench_write(kind: str, tmp: Path, rounds: int = 5) -> None:
     cases = _size("RJB_BENCH_AUDIT_WRITE_CASES", 1000)
     per_round = max(1, cases // rounds)
     with ExitStack() as stack:
-        stores = {label: stack.enter_context(_store(kind, tmp, f"write-{i}", **kwargs))  # type: ignore[arg-type]
-                  for i, (label, kwargs) in enumerate(_WRITE_CONFIGS.items())}  # fmt: skip
+        stores = {
+            label: stack.enter_context(_store(kind, tmp, f"write-{i}", **kwargs))  # type: ignore[arg-type]
+            for i, (label, kwargs) in enumerate(_WRITE_CONFIGS.items())
+        }
         for store in stores.values():
             _write_cases(store, 0, 20)  # warm up: tables, connections, caches
         seconds = {label: [0.0, 0.0] for label in stores}
@@ -197,9 +217,11 @@ def bench_write(kind: str, tmp: Path, rounds: int = 5) -> None:
     events = per_round * rounds * 5
     base = seconds["hash chain, no encryption"]
     for label, (new, later) in seconds.items():
-        print(f"[{kind}] write {events} events, {label}: new cases {events / new:,.0f} events/s "
-              f"({base[0] / new:.2f}x), known people {events / later:,.0f} events/s "
-              f"({base[1] / later:.2f}x)")  # fmt: skip
+        print(
+            f"[{kind}] write {events} events, {label}: new cases {events / new:,.0f} events/s "
+            f"({base[0] / new:.2f}x), known people {events / later:,.0f} events/s "
+            f"({base[1] / later:.2f}x)"
+        )
 
 
 def main() -> None:

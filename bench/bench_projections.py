@@ -51,8 +51,10 @@ def _run(label: str, settings: Settings, total: int, case_share: float) -> None:
         cases = bb.store.recorder.max_notification_id() or 0
         write_custody(bb.store, total - cases)
         log = bb.store.recorder.max_notification_id() or 0
-        print(f"[{label}] {log:,} events ({cases:,} from {copies} copies of the case stories, "
-              f"the rest custody) written in {time.perf_counter() - t0:.0f}s")  # fmt: skip
+        print(
+            f"[{label}] {log:,} events ({cases:,} from {copies} copies of the case stories, "
+            f"the rest custody) written in {time.perf_counter() - t0:.0f}s"
+        )
         raw = log / _timed(lambda: _raw_read(bb.store))
         print(f"[{label}] raw library read+decode: {raw:,.0f} events/s")
         runner = ProjectionRunner(bb.store, all_projections(), batch_size=2000)
@@ -60,8 +62,10 @@ def _run(label: str, settings: Settings, total: int, case_share: float) -> None:
             t0 = time.perf_counter()
             applied = runner.rebuild(name)
             rate = log / (time.perf_counter() - t0)
-            print(f"[{label}] rebuild {name or 'all':12} {rate:>9,.0f} log events/s "
-                  f"({applied:,} applied) ratio to raw read {rate / raw:.2f}")  # fmt: skip
+            print(
+                f"[{label}] rebuild {name or 'all':12} {rate:>9,.0f} log events/s "
+                f"({applied:,} applied) ratio to raw read {rate / raw:.2f}"
+            )
         tracemalloc.start()
         runner.rebuild()
         peak = tracemalloc.get_traced_memory()[1]
@@ -82,8 +86,13 @@ def main() -> None:
     if "postgres" in stores:
         with scratch_database() as db:
             pg = server()
-            settings = Settings(store="postgres", postgres_host=pg.host, postgres_port=pg.port,
-                                postgres_user=pg.user, postgres_dbname=db)  # fmt: skip
+            settings = Settings(
+                store="postgres",
+                postgres_host=pg.host,
+                postgres_port=pg.port,
+                postgres_user=pg.user,
+                postgres_dbname=db,
+            )
             _run("postgres", settings, total, case_share)
 
 

@@ -60,10 +60,12 @@ def raw_run(env: dict[str, str]) -> float:
         case = RawCase(pcc_area="kent")
         app.save(case)
         steps: list[Callable[[RawCase], None]] = [
-            lambda c: c.add("v1", "victim"), lambda c: c.add("o1", "offender"),
-            lambda c: c.touch("o1", "responsibility"), lambda c: c.touch("v1", "consent"),
+            lambda c: c.add("v1", "victim"),
+            lambda c: c.add("o1", "offender"),
+            lambda c: c.touch("o1", "responsibility"),
+            lambda c: c.touch("v1", "consent"),
             lambda c: c.touch("o1", "consent"),
-        ]  # fmt: skip
+        ]
         for step in steps:
             loaded = app.repository.get(case.id)
             step(loaded)
@@ -98,15 +100,21 @@ def case_commands(n: int) -> list[Command]:
     base = {"agency": "pcc:kent", "user": "bench", "occurred_at": "2025-02-01T10:00:00Z"}
     case_id = str(uuid4())
     bodies: list[dict[str, Any]] = [
-        {"type": "refer_case", "route": "police", "cjs_stage": "pre_sentence",
-         "crime_type": "theft", "pcc_area": "kent", "crime_reported_on": None,
-         "summary": "bench"},
+        {
+            "type": "refer_case",
+            "route": "police",
+            "cjs_stage": "pre_sentence",
+            "crime_type": "theft",
+            "pcc_area": "kent",
+            "crime_reported_on": None,
+            "summary": "bench",
+        },
         {"type": "add_participant", "participant_id": "v1", "role": "victim", "name": "V"},
         {"type": "add_participant", "participant_id": "o1", "role": "offender", "name": "O"},
         {"type": "accept_responsibility", "participant_id": "o1"},
         {"type": "record_consent", "participant_id": "v1", "form_reference": "F1"},
         {"type": "record_consent", "participant_id": "o1", "form_reference": "F2"},
-    ]  # fmt: skip
+    ]
     return [
         parse_command({**body, **base, "case_id": case_id, "command_id": f"{n}-{i}"})
         for i, body in enumerate(bodies)
@@ -140,8 +148,13 @@ def rjb_batched_run(settings: Settings, cases: int = BATCH_CASES, batch: int = B
 
 def pg_settings(dbname: str) -> Settings:
     pg = server()
-    return Settings(store="postgres", postgres_host=pg.host, postgres_port=pg.port,
-                    postgres_user=pg.user, postgres_dbname=dbname)  # fmt: skip
+    return Settings(
+        store="postgres",
+        postgres_host=pg.host,
+        postgres_port=pg.port,
+        postgres_user=pg.user,
+        postgres_dbname=dbname,
+    )
 
 
 def report(store: str, raw_s: float, rjb_s: float, cases: int = CASES) -> None:
@@ -174,8 +187,10 @@ def main() -> None:
             return Settings(store="sqlite", sqlite_path=Path(tmp) / name)
 
         def raw_sqlite(name: str) -> dict[str, str]:
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": str(Path(tmp) / name)}  # fmt: skip
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(Path(tmp) / name),
+            }
 
         print(f"one transaction per event: {CASES} cases x {EVENTS_PER_CASE} commands")
         report("SQLite", raw_run(raw_sqlite("raw.sqlite3")), rjb_run(sqlite("rjb.sqlite3")))

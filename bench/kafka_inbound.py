@@ -21,9 +21,10 @@ from services.kafka_runtime.inbound import Inbound
 from services.settings import Settings
 
 WARM_UP_MOVEMENT = {
-    "eventType": "prison-offender-events.prisoner.received", "occurredAt": "2025-01-01T09:00Z",
+    "eventType": "prison-offender-events.prisoner.received",
+    "occurredAt": "2025-01-01T09:00Z",
     "additionalInformation": {"nomsNumber": "Z9999ZZ", "prisonId": "LEI", "reason": "ADMISSION"},
-}  # fmt: skip
+}
 
 
 def key(command: dict[str, Any]) -> bytes:
@@ -146,12 +147,18 @@ async def measure(
         f"  inbound (consume, validate, store, commit): {inbound:7.0f} commands/s"
         f"  (inbound/raw consume {inbound / raw:.3f})"
     )
-    print(f"  the command service alone, one by one:     {n / direct_s:7.0f} commands/s"
-          f"  (inbound/direct {direct_s / stored_s:.2f})")  # fmt: skip
+    print(
+        f"  the command service alone, one by one:     {n / direct_s:7.0f} commands/s"
+        f"  (inbound/direct {direct_s / stored_s:.2f})"
+    )
     if batched_s is not None:
-        print(f"  the command service alone, 500 per batch:  {n / batched_s:7.0f} commands/s"
-              f"  (inbound/batched {batched_s / stored_s:.2f})")  # fmt: skip
+        print(
+            f"  the command service alone, 500 per batch:  {n / batched_s:7.0f} commands/s"
+            f"  (inbound/batched {batched_s / stored_s:.2f})"
+        )
     if kind and tmp is not None:
         es = raw_batched_rate(kind, tmp)
-        print(f"  raw eventsourcing, 100 aggregates per save: {es:6.0f} events/s"
-              f"  (inbound/raw eventsourcing {inbound / es:.2f})")  # fmt: skip
+        print(
+            f"  raw eventsourcing, 100 aggregates per save: {es:6.0f} events/s"
+            f"  (inbound/raw eventsourcing {inbound / es:.2f})"
+        )

@@ -65,16 +65,24 @@ def write_cases(bb: Backbone, events: int) -> int:
 def write_custody(store: Any, events: int) -> None:
     """About ``events`` custody events: 50 per offender, transfers between LEI and DAI."""
     start = datetime(2020, 1, 1, tzinfo=UTC)
-    metas = {code: EventMeta(agency=f"prison:{code}", user="bench", occurred_at=start,
-                             command_id="bench") for code in ("LEI", "DAI")}  # fmt: skip
+    metas = {
+        code: EventMeta(
+            agency=f"prison:{code}", user="bench", occurred_at=start, command_id="bench"
+        )
+        for code in ("LEI", "DAI")
+    }
     meta = metas["LEI"]
     written, n, batch = 0, 0, []
     while written < events:
         custody = Custody(prison_number=f"{chr(90 - n // 10_000)}{n % 10_000:04d}ZZ", meta=meta)
         for i in range(max(min(50, events - written) - 1, 0)):
             kind = MovementKind.RECEIVED if i % 2 == 0 else MovementKind.RELEASED
-            movement = Movement(kind=kind, reason="TRANSFERRED", prison_id=("LEI", "DAI")[i % 2],
-                                occurred_at=start + timedelta(days=i))  # fmt: skip
+            movement = Movement(
+                kind=kind,
+                reason="TRANSFERRED",
+                prison_id=("LEI", "DAI")[i % 2],
+                occurred_at=start + timedelta(days=i),
+            )
             custody.record_movement(movement, metas[movement.prison_id])  # its own prison
         written += len(custody.pending_events)
         batch.append(custody)

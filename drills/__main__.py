@@ -20,14 +20,22 @@ DEFAULT_SEED = 20251126
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m drills", description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[*NAMES, []], metavar="NAME",
-                        help=f"drills to run (default: all): {', '.join(NAMES)}")  # fmt: skip
+    parser.add_argument(
+        "names",
+        nargs="*",
+        choices=[*NAMES, []],
+        metavar="NAME",
+        help=f"drills to run (default: all): {', '.join(NAMES)}",
+    )
     parser.add_argument("--size", choices=["small", "full"], default="full")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
     names = args.names or list(NAMES)
-    print(f"drills: {', '.join(names)}; size {args.size}; seed {args.seed} "
-          f"(repeat with --seed {args.seed})", flush=True)  # fmt: skip
+    print(
+        f"drills: {', '.join(names)}; size {args.size}; seed {args.seed} "
+        f"(repeat with --seed {args.seed})",
+        flush=True,
+    )
 
     def report(row: Row) -> None:
         print(table([row]).splitlines()[-1], flush=True)
@@ -36,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
 
     work = tempfile.mkdtemp(prefix="rjb-drills-")  # kept: the `rjb serve` logs of a failure
     with ThrowawayPostgres() as pg, ApacheKafka() as kafka:
-        print(f"apache-kafka {kafka_version()} on {kafka.bootstrap}; "
-              f"postgresql on {pg.host}:{pg.port}; logs in {work}", flush=True)  # fmt: skip
+        print(
+            f"apache-kafka {kafka_version()} on {kafka.bootstrap}; "
+            f"postgresql on {pg.host}:{pg.port}; logs in {work}",
+            flush=True,
+        )
         database = create_database(Pg(pg.host, pg.port, pg.user), "rjb_drills")
         site = Site(database, kafka.bootstrap, Path(work))
         print(table([]), flush=True)

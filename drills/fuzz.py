@@ -23,9 +23,14 @@ from services.demo.runner import all_scripts
 
 Path_ = tuple[str | int, ...]
 HOMOGLYPHS = {"o": "\u043e", "e": "\u0435", "a": "\u0430", "i": "\u0456", "l": "\u04cf"}
-WRONG = {str: [["x"], {"x": 1}, True], bool: [["x"], {"x": 1}, "maybe", 2],
-         int: [["x"], {"x": 1}, "x", 1.5], float: [["x"], {"x": 1}, "x"],
-         list: ["x", 7, {"x": 1}], dict: [["x"], "x", 7]}  # fmt: skip
+WRONG = {
+    str: [["x"], {"x": 1}, True],
+    bool: [["x"], {"x": 1}, "maybe", 2],
+    int: [["x"], {"x": 1}, "x", 1.5],
+    float: [["x"], {"x": 1}, "x"],
+    list: ["x", 7, {"x": 1}],
+    dict: [["x"], "x", 7],
+}
 
 
 def _agreement() -> dict[str, Any]:
@@ -69,9 +74,17 @@ class Fuzzer:
     def __init__(self, tag: str, rng: random.Random) -> None:
         self.tag, self.rng, self.n = tag, rng, 0
         self.kinds: list[Callable[[], Message]] = [
-            self.random_bytes, self.truncated, self.deep, self.wrong_type, self.wrong_type,
-            self.huge_string, self.nul, self.homoglyph, self.not_an_object, self.agency_header,
-        ]  # fmt: skip
+            self.random_bytes,
+            self.truncated,
+            self.deep,
+            self.wrong_type,
+            self.wrong_type,
+            self.huge_string,
+            self.nul,
+            self.homoglyph,
+            self.not_an_object,
+            self.agency_header,
+        ]
         self.wrong_paths = [("case", p) for p in paths(self.base("case"))] + [
             ("agreement", p) for p in paths(self.base("agreement"))
         ]
@@ -79,8 +92,11 @@ class Fuzzer:
     def base(self, which: str = "case") -> dict[str, Any]:
         self.n += 1
         if which == "agreement":
-            return {**AGREEMENT, "command_id": f"{self.tag}-bad-{self.n}",
-                    "reference": f"ISA-{self.tag}-{self.n}"}  # fmt: skip
+            return {
+                **AGREEMENT,
+                "command_id": f"{self.tag}-bad-{self.n}",
+                "reference": f"ISA-{self.tag}-{self.n}",
+            }
         command = case_commands(self.tag, 0, self.rng)[0]
         return {**command, "command_id": f"{self.tag}-bad-{self.n}"}
 
@@ -165,8 +181,14 @@ class Fuzzer:
 
 def odd_headers(rng: random.Random) -> list[tuple[str, bytes | None]]:
     """Headers a valid message may carry: null and binary values, repeated keys."""
-    return rng.choice([[], [("trace", None)], [("blob", rng.randbytes(16))],
-                       [("trace", None), ("trace", b"\xff")]])  # fmt: skip
+    return rng.choice(
+        [
+            [],
+            [("trace", None)],
+            [("blob", rng.randbytes(16))],
+            [("trace", None), ("trace", b"\xff")],
+        ]
+    )
 
 
 def interleaved(tag: str, bad: int, cases: int, rng: random.Random) -> list[Message]:

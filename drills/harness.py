@@ -39,11 +39,29 @@ class Size:
 
 
 SIZES = {
-    "full": Size("full", relay_kills=10, serve_kills=3, leader_kills=3, outage_seconds=12,
-                 fuzz_bad=5000, fuzz_cases=250, rate=25, spacing=6),
-    "small": Size("small", relay_kills=1, serve_kills=1, leader_kills=1, outage_seconds=3,
-                  fuzz_bad=200, fuzz_cases=15, rate=20, spacing=2),
-}  # fmt: skip
+    "full": Size(
+        "full",
+        relay_kills=10,
+        serve_kills=3,
+        leader_kills=3,
+        outage_seconds=12,
+        fuzz_bad=5000,
+        fuzz_cases=250,
+        rate=25,
+        spacing=6,
+    ),
+    "small": Size(
+        "small",
+        relay_kills=1,
+        serve_kills=1,
+        leader_kills=1,
+        outage_seconds=3,
+        fuzz_bad=200,
+        fuzz_cases=15,
+        rate=20,
+        spacing=2,
+    ),
+}
 
 
 class Stall(Exception):

@@ -52,9 +52,14 @@ async def submit(drill: Drill) -> None:
     file.write_bytes(b"\n".join(m.value for m in lines) + b"\n")
     settings = drill.site.settings()
     run = await asyncio.to_thread(
-        subprocess.run, [rjb(), "submit", str(file)], env=serve_env(settings),
-        cwd=drill.site.workdir, capture_output=True, timeout=600, check=False,
-    )  # fmt: skip
+        subprocess.run,
+        [rjb(), "submit", str(file)],
+        env=serve_env(settings),
+        cwd=drill.site.workdir,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
     (drill.site.workdir / f"{drill.tag}.out").write_bytes(run.stdout + run.stderr)
     if run.returncode not in (0, 1) or b"Traceback" in run.stderr:
         drill.row.fail(f"crash: rjb submit exited {run.returncode}: {run.stderr[-800:]!r}")

@@ -34,9 +34,12 @@ class Sender:
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.topic = topic
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, max_request_size=2_000_000, acks="all",
-            linger_ms=5, request_timeout_ms=30_000,
-        )  # fmt: skip
+            bootstrap_servers=bootstrap,
+            max_request_size=2_000_000,
+            acks="all",
+            linger_ms=5,
+            request_timeout_ms=30_000,
+        )
         self.sent: list[Message] = []
 
     async def __aenter__(self) -> Sender:

@@ -93,8 +93,11 @@ async def postgres_outage(drill: Drill) -> None:
                 await wait_for(resumed, 90, "ingest to resume after PostgreSQL came back")
                 drill.row.recover_s = time.monotonic() - back
                 before_back = list(sender.sent)
-                await wait_for(lambda: all_committed(settings, topic, before_back), 300,
-                               "ingest to catch up after PostgreSQL came back")  # fmt: skip
+                await wait_for(
+                    lambda: all_committed(settings, topic, before_back),
+                    300,
+                    "ingest to catch up after PostgreSQL came back",
+                )
                 ships.check()
                 await asyncio.wait_for(sending, 300)
             backbone = build(settings)
@@ -104,8 +107,9 @@ async def postgres_outage(drill: Drill) -> None:
             finally:
                 backbone.close()
         for message, when in early[:5]:
-            drill.row.fail(f"committed past {message.command_id} at {when:%H:%M:%S.%f} before "
-                           "it was stored")  # fmt: skip
+            drill.row.fail(
+                f"committed past {message.command_id} at {when:%H:%M:%S.%f} before it was stored"
+            )
 
 
 def committed_too_early(

@@ -38,8 +38,9 @@ class Pg:
 
 
 def create_database(pg: Pg, name: str) -> Pg:
-    with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, dbname="postgres",
-                         autocommit=True) as conn:  # fmt: skip
+    with psycopg.connect(
+        host=pg.host, port=pg.port, user=pg.user, dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return replace(pg, dbname=name)
 
@@ -54,18 +55,29 @@ class Site:
         """Settings on a new schema of the drills' database and new topic names."""
         pg = pg or self.pg
         schema, prefix = f"d_{uuid.uuid4().hex[:10]}", f"d{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, dbname=pg.dbname,
-                             autocommit=True) as conn:  # fmt: skip
+        with psycopg.connect(
+            host=pg.host, port=pg.port, user=pg.user, dbname=pg.dbname, autocommit=True
+        ) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
         values: dict[str, object] = {
-            "store": "postgres", "postgres_host": pg.host, "postgres_port": pg.port,
-            "postgres_user": pg.user, "postgres_dbname": pg.dbname, "postgres_schema": schema,
-            "personal_data_master_key": MASTER_KEY, "kafka_bootstrap_servers": self.bootstrap,
-            "kafka_topic_prefix": prefix, "kafka_consumer_group": f"{prefix}-group",
-            "kafka_case_event_partitions": 3, "kafka_inbound_partitions": 3,
-            "kafka_shared_partitions": 1, "kafka_session_timeout_ms": 2000,
-            "kafka_relay_poll_interval": 0.2, "relay_leader_interval": 1.0, **overrides,
-        }  # fmt: skip
+            "store": "postgres",
+            "postgres_host": pg.host,
+            "postgres_port": pg.port,
+            "postgres_user": pg.user,
+            "postgres_dbname": pg.dbname,
+            "postgres_schema": schema,
+            "personal_data_master_key": MASTER_KEY,
+            "kafka_bootstrap_servers": self.bootstrap,
+            "kafka_topic_prefix": prefix,
+            "kafka_consumer_group": f"{prefix}-group",
+            "kafka_case_event_partitions": 3,
+            "kafka_inbound_partitions": 3,
+            "kafka_shared_partitions": 1,
+            "kafka_session_timeout_ms": 2000,
+            "kafka_relay_poll_interval": 0.2,
+            "relay_leader_interval": 1.0,
+            **overrides,
+        }
         return Settings(**values)  # type: ignore[arg-type]
 
     @contextlib.contextmanager
@@ -75,8 +87,9 @@ class Site:
             pg = create_database(Pg(server.host, server.port, server.user), "rjb_drill")
             # The throwaway cluster runs synchronous_commit=off: a crash (an immediate stop)
             # would lose commits already acknowledged, which no production server does.
-            with psycopg.connect(host=pg.host, port=pg.port, user=pg.user, dbname="postgres",
-                                 autocommit=True) as conn:  # fmt: skip
+            with psycopg.connect(
+                host=pg.host, port=pg.port, user=pg.user, dbname="postgres", autocommit=True
+            ) as conn:
                 conn.execute(f'ALTER DATABASE "{pg.dbname}" SET synchronous_commit = on')
             yield server, pg
 
@@ -91,9 +104,13 @@ def serve_env(settings: Settings, **extra: str) -> dict[str, str]:
     """What `rjb serve` reads from its environment, for these settings."""
     s = settings
     env = {
-        **os.environ, "RJB_STORE": "postgres", "RJB_POSTGRES_HOST": s.postgres_host,
-        "RJB_POSTGRES_PORT": str(s.postgres_port), "RJB_POSTGRES_USER": s.postgres_user,
-        "RJB_POSTGRES_DBNAME": s.postgres_dbname, "RJB_POSTGRES_SCHEMA": s.postgres_schema,
+        **os.environ,
+        "RJB_STORE": "postgres",
+        "RJB_POSTGRES_HOST": s.postgres_host,
+        "RJB_POSTGRES_PORT": str(s.postgres_port),
+        "RJB_POSTGRES_USER": s.postgres_user,
+        "RJB_POSTGRES_DBNAME": s.postgres_dbname,
+        "RJB_POSTGRES_SCHEMA": s.postgres_schema,
         "RJB_PERSONAL_DATA_MASTER_KEY": MASTER_KEY.get_secret_value(),
         "RJB_KAFKA_BOOTSTRAP_SERVERS": s.kafka_bootstrap_servers,
         "RJB_KAFKA_TOPIC_PREFIX": s.kafka_topic_prefix,
@@ -101,11 +118,13 @@ def serve_env(settings: Settings, **extra: str) -> dict[str, str]:
         "RJB_KAFKA_SESSION_TIMEOUT_MS": str(s.kafka_session_timeout_ms),
         "RJB_KAFKA_CASE_EVENT_PARTITIONS": str(s.kafka_case_event_partitions),
         "RJB_KAFKA_INBOUND_PARTITIONS": str(s.kafka_inbound_partitions),
-        "RJB_KAFKA_SHARED_PARTITIONS": str(s.kafka_shared_partitions), "RJB_HTTP_PORT": "0",
+        "RJB_KAFKA_SHARED_PARTITIONS": str(s.kafka_shared_partitions),
+        "RJB_HTTP_PORT": "0",
         "RJB_RELAY_LEADER_INTERVAL": str(s.relay_leader_interval),
         "RJB_KAFKA_RELAY_POLL_INTERVAL": str(s.kafka_relay_poll_interval),
-        "COLUMNS": "100000", **extra,
-    }  # fmt: skip
+        "COLUMNS": "100000",
+        **extra,
+    }
     return env
 
 
@@ -123,9 +142,12 @@ class Serve:
         self.log = workdir / f"serve-{Serve.count}.log"
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [rjb(), "serve"], env=serve_env(settings, **extra), stdout=out,
-                stderr=subprocess.STDOUT, cwd=workdir,
-            )  # fmt: skip
+                [rjb(), "serve"],
+                env=serve_env(settings, **extra),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=workdir,
+            )
         self.killed = False
 
     def kill(self) -> None:

@@ -47,15 +47,17 @@ class Fleet:
     def check(self) -> None:
         for serve in self.all:
             if serve.crashed() and serve.log.name not in str(self.drill.row.failures):
-                self.drill.row.fail(f"crash: {serve.log.name} exited {serve.process.returncode}: "
-                                    f"{serve.tail(800)}")  # fmt: skip
+                self.drill.row.fail(
+                    f"crash: {serve.log.name} exited {serve.process.returncode}: {serve.tail(800)}"
+                )
 
     def guard(self) -> None:
         """Raise :class:`Crash` when a process exited by itself."""
         for serve in self.all:
             if serve.crashed():
-                raise Crash(f"crash: {serve.log.name} exited {serve.process.returncode}: "
-                            f"{serve.tail(800)}")  # fmt: skip
+                raise Crash(
+                    f"crash: {serve.log.name} exited {serve.process.returncode}: {serve.tail(800)}"
+                )
 
     def stop(self) -> None:
         self.check()

@@ -18,11 +18,14 @@ DrillFn = Callable[[Drill], Awaitable[None]]
 
 
 WHERE = {
-    "relay-kill": "process_drills:relay_kill", "broker-loss": "outage_drills:broker_loss",
-    "postgres-outage": "outage_drills:postgres_outage", "serve-kill": "process_drills:serve_kill",
-    "leader-kill": "process_drills:leader_kill", "fuzz": "input_drills:fuzz",
+    "relay-kill": "process_drills:relay_kill",
+    "broker-loss": "outage_drills:broker_loss",
+    "postgres-outage": "outage_drills:postgres_outage",
+    "serve-kill": "process_drills:serve_kill",
+    "leader-kill": "process_drills:leader_kill",
+    "fuzz": "input_drills:fuzz",
     "submit": "input_drills:submit",
-}  # fmt: skip
+}
 
 
 def drill_named(name: str) -> DrillFn:
@@ -31,8 +34,15 @@ def drill_named(name: str) -> DrillFn:
     return found
 
 
-NAMES = ("relay-kill", "broker-loss", "postgres-outage", "serve-kill", "leader-kill", "fuzz",
-         "submit")  # fmt: skip
+NAMES = (
+    "relay-kill",
+    "broker-loss",
+    "postgres-outage",
+    "serve-kill",
+    "leader-kill",
+    "fuzz",
+    "submit",
+)
 BUDGET = {"full": 900.0, "small": 130.0}  # seconds per drill before it counts as stalled
 
 

@@ -90,8 +90,11 @@ def topic_audit(records: Iterable[Any], stored: set[Event]) -> TopicAudit:
         versions[r.key].append(orjson.loads(r.value)["originator_version"])
         count += 1
     seen = {(uuid.UUID(k.decode()), v) for k, vs in versions.items() for v in vs}
-    bad = [k.decode() for k, vs in versions.items()
-           if list(dict.fromkeys(vs)) != list(range(1, len(set(vs)) + 1))]  # fmt: skip
+    bad = [
+        k.decode()
+        for k, vs in versions.items()
+        if list(dict.fromkeys(vs)) != list(range(1, len(set(vs)) + 1))
+    ]
     return TopicAudit(count - len(seen), len(bad), len(stored - seen), bad[:5])
 
 
@@ -144,8 +147,18 @@ def apply_topic(row: Row, audit: TopicAudit) -> None:
         row.fail(f"first occurrences out of version order on keys {audit.out_of_order_keys}")
 
 
-HEAD = ("drill", "sent", "applied", "dead-lettered", "lost", "duplicates", "out of order",
-        "s to recover", "s total", "result")  # fmt: skip
+HEAD = (
+    "drill",
+    "sent",
+    "applied",
+    "dead-lettered",
+    "lost",
+    "duplicates",
+    "out of order",
+    "s to recover",
+    "s total",
+    "result",
+)
 
 
 def table(rows: Sequence[Row]) -> str:
@@ -153,8 +166,17 @@ def table(rows: Sequence[Row]) -> str:
     lines = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
     for r in rows:
         recover = "—" if r.recover_s is None else f"{r.recover_s:.1f}"
-        cells = [r.drill, f"{r.sent:,}", f"{r.applied:,}", f"{r.dead_lettered:,}", str(r.lost),
-                 f"{r.duplicates:,}", str(r.out_of_order), recover, f"{r.seconds:.0f}",
-                 "pass" if r.passed else "FAIL"]  # fmt: skip
+        cells = [
+            r.drill,
+            f"{r.sent:,}",
+            f"{r.applied:,}",
+            f"{r.dead_lettered:,}",
+            str(r.lost),
+            f"{r.duplicates:,}",
+            str(r.out_of_order),
+            recover,
+            f"{r.seconds:.0f}",
+            "pass" if r.passed else "FAIL",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

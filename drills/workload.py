@@ -39,8 +39,9 @@ def case_commands(tag: str, number: int, rng: random.Random) -> list[dict[str, A
 def as_message(
     command: dict[str, Any], headers: list[tuple[str, bytes | None]] | None = None
 ) -> Message:
-    return Message(command["case_id"].encode(), orjson.dumps(command), headers or [],
-                   command["command_id"])  # fmt: skip
+    return Message(
+        command["case_id"].encode(), orjson.dumps(command), headers or [], command["command_id"]
+    )
 
 
 def valid_messages(tag: str, cases: int, rng: random.Random, start: int = 0) -> list[Message]:

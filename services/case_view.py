@@ -36,8 +36,9 @@ class CaseView:
     delays: list[Breach] = field(default_factory=list)
 
 
-def case_view(backbone: Backbone, models: ReadModels, caller: Identity, case_id: UUID,
-              why: str) -> CaseView:  # fmt: skip
+def case_view(
+    backbone: Backbone, models: ReadModels, caller: Identity, case_id: UUID, why: str
+) -> CaseView:
     audit = backbone.audit(caller.reader)
     case = backbone.commands.load(case_id)
     if case is None:
@@ -70,5 +71,12 @@ def case_view(backbone: Backbone, models: ReadModels, caller: Identity, case_id:
 
 
 def _withheld(entry: TimelineEntry) -> TimelineEntry:
-    return TimelineEntry(entry.version, entry.event, entry.occurred_at, entry.recorded_at,
-                         entry.agency, entry.user, {"details": WITHHELD})  # fmt: skip
+    return TimelineEntry(
+        entry.version,
+        entry.event,
+        entry.occurred_at,
+        entry.recorded_at,
+        entry.agency,
+        entry.user,
+        {"details": WITHHELD},
+    )

@@ -65,8 +65,14 @@ def token_verifier(settings: Settings, check: Callable[[str], str | None]) -> To
         source = RemoteKeys(settings.oauth_jwks_url)
     else:
         raise IdentityNotConfigured("RJB_OAUTH_ISSUER needs RJB_OAUTH_JWKS_URL or _FILE")
-    return TokenVerifier(settings.oauth_issuer, settings.oauth_audience, settings.oauth_algorithms,
-                         source, check, settings.oauth_leeway_seconds)  # fmt: skip
+    return TokenVerifier(
+        settings.oauth_issuer,
+        settings.oauth_audience,
+        settings.oauth_algorithms,
+        source,
+        check,
+        settings.oauth_leeway_seconds,
+    )
 
 
 def jwks_file(path: Path) -> StaticKeys:

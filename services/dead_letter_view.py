@@ -35,10 +35,13 @@ KEEP = {"\n", "\t"}
 def printable(text: str) -> str:
     """``text`` with control characters (other than newline and tab) written as ``\\xNN``."""
     return "".join(
-        c if c in KEEP or (c.isprintable() and c != "\x7f") else f"\\x{ord(c):02x}"
-        if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+        c
+        if c in KEEP or (c.isprintable() and c != "\x7f")
+        else f"\\x{ord(c):02x}"
+        if ord(c) < 0x100
+        else f"\\u{ord(c):04x}"
         for c in text
-    )  # fmt: skip
+    )
 
 
 def looks_binary(data: bytes) -> bool:

@@ -40,9 +40,13 @@ class DevIssuer:
         self.key = self._load_or_create()
         numbers = self.key.public_key().public_numbers()
         self.public_jwk: dict[str, Any] = {
-            "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig",
-            "x": _b64(numbers.x.to_bytes(32, "big")), "y": _b64(numbers.y.to_bytes(32, "big")),
-        }  # fmt: skip
+            "kty": "EC",
+            "crv": "P-256",
+            "alg": "ES256",
+            "use": "sig",
+            "x": _b64(numbers.x.to_bytes(32, "big")),
+            "y": _b64(numbers.y.to_bytes(32, "big")),
+        }
         thumbprint = {k: self.public_jwk[k] for k in ("crv", "kty", "x", "y")}
         self.kid = _b64(hashlib.sha256(orjson.dumps(thumbprint)).digest())[:16]
         self.public_jwk["kid"] = self.kid
@@ -83,8 +87,15 @@ class DevIssuer:
         """A signed access token for ``agency`` (``sub``: the client, default ``dev-<agency>``)."""
         now = int(time.time())
         claims = {
-            "iss": DEV_ISSUER, "aud": self.audience, "sub": subject or f"dev-{agency}",
-            "iat": now, "nbf": now, "exp": now + lifetime, "jti": str(uuid.uuid4()),
-            AGENCY_CLAIM: agency, ROLES_CLAIM: sorted(set(roles)), **extra,
-        }  # fmt: skip
+            "iss": DEV_ISSUER,
+            "aud": self.audience,
+            "sub": subject or f"dev-{agency}",
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            "jti": str(uuid.uuid4()),
+            AGENCY_CLAIM: agency,
+            ROLES_CLAIM: sorted(set(roles)),
+            **extra,
+        }
         return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": self.kid})

@@ -57,9 +57,12 @@ def check_why(actor: str, reason: str) -> None:
 
 class DeadLetterQueue:
     def __init__(
-        self, actions: DeadLetterActions, connection: dict[str, Any], topics: Topics,
+        self,
+        actions: DeadLetterActions,
+        connection: dict[str, Any],
+        topics: Topics,
         seal: DeadLetterSeal | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.actions = actions
         self.connection = connection
         self.topics = topics
@@ -143,8 +146,12 @@ class DeadLetterQueue:
         """Send each original message again to its source topic; each retry is recorded."""
         check_why(actor, reason)
         outcomes: list[Outcome] = []
-        producer = AIOKafkaProducer(**self.connection, acks="all", enable_idempotence=False,
-                                    max_request_size=2 * 1024 * 1024)  # fmt: skip
+        producer = AIOKafkaProducer(
+            **self.connection,
+            acks="all",
+            enable_idempotence=False,
+            max_request_size=2 * 1024 * 1024,
+        )
         try:
             await producer.start()
             for item in await self.chosen(ids, which):
@@ -157,9 +164,12 @@ class DeadLetterQueue:
                     continue
                 letter = item.letter
                 sent = await producer.send_and_wait(
-                    letter.source_topic, letter.value, key=letter.key,
-                    headers=letter.original_headers(), partition=letter.source_partition,
-                )  # fmt: skip
+                    letter.source_topic,
+                    letter.value,
+                    key=letter.key,
+                    headers=letter.original_headers(),
+                    partition=letter.source_partition,
+                )
                 detail = f"sent to {sent.topic}[{sent.partition}]@{sent.offset}"
                 await self._record(letter.id, Action.RETRY, actor, reason, detail)
                 outcomes.append(Outcome(str(letter.id), True, detail))

@@ -100,9 +100,13 @@ class EntitledReads:
         """Take-up and completion by cohort: the cases referred in each period, followed to now."""
         area = _pcc_area(self.caller, "performance")
         found = self.models.performance.cohorts(period, area)
-        return {"pcc_area": area, "period": period, "cohorts": [
-            {**asdict(c), "take_up": c.take_up, "completion": c.completion} for c in found
-        ]}  # fmt: skip
+        return {
+            "pcc_area": area,
+            "period": period,
+            "cohorts": [
+                {**asdict(c), "take_up": c.take_up, "completion": c.completion} for c in found
+            ],
+        }
 
 
 def _measures(m: AreaPeriod) -> dict[str, Any]:

@@ -130,8 +130,11 @@ class HealthSources:
         if time.time() - relay.last_success > stale:
             return Check(name, FAILING, f"last successful step {ago(relay.last_success)}")
         behind = "" if head is None else f", {max(0, head - relay.state.position)} behind"
-        return Check(name, OK, f"published up to {relay.state.position}{behind}; last step "
-                     f"{ago(relay.last_success)}")  # fmt: skip
+        return Check(
+            name,
+            OK,
+            f"published up to {relay.state.position}{behind}; last step {ago(relay.last_success)}",
+        )
 
     def inbound(self) -> Check:
         if self.run is None:
@@ -154,11 +157,14 @@ class HealthSources:
         if self.run is None:
             return []
         return [
-            Check(t.get_name(), FAILING if t.done() else OK,
-                  f"stopped: {self._ended(t)}" if t.done() else "running")
+            Check(
+                t.get_name(),
+                FAILING if t.done() else OK,
+                f"stopped: {self._ended(t)}" if t.done() else "running",
+            )
             for t in self.run.tasks
             if not t.get_name().startswith("Task-")
-        ]  # fmt: skip
+        ]
 
     @staticmethod
     def _ended(task: asyncio.Task[None]) -> str:

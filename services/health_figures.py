@@ -104,8 +104,14 @@ def when(moment: float | None) -> str | None:
 
 
 def relay(r: RelayFigures, lag: int | None) -> dict[str, Any]:
-    return {"name": r.name, "cluster": r.cluster, "position": r.position, "lag": lag,
-            "republished": r.republished, "last_success": when(r.last_success)}  # fmt: skip
+    return {
+        "name": r.name,
+        "cluster": r.cluster,
+        "position": r.position,
+        "lag": lag,
+        "republished": r.republished,
+        "last_success": when(r.last_success),
+    }
 
 
 def document(figures: Figures) -> dict[str, Any]:
@@ -125,14 +131,24 @@ def document(figures: Figures) -> dict[str, Any]:
     if figures.health is not None and figures.stats is not None:
         h, s = figures.health, figures.stats
         doc["inbound"] = {
-            "stored": s.stored_count, "duplicates": s.duplicates,
-            "dead_letters": h.dead_letters, "impersonations": h.impersonations,
-            "transient_failures": h.transient_failures, "pauses": h.pauses,
+            "stored": s.stored_count,
+            "duplicates": s.duplicates,
+            "dead_letters": h.dead_letters,
+            "impersonations": h.impersonations,
+            "transient_failures": h.transient_failures,
+            "pauses": h.pauses,
             "last_error_at": when(h.last_error_at),
             "partitions_in_trouble": [
-                {"topic": t.topic, "partition": t.partition, "offset": t.offset,
-                 "attempts": t.attempts, "since": when(t.since), "paused": t.paused,
-                 "paused_until": when(t.paused_until), "error": t.error[:300]}
+                {
+                    "topic": t.topic,
+                    "partition": t.partition,
+                    "offset": t.offset,
+                    "attempts": t.attempts,
+                    "since": when(t.since),
+                    "paused": t.paused,
+                    "paused_until": when(t.paused_until),
+                    "error": t.error[:300],
+                }
                 for t in h.troubles.values()
             ],
             "consumer_lag": [
@@ -141,8 +157,10 @@ def document(figures: Figures) -> dict[str, Any]:
             ],
             "consumer_lag_sampled": ago(figures.consumer_lag_at),
             "consumer_lag_error": figures.consumer_lag_error,
-        }  # fmt: skip
+        }
     if figures.dead_letters_waiting is not None:
-        doc["dead_letters"] = {"waiting": figures.dead_letters_waiting,
-                               "oldest_age_seconds": figures.dead_letter_age}  # fmt: skip
+        doc["dead_letters"] = {
+            "waiting": figures.dead_letters_waiting,
+            "oldest_age_seconds": figures.dead_letter_age,
+        }
     return doc

@@ -150,9 +150,14 @@ class TokenVerifier:
             raise Unauthenticated(f"the key {key.key_id!r} is for {key.algorithm_name}, not {alg}")
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=[alg], audience=self.audience, issuer=self.issuer,
-                leeway=self.leeway, options={"require": ["exp", "iss", "aud", "sub"]},
-            )  # fmt: skip
+                token,
+                key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
         except jwt.ExpiredSignatureError as error:
             raise Unauthenticated("the token has expired") from error
         except jwt.ImmatureSignatureError as error:

@@ -137,9 +137,10 @@ class CloudEventHeaders(BaseModel):
         default=None,
     )
     content_type: str = Field(
-        alias="content-type", description="Content type of the value",
+        alias="content-type",
+        description="Content type of the value",
         json_schema_extra={"const": "application/json"},
-    )  # fmt: skip
+    )
 
 
 class SharedEventHeaders(CloudEventHeaders):

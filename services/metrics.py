@@ -69,8 +69,9 @@ class BackboneCollector(Collector):
         if f is None:
             return
         yield gauge("rjb_ready", f.ready)
-        checks = GaugeMetricFamily("rjb_health_check_ok", HELP["rjb_health_check_ok"],
-                                   labels=["check"])  # fmt: skip
+        checks = GaugeMetricFamily(
+            "rjb_health_check_ok", HELP["rjb_health_check_ok"], labels=["check"]
+        )
         for c in f.checks:
             if c.status != NOT_RUNNING:
                 checks.add_metric([c.name], c.status != FAILING)

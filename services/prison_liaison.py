@@ -73,9 +73,15 @@ def liaison_view(
         venue = case.venue
         if venue is not None and venue.prison_code == code:
             activities += [
-                ArrangedActivity(str(case.id), a.activity_id, a.activity_type.value,
-                                 a.status.value, f"{a.scheduled_for:%Y-%m-%d %H:%M}", venue.name)
+                ArrangedActivity(
+                    str(case.id),
+                    a.activity_id,
+                    a.activity_type.value,
+                    a.status.value,
+                    f"{a.scheduled_for:%Y-%m-%d %H:%M}",
+                    venue.name,
+                )
                 for a in case.activities.values()
-            ]  # fmt: skip
+            ]
     backbone.audit(caller.reader).log_read("web:prison", subject, f"why: {why}")
     return LiaisonView(code, status, prisoners, activities, found["moves"], found["releases"])

@@ -58,10 +58,15 @@ def cases_naming_from_moves(commands: CommandService) -> CasesNaming:
 def _step(command: Command, type_: str, target: str, **fields: Any) -> Command:
     tag = hashlib.sha256(f"{type_}|{target}".encode()).hexdigest()[:16]
     envelope = command.model_dump(include={"agency", "user", "occurred_at", "correlation_id"})
-    return parse_command({
-        **envelope, "type": type_, "command_id": f"{command.command_id[:40]}-{tag}",
-        "causation_id": command.command_id, **fields,
-    })  # fmt: skip
+    return parse_command(
+        {
+            **envelope,
+            "type": type_,
+            "command_id": f"{command.command_id[:40]}-{tag}",
+            "causation_id": command.command_id,
+            **fields,
+        }
+    )
 
 
 def apply_merge(
@@ -76,15 +81,26 @@ def apply_merge(
     result = commands.handle(command.model_copy(update={"movements": history}))
     if gone is not None:
         commands.handle(
-            _step(command, "record_merged_away", removed, prison_number=removed,
-                  kept_prison_number=kept)
-        )  # fmt: skip
+            _step(
+                command,
+                "record_merged_away",
+                removed,
+                prison_number=removed,
+                kept_prison_number=kept,
+            )
+        )
     for case_id in (cases_naming or cases_naming_from_moves(commands))(removed):
         try:
             commands.handle(
-                _step(command, "record_prisoner_merge", str(case_id), case_id=str(case_id),
-                      removed_prison_number=removed, prison_number=kept)
-            )  # fmt: skip
+                _step(
+                    command,
+                    "record_prisoner_merge",
+                    str(case_id),
+                    case_id=str(case_id),
+                    removed_prison_number=removed,
+                    prison_number=kept,
+                )
+            )
         except InvalidTransition:
             continue  # the projection was behind: the case no longer names the removed number
     return result

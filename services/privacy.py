@@ -46,9 +46,12 @@ class PrivacyService:
             raise UnknownParticipant(f"no participant {participant_id!r} on case {case_id}")
         subject = f"{case_id}/{participant_id}" if participant_id else str(case_id)
         meta = EventMeta(
-            agency=agency, user=user, occurred_at=datetime.now(UTC),
-            command_id=f"erase:{subject}", correlation_id=f"erase:{subject}",
-        )  # fmt: skip
+            agency=agency,
+            user=user,
+            occurred_at=datetime.now(UTC),
+            command_id=f"erase:{subject}",
+            correlation_id=f"erase:{subject}",
+        )
         try:
             log: CaseErasures = self.store.repository.get(erasures_id(case_id))
         except AggregateNotFoundError:

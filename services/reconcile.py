@@ -72,10 +72,14 @@ class Report:
 
 class Reconciler:
     def __init__(
-        self, store: EventStore, connection: dict[str, Any], topics: Topics,
-        replication_factor: int = 1, idempotent: bool = True,
+        self,
+        store: EventStore,
+        connection: dict[str, Any],
+        topics: Topics,
+        replication_factor: int = 1,
+        idempotent: bool = True,
         dataref_base: str = "http://127.0.0.1:8080",
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.store = store
         self.connection = connection
         self.topics = topics
@@ -86,9 +90,14 @@ class Reconciler:
     @classmethod
     def of(cls, parts: KafkaParts) -> Reconciler:
         s = parts.settings
-        return cls(parts.backbone.store, parts.connection, parts.topics,
-                   s.kafka_replication_factor, s.kafka_idempotent_producer,
-                   parts.dataref_base)  # fmt: skip
+        return cls(
+            parts.backbone.store,
+            parts.connection,
+            parts.topics,
+            s.kafka_replication_factor,
+            s.kafka_idempotent_producer,
+            parts.dataref_base,
+        )
 
     async def check(self) -> Report:
         cluster = await cluster_id(self.connection)
@@ -117,8 +126,9 @@ class Reconciler:
             self.topics.shared_spec(g.recipient) for g in report.gaps if g.recipient and g.missing
         ]
         await ensure_topics(self.connection, specs, self.replication_factor)
-        producer = AIOKafkaProducer(**self.connection, acks="all", linger_ms=2,
-                                    enable_idempotence=self.idempotent)  # fmt: skip
+        producer = AIOKafkaProducer(
+            **self.connection, acks="all", linger_ms=2, enable_idempotence=self.idempotent
+        )
         try:
             await producer.start()
             for start in range(0, len(outgoing), CHUNK):
@@ -155,8 +165,10 @@ class Reconciler:
                 shares, sharing.pending = sharing.route(n.id, event), []
                 routed += [o for o in shares if (o.topic, ce_id_of(o)) in shared]
             base = self.dataref_base  # the same sealed records the relays send
-            out += [Outgoing(o.topic, seal_record(o.record, event, sealed, base), o.sequence)
-                    for o in routed]  # fmt: skip
+            out += [
+                Outgoing(o.topic, seal_record(o.record, event, sealed, base), o.sequence)
+                for o in routed
+            ]
         return out
 
     def _notifications(self, first: int, last: int) -> Iterator[Any]:

@@ -23,9 +23,13 @@ from services.kafka_runtime.relay import Outgoing
 
 AGREEMENT_TOPICS = [
     get_topic(cls)
-    for cls in (SharingAgreement.Drafted, SharingAgreement.SignedOff,  # type: ignore[attr-defined]
-                SharingAgreement.StatusChanged, SharingAgreement.Reviewed)  # type: ignore[attr-defined]
-]  # fmt: skip
+    for cls in (
+        SharingAgreement.Drafted,  # type: ignore[attr-defined]
+        SharingAgreement.SignedOff,  # type: ignore[attr-defined]
+        SharingAgreement.StatusChanged,  # type: ignore[attr-defined]
+        SharingAgreement.Reviewed,  # type: ignore[attr-defined]
+    )
+]
 
 
 class SharingRouter:
@@ -85,17 +89,22 @@ class SharingRouter:
             if decision.data is not None:
                 record = to_record(event, sequence, decision.data, recipient=recipient)
                 out.append(Outgoing(self.topics.shared(recipient), record, sequence))
-            self.pending.append(ShareDecisionRow(
-                recipient=recipient,
-                event_id=str(event_id(event.originator_id, event.originator_version)),
-                aggregate_id=str(event.originator_id),
-                aggregate_version=event.originator_version, event_type=event_type(event),
-                from_agency=source, outcome=decision.outcome.value,
-                category=decision.category.value if decision.category else "",
-                removed_fields=",".join(decision.removed), reason=decision.reason,
-                agreements=",".join(refs) if decision.outcome is not Outcome.WITHHELD else "",
-                position=sequence,
-            ))  # fmt: skip
+            self.pending.append(
+                ShareDecisionRow(
+                    recipient=recipient,
+                    event_id=str(event_id(event.originator_id, event.originator_version)),
+                    aggregate_id=str(event.originator_id),
+                    aggregate_version=event.originator_version,
+                    event_type=event_type(event),
+                    from_agency=source,
+                    outcome=decision.outcome.value,
+                    category=decision.category.value if decision.category else "",
+                    removed_fields=",".join(decision.removed),
+                    reason=decision.reason,
+                    agreements=",".join(refs) if decision.outcome is not Outcome.WITHHELD else "",
+                    position=sequence,
+                )
+            )
         return out
 
     def acked(self, upto: int) -> None:

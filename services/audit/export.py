@@ -32,10 +32,14 @@ _FIELDS = ("version", "event", "occurred_at", "recorded_at", "agency", "user", "
 
 def _row(entry: TimelineEntry) -> dict[str, Any]:
     return {
-        "version": entry.version, "event": entry.event,
-        "occurred_at": entry.occurred_at.isoformat(), "recorded_at": entry.recorded_at.isoformat(),
-        "agency": entry.agency, "user": entry.user, "details": entry.details,
-    }  # fmt: skip
+        "version": entry.version,
+        "event": entry.event,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "recorded_at": entry.recorded_at.isoformat(),
+        "agency": entry.agency,
+        "user": entry.user,
+        "details": entry.details,
+    }
 
 
 def _history_text(rows: list[dict[str, Any]], fmt: Format) -> bytes:
@@ -51,12 +55,21 @@ def _history_text(rows: list[dict[str, Any]], fmt: Format) -> bytes:
 
 def _html(case_id: UUID, rows: list[dict[str, Any]], erasures: list[dict[str, Any]]) -> bytes:
     def tr(r: dict[str, Any]) -> str:
-        cells = [r["version"], r["occurred_at"], r["recorded_at"], r["agency"], r["user"],
-                 r["event"], orjson.dumps(r["details"]).decode()]  # fmt: skip
+        cells = [
+            r["version"],
+            r["occurred_at"],
+            r["recorded_at"],
+            r["agency"],
+            r["user"],
+            r["event"],
+            orjson.dumps(r["details"]).decode(),
+        ]
         return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
 
-    head = "".join(f"<th>{h}</th>" for h in ("v", "occurred", "recorded", "agency", "user",
-                                             "event", "what changed"))  # fmt: skip
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("v", "occurred", "recorded", "agency", "user", "event", "what changed")
+    )
     body = "\n".join(tr(r) for r in rows)
     erased = "\n".join(tr(r) for r in erasures)
     return (
@@ -136,8 +149,9 @@ def verify_export(directory: Path) -> list[str]:
             problems.append(f"version {version}: missing (next is {s['version']})")
             version = s["version"]
         recorded = chain.get(s["version"])
-        h = event_hash(prev, s["originator_id"], s["version"], s["topic"],
-                       base64.b64decode(s["state"]))  # fmt: skip
+        h = event_hash(
+            prev, s["originator_id"], s["version"], s["topic"], base64.b64decode(s["state"])
+        )
         if recorded is None or recorded["event_hash"] != h or recorded["prev_event_hash"] != prev:
             problems.append(f"version {s['version']}: does not match the chain in the manifest")
         prev = recorded["event_hash"] if recorded else h

@@ -62,16 +62,23 @@ class ReadBack:
         for case_id, version in versions.items():
             seen = self.case(case_id).versions()
             if seen != list(range(1, version + 1)):
-                out.append(f"{self.topics.case_events} has versions {seen} of case {case_id}; "
-                           f"the store has 1..{version}")  # fmt: skip
+                out.append(
+                    f"{self.topics.case_events} has versions {seen} of case {case_id}; "
+                    f"the store has 1..{version}"
+                )
             for recipient in sorted({r.recipient for r in decisions.get(case_id, [])}):
-                sent = {r.aggregate_version for r in decisions[case_id]
-                        if r.recipient == recipient and r.outcome != "withheld"}  # fmt: skip
+                sent = {
+                    r.aggregate_version
+                    for r in decisions[case_id]
+                    if r.recipient == recipient and r.outcome != "withheld"
+                }
                 got = set(self.received(recipient, case_id).versions())
                 if got != sent:
                     topic = self.topics.shared(recipient)
-                    out.append(f"{topic} carries versions {sorted(got)} of case {case_id}; "
-                               f"share decisions say {sorted(sent)}")  # fmt: skip
+                    out.append(
+                        f"{topic} carries versions {sorted(got)} of case {case_id}; "
+                        f"share decisions say {sorted(sent)}"
+                    )
         return out
 
 

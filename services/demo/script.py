@@ -55,9 +55,11 @@ class Script:
             "description": f"prisoner {'received into' if received else 'released from'} prison",
             "personReference": {"identifiers": [{"type": "NOMS", "value": prison_number}]},
             "additionalInformation": {
-                "nomsNumber": prison_number, "prisonId": prison_id, "reason": reason,
+                "nomsNumber": prison_number,
+                "prisonId": prison_id,
+                "reason": reason,
             },
-        }  # fmt: skip
+        }
         self.movements.append((len(self.commands), message))
         return self
 

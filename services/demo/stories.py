@@ -462,13 +462,22 @@ def sharing_agreements() -> Script:
         {"agency": PRISON_LEI, "role": "controller"},
     ]
     grants = [
-        {"from_agency": POLICE_WY, "to_agency": HUB_WY,
-         "categories": ["referral", "victim_identity", "victim_contact", "offender_identity"]},
-        {"from_agency": HUB_WY, "to_agency": PRISON_LEI,
-         "categories": ["activity", "prison_access", "offender_identity", "case_status"]},
-        {"from_agency": PRISON_LEI, "to_agency": HUB_WY,
-         "categories": ["custody", "prison_access", "activity", "case_status"]},
-    ]  # fmt: skip
+        {
+            "from_agency": POLICE_WY,
+            "to_agency": HUB_WY,
+            "categories": ["referral", "victim_identity", "victim_contact", "offender_identity"],
+        },
+        {
+            "from_agency": HUB_WY,
+            "to_agency": PRISON_LEI,
+            "categories": ["activity", "prison_access", "offender_identity", "case_status"],
+        },
+        {
+            "from_agency": PRISON_LEI,
+            "to_agency": HUB_WY,
+            "categories": ["custody", "prison_access", "activity", "case_status"],
+        },
+    ]
     terms = {
         "title": "West Yorkshire restorative justice information sharing",
         "lead": HUB_WY,
@@ -486,15 +495,31 @@ def sharing_agreements() -> Script:
     }
     s.send(HUB_WY, "draft_agreement", reference=ref, terms=terms)
     for party in parties:
-        s.send(party["agency"], "sign_agreement", reference=ref,
-               signatory=f"Information governance lead, {party['agency']}")  # fmt: skip
+        s.send(
+            party["agency"],
+            "sign_agreement",
+            reference=ref,
+            signatory=f"Information governance lead, {party['agency']}",
+        )
     s.clock = _at(2023, 1, 3)
     s.send(HUB_WY, "activate_agreement", reference=ref)
-    kent = {**terms, "title": "Kent RJ hub and Kent Police", "lead": "pcc:kent",
-            "parties": [{"agency": "police:kent", "role": "controller"},
-                        {"agency": "pcc:kent", "role": "joint_controller"}],
-            "grants": [{"from_agency": "police:kent", "to_agency": "pcc:kent",
-                        "categories": ["referral", "victim_identity", "victim_contact"]}],
-            "effective_from": "2025-06-01", "review_due": "2026-06-01"}  # fmt: skip
+    kent = {
+        **terms,
+        "title": "Kent RJ hub and Kent Police",
+        "lead": "pcc:kent",
+        "parties": [
+            {"agency": "police:kent", "role": "controller"},
+            {"agency": "pcc:kent", "role": "joint_controller"},
+        ],
+        "grants": [
+            {
+                "from_agency": "police:kent",
+                "to_agency": "pcc:kent",
+                "categories": ["referral", "victim_identity", "victim_contact"],
+            }
+        ],
+        "effective_from": "2025-06-01",
+        "review_due": "2026-06-01",
+    }
     s.send("pcc:kent", "draft_agreement", reference="ISA-KENT-RJ-002", terms=kent)
     return s

@@ -107,8 +107,9 @@ async def draining(app: FastAPI) -> AsyncIterator[None]:
 def api_app(settings: Settings) -> FastAPI:
     """The routes, limits and error handling, before a backbone is attached (the OpenAPI
     document is generated from this)."""
-    app = FastAPI(title=TITLE, version=VERSION, description=DESCRIPTION, docs_url="/docs",
-                  redoc_url=None)  # fmt: skip
+    app = FastAPI(
+        title=TITLE, version=VERSION, description=DESCRIPTION, docs_url="/docs", redoc_url=None
+    )
     app.add_middleware(BodyLimit, limit=settings.http_max_body_bytes)
     install(app)
     routers = (commands, shared, personal, subject_access, read_models, health)
@@ -134,8 +135,9 @@ def openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document plus the command union (the schema of ``POST /v1/commands``)."""
     if app.openapi_schema:
         return app.openapi_schema
-    doc = get_openapi(title=app.title, version=app.version, description=app.description,
-                      routes=app.routes)  # fmt: skip
+    doc = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
     union = command_adapter.json_schema(ref_template="#/components/schemas/{model}")
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in union.pop("$defs", {}).items():

@@ -53,20 +53,28 @@ class CommandOutcome(BaseModel):
 
     @classmethod
     def of(cls, r: CommandResult) -> CommandOutcome:
-        return cls(command_id=r.command_id, command_type=r.command_type,
-                   aggregate_id=r.aggregate_id, version=r.version, new_events=r.new_events,
-                   repeat=r.duplicate)  # fmt: skip
+        return cls(
+            command_id=r.command_id,
+            command_type=r.command_type,
+            aggregate_id=r.aggregate_id,
+            version=r.version,
+            new_events=r.new_events,
+            repeat=r.duplicate,
+        )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDetail, "description": text}
     for status, text in [
-        (401, "No valid token"), (403, "Impersonation, a role the caller lacks, or a rule of "
-        "who may act"), (404, "No such case or agreement"), (409, "Refused by the current "
-        "state"), (413, "Body too large"), (422, "Invalid command (errors per field) or refused "
-        "by a rule"), (503, "Concurrent writers, or the store did not answer: retry"),
+        (401, "No valid token"),
+        (403, "Impersonation, a role the caller lacks, or a rule of who may act"),
+        (404, "No such case or agreement"),
+        (409, "Refused by the current state"),
+        (413, "Body too large"),
+        (422, "Invalid command (errors per field) or refused by a rule"),
+        (503, "Concurrent writers, or the store did not answer: retry"),
     ]
-}  # fmt: skip
+}
 
 
 def command_body(raw: bytes, caller: Identity, key: str | None) -> dict[str, Any]:
@@ -82,21 +90,26 @@ def command_body(raw: bytes, caller: Identity, key: str | None) -> dict[str, Any
     claimed = body.get("agency")
     if claimed is not None and claimed != caller.agency:
         raise Problem(
-            403, "impersonation", f"the body claims agency {str(claimed)[:80]!r} but the token "
+            403,
+            "impersonation",
+            f"the body claims agency {str(claimed)[:80]!r} but the token "
             f"is for {caller.agency}: an agency acts only as itself",
             rule=ACTS_ONLY_AS_ITSELF,
-        )  # fmt: skip
+        )
     body["agency"] = caller.agency
     body.setdefault("user", caller.subject[:MAX_IDENTIFIER])
     if key is not None:
         given = body.setdefault("command_id", key)
         if given != key:
             raise Problem(
-                422, "idempotency-key-mismatch",
+                422,
+                "idempotency-key-mismatch",
                 "the Idempotency-Key header and the body's command_id differ",
-                errors=[{"location": "header.Idempotency-Key", "message": f"is {key[:80]!r}"},
-                        {"location": "body.command_id", "message": f"is {str(given)[:80]!r}"}],
-            )  # fmt: skip
+                errors=[
+                    {"location": "header.Idempotency-Key", "message": f"is {key[:80]!r}"},
+                    {"location": "body.command_id", "message": f"is {str(given)[:80]!r}"},
+                ],
+            )
     return body
 
 

@@ -25,11 +25,18 @@ MEDIA_TYPE = "application/problem+json"
 REALM = "rj-backbone"
 
 TITLES = {
-    400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict with the current state", 413: "Content too large",
-    415: "Unsupported media type", 422: "Invalid request", 503: "Try again",
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict with the current state",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    503: "Try again",
     500: "Internal error",
-}  # fmt: skip
+}
 
 
 class FieldError(BaseModel):
@@ -57,8 +64,13 @@ class Problem(Exception):
 def problem(
     status: int, slug: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    body = {"type": f"urn:rjb:problem:{slug}", "title": TITLES.get(status, "Error"),
-            "status": status, "detail": detail, **extra}  # fmt: skip
+    body = {
+        "type": f"urn:rjb:problem:{slug}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 

@@ -59,7 +59,9 @@ async def shared_feed(
         span = f"positions {page.items[0].position}..{page.items[-1].position}"
         why = purpose or "the agency's shared feed (information-sharing agreements)"
         await run_in_threadpool(log_read, backbone, caller, "http:shared", caller.agency, why, span)
-    events = [SharedEvent(position=i.position, attributes=i.attributes, data=i.data)
-              for i in page.items]  # fmt: skip
-    return SharedPage(agency=caller.agency, events=events, next_after=page.next_after,
-                      more=page.more)  # fmt: skip
+    events = [
+        SharedEvent(position=i.position, attributes=i.attributes, data=i.data) for i in page.items
+    ]
+    return SharedPage(
+        agency=caller.agency, events=events, next_after=page.next_after, more=page.more
+    )

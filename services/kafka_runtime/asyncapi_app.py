@@ -67,21 +67,25 @@ def movement_schemas() -> dict[str, dict[str, Any]]:
 
 def declare_relay_topics(broker: KafkaBroker, topics: Topics) -> None:
     broker.publisher(
-        topics.case_events, title=CASE_EVENTS, schema=StoredEvent,
+        topics.case_events,
+        title=CASE_EVENTS,
+        schema=StoredEvent,
         description="Every stored event, CloudEvents 1.0 binary mode, key = aggregate id "
         "(per-aggregate order); at least once: deduplicate on ce_subject + originator_version. "
         "Personal fields are never in clear: each is the stored per-person envelope "
         '{"$personal": subject, "v": ciphertext}, resolved at ce_dataref by an entitled, '
         "authenticated consumer (erased people resolve as [erased]); a consumer's own "
         "plaintext copy is its responsibility to erase",
-    )  # fmt: skip
+    )
     broker.publisher(
-        f"{topics.prefix}.shared.{{agency}}.v1", title=SHARED, schema=StoredEvent,
+        f"{topics.prefix}.shared.{{agency}}.v1",
+        title=SHARED,
+        schema=StoredEvent,
         description="Per recipient agency: the events its active sharing agreements grant, "
         "fields it is not granted removed; the case-event envelope plus ce_recipient. Granted "
         "personal fields are sealed envelopes, resolved at ce_dataref while an agreement "
         "still grants them; a consumer's own plaintext copy is its responsibility to erase",
-    )  # fmt: skip
+    )
 
 
 class BackboneAsyncAPI(AsyncAPI):

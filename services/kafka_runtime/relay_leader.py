@@ -47,8 +47,10 @@ class RelayLeadership:
                     self.last_error = f"{type(error).__name__}: {error}"
                     log.error(
                         "relay leader: a relay stopped (%s); stepping down, trying again in %g s",
-                        self.last_error, self.interval, exc_info=error,
-                    )  # fmt: skip
+                        self.last_error,
+                        self.interval,
+                        exc_info=error,
+                    )
                     await wait(stop, self.interval)
         finally:
             await self.lock.release()

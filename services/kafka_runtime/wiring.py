@@ -61,23 +61,32 @@ class KafkaParts:
         if s.store != "postgres":
             return InProcessWakeup(self.backbone.store)
         conninfo = make_conninfo(
-            host=s.postgres_host, port=s.postgres_port, dbname=s.postgres_dbname,
-            user=s.postgres_user, password=s.postgres_password.get_secret_value() or None,
-        )  # fmt: skip
+            host=s.postgres_host,
+            port=s.postgres_port,
+            dbname=s.postgres_dbname,
+            user=s.postgres_user,
+            password=s.postgres_password.get_secret_value() or None,
+        )
         channel: str = getattr(self.backbone.store.recorder, "channel_name")  # noqa: B009
         return PgNotifyWakeup(conninfo, channel)
 
     def relay(self, router: Router | None = None) -> Relay:
         s = self.settings
         return Relay(
-            self.backbone.store, self.connection, router or CaseEventRouter(self.topics),
-            batch_size=s.kafka_relay_batch_size, poll_interval=s.kafka_relay_poll_interval,
+            self.backbone.store,
+            self.connection,
+            router or CaseEventRouter(self.topics),
+            batch_size=s.kafka_relay_batch_size,
+            poll_interval=s.kafka_relay_poll_interval,
             check_interval=s.kafka_broker_check_interval,
-            replication_factor=s.kafka_replication_factor, wakeup=self.wakeup(),
+            replication_factor=s.kafka_replication_factor,
+            wakeup=self.wakeup(),
             idempotent=s.kafka_idempotent_producer,
-            dataref_base=self.dataref_base, linger_ms=s.kafka_relay_linger_ms,
-            max_batch_bytes=s.kafka_relay_max_batch_bytes, compression=s.kafka_relay_compression,
-        )  # fmt: skip
+            dataref_base=self.dataref_base,
+            linger_ms=s.kafka_relay_linger_ms,
+            max_batch_bytes=s.kafka_relay_max_batch_bytes,
+            compression=s.kafka_relay_compression,
+        )
 
     def inbound(self, quiet: bool = False) -> Inbound:
         """``quiet``: without FastStream's per-message log (errors are still logged)."""
@@ -114,10 +123,15 @@ class KafkaParts:
         from services.health_settings import HealthSettings
 
         health = HealthSettings()
-        return KafkaWatch(self.connection, self.settings.kafka_consumer_group, self.topics,
-                          interval=health.kafka_interval, timeout=health.timeout,
-                          dead_letters=DeadLetterQueue.of(self).summary,
-                          dead_letter_interval=health.dead_letter_interval)  # fmt: skip
+        return KafkaWatch(
+            self.connection,
+            self.settings.kafka_consumer_group,
+            self.topics,
+            interval=health.kafka_interval,
+            timeout=health.timeout,
+            dead_letters=DeadLetterQueue.of(self).summary,
+            dead_letter_interval=health.dead_letter_interval,
+        )
 
     def sharing_relay(self) -> Relay:
         from services.sharing import SharingRouter
@@ -178,10 +192,12 @@ def leader_lock(settings: Settings) -> LeaderLock:
     """PostgreSQL: an advisory lock per database and schema; SQLite: a file beside it."""
     if settings.store == "postgres":
         conninfo = make_conninfo(
-            host=settings.postgres_host, port=settings.postgres_port,
-            dbname=settings.postgres_dbname, user=settings.postgres_user,
+            host=settings.postgres_host,
+            port=settings.postgres_port,
+            dbname=settings.postgres_dbname,
+            user=settings.postgres_user,
             password=settings.postgres_password.get_secret_value() or None,
-        )  # fmt: skip
+        )
         key = lock_key(settings.postgres_dbname, settings.postgres_schema, "relay-leader")
         return PgAdvisoryLock(conninfo, key)
     return FileLock(settings.sqlite_path.with_name(settings.sqlite_path.name + ".relay-leader"))
@@ -198,9 +214,10 @@ async def running(
     backbone = build(settings)
     parts = backbone.kafka(bootstrap)
     leadership = RelayLeadership(
-        lambda: [parts.relay(), parts.sharing_relay()], leader_lock(settings),
+        lambda: [parts.relay(), parts.sharing_relay()],
+        leader_lock(settings),
         settings.relay_leader_interval,
-    )  # fmt: skip
+    )
     run = RunningBackbone(backbone, parts, leadership, parts.inbound(quiet), asyncio.Event())
     try:
         if settings.kafka_sasl_mechanism:  # a secured cluster: its ACLs follow the register
@@ -213,9 +230,11 @@ async def running(
         run.tasks.append(asyncio.create_task(run.watch.run(run.stop), name="kafka watch"))
         await run.inbound.start()
         trimmer = InboundTrimmer(
-            parts.connection, parts.topics, settings.kafka_consumer_group,
+            parts.connection,
+            parts.topics,
+            settings.kafka_consumer_group,
             settings.kafka_inbound_trim_interval,
-        )  # fmt: skip
+        )
         run.tasks.append(asyncio.create_task(trimmer.run(run.stop), name="inbound trim"))
         yield run
     finally:

@@ -69,8 +69,16 @@ def fetch_jars(libs: Path = LIBS) -> Path:
         raise KafkaUnavailable("Maven (mvn) is needed to fetch Apache Kafka's jars")
     partial = libs.with_name(libs.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    command = [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-               "-DincludeScope=runtime", f"-DoutputDirectory={partial}"]  # fmt: skip
+    command = [
+        mvn,
+        "-q",
+        "-B",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        f"-DoutputDirectory={partial}",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise KafkaUnavailable(f"mvn failed to fetch Apache Kafka:\n{result.stdout}{result.stderr}")
@@ -91,9 +99,14 @@ class ApacheKafka:
     """One Apache Kafka process, broker and controller, on ``host`` (loopback by default)."""
 
     def __init__(
-        self, data_dir: Path | None = None, port: int | None = None, host: str = "127.0.0.1",
-        libs: Path = LIBS, heap: str = "768m", secured_by: SuperUser | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        data_dir: Path | None = None,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        libs: Path = LIBS,
+        heap: str = "768m",
+        secured_by: SuperUser | None = None,
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.controller_port = free_port(host)
@@ -158,8 +171,16 @@ class ApacheKafka:
         if java is None:
             raise KafkaUnavailable("Java 17 (java) is needed to run Apache Kafka")
         log4j = f"-Dlog4j2.configurationFile={self.dir / 'log4j2.properties'}"
-        return [java, f"-Xmx{self.heap}", "-XX:+UseSerialGC", log4j,
-                "-cp", str(self.libs / "*"), main, *args]  # fmt: skip
+        return [
+            java,
+            f"-Xmx{self.heap}",
+            "-XX:+UseSerialGC",
+            log4j,
+            "-cp",
+            str(self.libs / "*"),
+            main,
+            *args,
+        ]
 
     def _configure(self) -> Path:
         fetch_jars(self.libs)
@@ -175,8 +196,13 @@ class ApacheKafka:
         config = self._configure()
         shutil.rmtree(self.dir / "data", ignore_errors=True)
         self.cluster_id = random_cluster_id()
-        command = self._java("kafka.tools.StorageTool", "format",
-                             f"--cluster-id={self.cluster_id}", "-c", str(config))  # fmt: skip
+        command = self._java(
+            "kafka.tools.StorageTool",
+            "format",
+            f"--cluster-id={self.cluster_id}",
+            "-c",
+            str(config),
+        )
         if self.super_user is not None:  # its SCRAM credential, before anyone can connect
             user, password = self.super_user.name, self.super_user.password
             command += ["--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]"]
@@ -193,9 +219,11 @@ class ApacheKafka:
         self.log_file.unlink(missing_ok=True)
         with open(self.dir / "stdout.log", "ab") as out:
             self.process = subprocess.Popen(
-                self._java("kafka.Kafka", str(config)), stdout=out, stderr=subprocess.STDOUT,
+                self._java("kafka.Kafka", str(config)),
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         self._wait_ready(timeout)
         return self
 

@@ -68,11 +68,17 @@ class ChainRecord:
 
     def as_row(self) -> tuple[Any, ...]:
         return (
-            self.notification_id, self.originator_id, self.originator_version,
-            self.prev_event_hash, self.event_hash, self.prev_notification_id,
-            self.prev_originator_id, self.prev_originator_version, self.prev_log_hash,
+            self.notification_id,
+            self.originator_id,
+            self.originator_version,
+            self.prev_event_hash,
+            self.event_hash,
+            self.prev_notification_id,
+            self.prev_originator_id,
+            self.prev_originator_version,
+            self.prev_log_hash,
             self.log_hash,
-        )  # fmt: skip
+        )
 
     @property
     def head(self) -> LogHead:
@@ -82,10 +88,17 @@ class ChainRecord:
 
 
 COLUMNS = (
-    "notification_id", "originator_id", "originator_version", "prev_event_hash", "event_hash",
-    "prev_notification_id", "prev_originator_id", "prev_originator_version", "prev_log_hash",
+    "notification_id",
+    "originator_id",
+    "originator_version",
+    "prev_event_hash",
+    "event_hash",
+    "prev_notification_id",
+    "prev_originator_id",
+    "prev_originator_version",
+    "prev_log_hash",
     "log_hash",
-)  # fmt: skip
+)
 
 
 def record_from_row(row: Any) -> ChainRecord:
@@ -113,9 +126,17 @@ def link(
         ev_hash = event_hash(prev, oid, version, stored.topic, stored.state)
         batch[(oid, version)] = ev_hash
         record = ChainRecord(
-            nid, oid, version, prev, ev_hash, head.notification_id, head.originator_id,
-            head.originator_version, head.log_hash, log_hash(head.log_hash, nid, ev_hash),
-        )  # fmt: skip
+            nid,
+            oid,
+            version,
+            prev,
+            ev_hash,
+            head.notification_id,
+            head.originator_id,
+            head.originator_version,
+            head.log_hash,
+            log_hash(head.log_hash, nid, ev_hash),
+        )
         records.append(record)
         head = record.head
     return records

@@ -41,8 +41,10 @@ class ActionRow:
     detail: str
 
 
-COLUMNS = ("dead_letter_topic, dead_letter_partition, dead_letter_offset, action, actor, "
-           "acted_at, reason, detail")  # fmt: skip
+COLUMNS = (
+    "dead_letter_topic, dead_letter_partition, dead_letter_offset, action, actor, "
+    "acted_at, reason, detail"
+)
 
 
 class DeadLetterActions:
@@ -55,9 +57,19 @@ class DeadLetterActions:
         at: object = row.acted_at if self.db.postgres else row.acted_at.isoformat()
         self.db.write(
             f"INSERT INTO dead_letter_actions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(row.letter.topic, row.letter.partition, row.letter.offset, row.action.value,
-              row.actor, at, row.reason, row.detail)],
-        )  # fmt: skip
+            [
+                (
+                    row.letter.topic,
+                    row.letter.partition,
+                    row.letter.offset,
+                    row.action.value,
+                    row.actor,
+                    at,
+                    row.reason,
+                    row.detail,
+                )
+            ],
+        )
 
     def all(self, topic: str) -> list[ActionRow]:
         """Every action on the dead letters of ``topic``, oldest first."""
@@ -66,11 +78,16 @@ class DeadLetterActions:
             (topic,),
         )
         return [
-            ActionRow(LetterId(r[0], int(r[1]), int(r[2])), Action(r[3]), r[4],
-                      r[5] if isinstance(r[5], datetime) else datetime.fromisoformat(r[5]),
-                      r[6], r[7])
+            ActionRow(
+                LetterId(r[0], int(r[1]), int(r[2])),
+                Action(r[3]),
+                r[4],
+                r[5] if isinstance(r[5], datetime) else datetime.fromisoformat(r[5]),
+                r[6],
+                r[7],
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
 
     def last_by_letter(self, topic: str) -> dict[LetterId, ActionRow]:
         """Each dead letter's latest action (a letter without one is not dealt with yet)."""

@@ -137,9 +137,14 @@ class DeadLetterSeal:
         return gone
 
     def seal(
-        self, key: bytes | None, headers: list[Header], value: bytes, source: Any,
-        ours: list[Header], day: tuple[str, AESGCM],
-    ) -> tuple[bytes, list[Header]]:  # fmt: skip
+        self,
+        key: bytes | None,
+        headers: list[Header],
+        value: bytes,
+        source: Any,
+        ours: list[Header],
+        day: tuple[str, AESGCM],
+    ) -> tuple[bytes, list[Header]]:
         """(sealed value, readable headers) for a letter read at ``source`` (a ConsumerRecord)."""
         subject, aead = day
         nonce = os.urandom(12)

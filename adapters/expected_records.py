@@ -31,8 +31,12 @@ def stored_events(store: EventStore, page: int = 1000) -> Iterator[Expected]:
     while batch := store.recorder.select_notifications(start, page):
         for n in batch:
             aggregate = UUID(str(n.originator_id))
-            yield Expected(str(event_id(aggregate, n.originator_version)), str(aggregate),
-                           n.originator_version, n.id)  # fmt: skip
+            yield Expected(
+                str(event_id(aggregate, n.originator_version)),
+                str(aggregate),
+                n.originator_version,
+                n.id,
+            )
         start = batch[-1].id + 1
 
 

@@ -29,15 +29,17 @@ PERSON_REFERENCE: dict[str, Any] = {
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "properties": {"type": {"enum": ["NOMS", "CRN"], "type": "string"},
-                                       "value": TEXT},
+                        "properties": {
+                            "type": {"enum": ["NOMS", "CRN"], "type": "string"},
+                            "value": TEXT,
+                        },
                         "required": ["type", "value"],
                     },
                 }
             },
         },
     ],
-}  # fmt: skip
+}
 
 
 def _event(event_type: str, summary: str, information: dict[str, Any]) -> dict[str, Any]:
@@ -111,8 +113,11 @@ SNS_SCHEMA: dict[str, Any] = {
         "Type": {"const": "Notification"},
         "MessageId": TEXT,
         "TopicArn": TEXT,
-        "Message": {"type": "string", "contentMediaType": "application/json",
-                    "description": "The HMPPS domain event (received, released or merged)"},
+        "Message": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "description": "The HMPPS domain event (received, released or merged)",
+        },
         "Timestamp": INSTANT,
         "SignatureVersion": TEXT,
         "Signature": TEXT,
@@ -131,7 +136,7 @@ SNS_SCHEMA: dict[str, Any] = {
         },
     },
     "required": ["Type", "MessageId", "Message", "MessageAttributes"],
-}  # fmt: skip
+}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "HmppsPrisonerReceived": RECEIVED_SCHEMA,
@@ -139,5 +144,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "HmppsPrisonerMerged": MERGED_SCHEMA,
     "HmppsSnsNotification": SNS_SCHEMA,
 }
-BY_EVENT_TYPE = {s["properties"]["eventType"]["const"]: s for s in SCHEMAS.values()
-                 if "eventType" in s["properties"]}  # fmt: skip
+BY_EVENT_TYPE = {
+    s["properties"]["eventType"]["const"]: s
+    for s in SCHEMAS.values()
+    if "eventType" in s["properties"]
+}

@@ -70,9 +70,14 @@ def librdkafka_config(settings: Settings, bootstrap: str | None = None) -> dict[
 def _binding(grant: AclGrant, kind: type[Any] = AclBinding) -> Any:
     """The binding (or, with ``kind=AclBindingFilter``, the filter matching exactly it)."""
     return kind(
-        ResourceType[grant.resource], grant.name, ResourcePatternType[grant.pattern],
-        grant.principal, "*", AclOperation[grant.operation], AclPermissionType.ALLOW,
-    )  # fmt: skip
+        ResourceType[grant.resource],
+        grant.name,
+        ResourcePatternType[grant.pattern],
+        grant.principal,
+        "*",
+        AclOperation[grant.operation],
+        AclPermissionType.ALLOW,
+    )
 
 
 def _grant(binding: Any) -> AclGrant | None:
@@ -112,9 +117,14 @@ class KafkaAdmin:
     def grants(self) -> list[AclGrant]:
         anything: Any = None  # librdkafka's "match any" (its stubs say str)
         any_binding = AclBindingFilter(
-            ResourceType.ANY, anything, ResourcePatternType.ANY, anything, anything,
-            AclOperation.ANY, AclPermissionType.ANY,
-        )  # fmt: skip
+            ResourceType.ANY,
+            anything,
+            ResourcePatternType.ANY,
+            anything,
+            anything,
+            AclOperation.ANY,
+            AclPermissionType.ANY,
+        )
         bindings = self.client.describe_acls(any_binding).result(TIMEOUT)
         return [g for g in (_grant(b) for b in bindings) if g is not None]
 

@@ -47,10 +47,13 @@ class Topics:
     def from_settings(cls, settings: Settings) -> Topics:
         s = settings
         policies = TopicPolicies(
-            s.kafka_case_event_retention_days, s.kafka_shared_retention_days,
-            s.kafka_inbound_retention_days, s.kafka_dead_letter_retention_days,
-            s.kafka_dead_letter_max_message_bytes, s.kafka_align_topic_configs,
-        )  # fmt: skip
+            s.kafka_case_event_retention_days,
+            s.kafka_shared_retention_days,
+            s.kafka_inbound_retention_days,
+            s.kafka_dead_letter_retention_days,
+            s.kafka_dead_letter_max_message_bytes,
+            s.kafka_align_topic_configs,
+        )
         return cls(
             settings.kafka_topic_prefix,
             settings.kafka_case_event_partitions,
@@ -82,10 +85,13 @@ class Topics:
 
     def inbound_spec(self, agency: str) -> TopicSpec:
         return TopicSpec(
-            self.inbound_commands(agency), self.inbound_partitions, "aggregate key or command id",
-            f"commands from {agency}, written by {agency} only", self.policies.inbound(),
+            self.inbound_commands(agency),
+            self.inbound_partitions,
+            "aggregate key or command id",
+            f"commands from {agency}, written by {agency} only",
+            self.policies.inbound(),
             self.policies.align,
-        )  # fmt: skip
+        )
 
     @property
     def movements(self) -> str:
@@ -100,23 +106,41 @@ class Topics:
 
     def core(self) -> list[TopicSpec]:
         return [
-            TopicSpec(self.case_events, self.case_event_partitions, "aggregate id",
-                      "every stored event, CloudEvents binary mode", self.policies.case_events(),
-                      self.policies.align),
-            TopicSpec(self.movements, self.inbound_partitions, "prison number",
-                      "HMPPS prison movement messages", self.policies.inbound(),
-                      self.policies.align),
-            TopicSpec(self.dead_letter, 1, "none (sealed)",
-                      "rejected inbound messages, sealed, with the reason in headers",
-                      self.policies.dead_letter(), self.policies.align),
-        ]  # fmt: skip
+            TopicSpec(
+                self.case_events,
+                self.case_event_partitions,
+                "aggregate id",
+                "every stored event, CloudEvents binary mode",
+                self.policies.case_events(),
+                self.policies.align,
+            ),
+            TopicSpec(
+                self.movements,
+                self.inbound_partitions,
+                "prison number",
+                "HMPPS prison movement messages",
+                self.policies.inbound(),
+                self.policies.align,
+            ),
+            TopicSpec(
+                self.dead_letter,
+                1,
+                "none (sealed)",
+                "rejected inbound messages, sealed, with the reason in headers",
+                self.policies.dead_letter(),
+                self.policies.align,
+            ),
+        ]
 
     def shared_spec(self, agency: str) -> TopicSpec:
         return TopicSpec(
-            self.shared(agency), self.shared_partitions, "aggregate id",
-            f"events {agency} may receive under active sharing agreements", self.policies.shared(),
+            self.shared(agency),
+            self.shared_partitions,
+            "aggregate id",
+            f"events {agency} may receive under active sharing agreements",
+            self.policies.shared(),
             self.policies.align,
-        )  # fmt: skip
+        )
 
 
 class KafkaSecurityError(ValueError):
@@ -228,9 +252,12 @@ def faststream_security(settings: Settings) -> Any:
     ssl = client_kwargs(settings).get("ssl_context")
     if not settings.kafka_sasl_mechanism:
         return BaseSecurity(ssl_context=ssl, use_ssl=use_ssl)
-    sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256,
-            "SCRAM-SHA-512": SASLScram512}[settings.kafka_sasl_mechanism]  # fmt: skip
+    sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[
+        settings.kafka_sasl_mechanism
+    ]
     return sasl(
-        settings.kafka_sasl_username, sasl_password(settings),
-        ssl_context=ssl, use_ssl=use_ssl,
-    )  # fmt: skip
+        settings.kafka_sasl_username,
+        sasl_password(settings),
+        ssl_context=ssl,
+        use_ssl=use_ssl,
+    )

@@ -56,10 +56,16 @@ class LocalBroker:
     def command(self) -> list[str]:
         url = f"tcp://{self.host}:{self.port}"
         return [
-            str(broker_binary()), "broker",
-            "--listener-url", url, "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/", "--silent",
-        ]  # fmt: skip
+            str(broker_binary()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+            "--silent",
+        ]
 
     def start(self, timeout: float = 10.0) -> LocalBroker:
         if self.process is not None:
@@ -67,9 +73,11 @@ class LocalBroker:
         # Its own session: a Ctrl-C in the terminal reaches only the backbone, which stops its
         # consumers first and the broker last (otherwise they fail to leave their groups).
         self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            self.command(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -13,9 +13,20 @@ from uuid import UUID
 from adapters.event_store import EventStore
 from adapters.sql import Database
 
-COLUMNS = ("recipient", "event_id", "aggregate_id", "aggregate_version", "event_type",
-           "from_agency", "outcome", "category", "removed_fields", "reason", "agreements",
-           "position")  # fmt: skip
+COLUMNS = (
+    "recipient",
+    "event_id",
+    "aggregate_id",
+    "aggregate_version",
+    "event_type",
+    "from_agency",
+    "outcome",
+    "category",
+    "removed_fields",
+    "reason",
+    "agreements",
+    "position",
+)
 
 
 @dataclass(frozen=True)

@@ -137,9 +137,12 @@ def _said(differ: dict[str, str], have: dict[str, Any]) -> str:
 
 
 async def _alter(
-    admin: AIOKafkaAdminClient, name: str, configs: dict[str, str], differ: dict[str, str],
+    admin: AIOKafkaAdminClient,
+    name: str,
+    configs: dict[str, str],
+    differ: dict[str, str],
     have: dict[str, Any],
-) -> bool:  # fmt: skip
+) -> bool:
     try:
         responses = await admin.alter_configs(
             [ConfigResource(ConfigResourceType.TOPIC, name, configs)]

@@ -24,35 +24,67 @@ class AgencyRole(StrEnum):
 
 _EVERYONE = frozenset({"refer_case", "add_participant", "record_complaint", "sign_agreement"})
 
-_AGREEMENTS = frozenset({
-    "draft_agreement", "activate_agreement", "suspend_agreement", "resume_agreement",
-    "terminate_agreement", "review_agreement",
-})  # fmt: skip
+_AGREEMENTS = frozenset(
+    {
+        "draft_agreement",
+        "activate_agreement",
+        "suspend_agreement",
+        "resume_agreement",
+        "terminate_agreement",
+        "review_agreement",
+    }
+)
 
-_OFFENDER_SIDE = frozenset({
-    "record_contact", "accept_responsibility", "record_consent", "decline", "withdraw",
-    "re_engage", "record_assessment", "record_vulnerability", "refer_for_support",
-})  # fmt: skip
+_OFFENDER_SIDE = frozenset(
+    {
+        "record_contact",
+        "accept_responsibility",
+        "record_consent",
+        "decline",
+        "withdraw",
+        "re_engage",
+        "record_assessment",
+        "record_vulnerability",
+        "refer_for_support",
+    }
+)
 
-_CASE_WORK = _OFFENDER_SIDE | frozenset({
-    "inform_victim", "pass_victim_details", "assign_facilitators", "replace_facilitator",
-    "choose_activity_type", "set_venue", "request_prison_access", "record_pre_visit",
-    "schedule_activity", "reschedule_activity", "record_activity_held", "cancel_activity",
-    "record_outcome_agreement", "record_follow_up", "record_feedback", "resolve_complaint",
-    "update_victim", "close_case",
-})  # fmt: skip
+_CASE_WORK = _OFFENDER_SIDE | frozenset(
+    {
+        "inform_victim",
+        "pass_victim_details",
+        "assign_facilitators",
+        "replace_facilitator",
+        "choose_activity_type",
+        "set_venue",
+        "request_prison_access",
+        "record_pre_visit",
+        "schedule_activity",
+        "reschedule_activity",
+        "record_activity_held",
+        "cancel_activity",
+        "record_outcome_agreement",
+        "record_follow_up",
+        "record_feedback",
+        "resolve_complaint",
+        "update_victim",
+        "close_case",
+    }
+)
 
 ALLOWED_COMMANDS: dict[AgencyRole, frozenset[str]] = {
     AgencyRole.PCC: _EVERYONE | _AGREEMENTS | _CASE_WORK,
-    AgencyRole.POLICE: _EVERYONE | _AGREEMENTS | {"inform_victim", "pass_victim_details",
-                                                  "record_contact", "update_victim"},
+    AgencyRole.POLICE: _EVERYONE
+    | _AGREEMENTS
+    | {"inform_victim", "pass_victim_details", "record_contact", "update_victim"},
     AgencyRole.PROBATION: _EVERYONE | _OFFENDER_SIDE | {"update_victim"},
     AgencyRole.PRISON: _EVERYONE | {"record_movement", "decide_prison_access"},
     AgencyRole.PROVIDER: _EVERYONE | _CASE_WORK,
     # the backbone's operators; HMPPS prisoner merges are applied as admin:backbone
-    AgencyRole.ADMIN: frozenset({"register_agency", "merge_prisoner", "record_merged_away",
-                                 "record_prisoner_merge"}),
-}  # fmt: skip
+    AgencyRole.ADMIN: frozenset(
+        {"register_agency", "merge_prisoner", "record_merged_away", "record_prisoner_merge"}
+    ),
+}
 
 
 def role_of(agency: str) -> AgencyRole | None:

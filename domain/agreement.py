@@ -33,9 +33,15 @@ from domain.errors import AgreementRuleViolation, GrantOutsideParties, NotAParty
 from domain.text import FreeText, Identifier, Name
 
 __all__ = [
-    "AgreementStatus", "AgreementTerms", "DataCategory", "Grant", "LawfulBasis", "Party",
-    "PartyRole", "SharingAgreement",
-]  # fmt: skip
+    "AgreementStatus",
+    "AgreementTerms",
+    "DataCategory",
+    "Grant",
+    "LawfulBasis",
+    "Party",
+    "PartyRole",
+    "SharingAgreement",
+]
 
 AGREEMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://rj-backbone/agreement")
 

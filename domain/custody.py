@@ -46,11 +46,24 @@ class CustodyStatus(StrEnum):
 
 
 # HMPPS reasons, as published (prison-offender-events.prisoner.received / .released).
-RECEIVED_REASONS = ("ADMISSION", "TRANSFERRED", "RETURN_FROM_COURT", "TEMPORARY_ABSENCE_RETURN",
-                    "NEW_ADMISSION", "READMISSION", "READMISSION_SWITCH_BOOKING",
-                    "POST_MERGE_ADMISSION")  # fmt: skip
-RELEASED_REASONS = ("RELEASED", "TRANSFERRED", "SENT_TO_COURT", "TEMPORARY_ABSENCE_RELEASE",
-                    "RELEASED_TO_HOSPITAL", "UNKNOWN")  # fmt: skip
+RECEIVED_REASONS = (
+    "ADMISSION",
+    "TRANSFERRED",
+    "RETURN_FROM_COURT",
+    "TEMPORARY_ABSENCE_RETURN",
+    "NEW_ADMISSION",
+    "READMISSION",
+    "READMISSION_SWITCH_BOOKING",
+    "POST_MERGE_ADMISSION",
+)
+RELEASED_REASONS = (
+    "RELEASED",
+    "TRANSFERRED",
+    "SENT_TO_COURT",
+    "TEMPORARY_ABSENCE_RELEASE",
+    "RELEASED_TO_HOSPITAL",
+    "UNKNOWN",
+)
 
 STATUS_AFTER_RELEASE = {
     "TRANSFERRED": CustodyStatus.IN_TRANSIT,
@@ -59,8 +72,12 @@ STATUS_AFTER_RELEASE = {
     "RELEASED_TO_HOSPITAL": CustodyStatus.IN_HOSPITAL,
     "UNKNOWN": CustodyStatus.UNKNOWN,
 }
-NOT_HELD_IN_A_PRISON = (CustodyStatus.RELEASED, CustodyStatus.IN_TRANSIT,
-                         CustodyStatus.IN_HOSPITAL, CustodyStatus.UNKNOWN)  # fmt: skip
+NOT_HELD_IN_A_PRISON = (
+    CustodyStatus.RELEASED,
+    CustodyStatus.IN_TRANSIT,
+    CustodyStatus.IN_HOSPITAL,
+    CustodyStatus.UNKNOWN,
+)
 
 
 class Movement(Immutable):
@@ -208,9 +225,12 @@ class Custody(Aggregate):
                 leaving = m
             elif m.kind is MovementKind.RECEIVED and leaving is not None:
                 if m.reason == "TRANSFERRED" and m.prison_id != leaving.prison_id:
-                    result.append(Transfer(
-                        from_prison=leaving.prison_id, to_prison=m.prison_id,
-                        occurred_at=m.occurred_at,
-                    ))  # fmt: skip
+                    result.append(
+                        Transfer(
+                            from_prison=leaving.prison_id,
+                            to_prison=m.prison_id,
+                            occurred_at=m.occurred_at,
+                        )
+                    )
                 leaving = None
         return result

@@ -22,25 +22,51 @@ EVENT_CATEGORIES: dict[str, C] = {
     "Case.VictimInformed": C.REFERRAL,
     "Case.VictimDetailsPassed": C.VICTIM_CONTACT,
     "Case.ContactAttempted": C.FACILITATION,
-    **dict.fromkeys(["Case.ResponsibilityAccepted", "Case.WrittenConsentRecorded",
-                     "Case.ParticipantDeclined", "Case.ParticipantWithdrew",
-                     "Case.ParticipantReEngaged"], C.CONSENT),
+    **dict.fromkeys(
+        [
+            "Case.ResponsibilityAccepted",
+            "Case.WrittenConsentRecorded",
+            "Case.ParticipantDeclined",
+            "Case.ParticipantWithdrew",
+            "Case.ParticipantReEngaged",
+        ],
+        C.CONSENT,
+    ),
     **dict.fromkeys(["Case.AssessmentCompleted", "Case.VulnerabilityRecorded"], C.ASSESSMENT),
     "Case.SupportReferralMade": C.SUPPORT,
     **dict.fromkeys(["Case.FacilitatorsAssigned", "Case.FacilitatorReplaced"], C.FACILITATION),
-    **dict.fromkeys(["Case.ActivityTypeChosen", "Case.ActivityTypeChanged", "Case.VenueSet",
-                     "Case.PreVisitHeld", "Case.ActivityScheduled", "Case.ActivityRescheduled",
-                     "Case.ActivityHeld", "Case.ActivityCancelled"], C.ACTIVITY),
-    **dict.fromkeys(["Case.PrisonAccessRequested", "Case.PrisonAccessGranted",
-                     "Case.PrisonAccessRefused"], C.PRISON_ACCESS),
+    **dict.fromkeys(
+        [
+            "Case.ActivityTypeChosen",
+            "Case.ActivityTypeChanged",
+            "Case.VenueSet",
+            "Case.PreVisitHeld",
+            "Case.ActivityScheduled",
+            "Case.ActivityRescheduled",
+            "Case.ActivityHeld",
+            "Case.ActivityCancelled",
+        ],
+        C.ACTIVITY,
+    ),
+    **dict.fromkeys(
+        ["Case.PrisonAccessRequested", "Case.PrisonAccessGranted", "Case.PrisonAccessRefused"],
+        C.PRISON_ACCESS,
+    ),
     **dict.fromkeys(["Case.OutcomeAgreed", "Case.FollowUpRecorded"], C.OUTCOME),
     "Case.FeedbackRecorded": C.FEEDBACK,
     **dict.fromkeys(["Case.ComplaintReceived", "Case.ComplaintResolved"], C.COMPLAINT),
     **dict.fromkeys(["Case.VictimUpdated", "Case.CaseClosed"], C.CASE_STATUS),
-    **dict.fromkeys(["Custody.Opened", "Custody.MovementRecorded", "Custody.PrisonerMerged",
-                     "Custody.MergedAway"], C.CUSTODY),
+    **dict.fromkeys(
+        [
+            "Custody.Opened",
+            "Custody.MovementRecorded",
+            "Custody.PrisonerMerged",
+            "Custody.MergedAway",
+        ],
+        C.CUSTODY,
+    ),
     "Case.OffenderPrisonNumberChanged": C.OFFENDER_IDENTITY,
-}  # fmt: skip
+}
 
 # Personal (or identifying) fields and the category that lets a recipient see them.
 FIELD_CATEGORIES: dict[tuple[str, str], C] = {
@@ -107,10 +133,13 @@ def decide(event_class: type[BaseModel], data: dict[str, Any], granted: frozense
     if category not in granted:
         reason = f"no active agreement grants {category.value}"
         return Decision(Outcome.WITHHELD, category, (), reason, None)
-    removed = tuple(sorted(
-        f for f in personal_fields(event_class) | set(FIELD_CATEGORIES_FOR.get(name, ()))
-        if f in data and data[f] is not None and field_category(name, f, data) not in granted
-    ))  # fmt: skip
+    removed = tuple(
+        sorted(
+            f
+            for f in personal_fields(event_class) | set(FIELD_CATEGORIES_FOR.get(name, ()))
+            if f in data and data[f] is not None and field_category(name, f, data) not in granted
+        )
+    )
     if not removed:
         return Decision(Outcome.SENT, category, (), f"{category.value} granted", dict(data))
     kept = {k: v for k, v in data.items() if k not in removed}

@@ -38,9 +38,14 @@ LINE_SEPARATORS = frozenset("\u2028\u2029\x85")
 
 
 _CONTROL_NAMES = {
-    "\x00": "NULL", "\t": "CHARACTER TABULATION", "\n": "LINE FEED", "\r": "CARRIAGE RETURN",
-    "\x1b": "ESCAPE", "\x7f": "DELETE", "\x85": "NEXT LINE",
-}  # fmt: skip
+    "\x00": "NULL",
+    "\t": "CHARACTER TABULATION",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+}
 
 
 def describe(char: str) -> str:

@@ -51,16 +51,24 @@ class CaseActivities(CasePreparation):
             raise InvalidTransition("choose the activity type before scheduling")
         self.check_prison_access_granted_for_prison_venue(self.activity_type)
         self._activity_scheduled(
-            activity_id=activity_id, activity_type=self.activity_type,
-            participant_ids=participant_ids, scheduled_for=scheduled_for,
-            prison_code=self.venue.prison_code if self.venue else None, meta=meta,
-        )  # fmt: skip
+            activity_id=activity_id,
+            activity_type=self.activity_type,
+            participant_ids=participant_ids,
+            scheduled_for=scheduled_for,
+            prison_code=self.venue.prison_code if self.venue else None,
+            meta=meta,
+        )
 
     @event("ActivityScheduled")
     def _activity_scheduled(
-        self, activity_id: str, activity_type: ActivityType, participant_ids: tuple[str, ...],
-        scheduled_for: datetime, prison_code: str | None, meta: EventMeta,
-    ) -> None:  # fmt: skip
+        self,
+        activity_id: str,
+        activity_type: ActivityType,
+        participant_ids: tuple[str, ...],
+        scheduled_for: datetime,
+        prison_code: str | None,
+        meta: EventMeta,
+    ) -> None:
         self.activities[activity_id] = Activity(
             activity_id, activity_type, tuple(participant_ids), scheduled_for
         )
@@ -77,15 +85,22 @@ class CaseActivities(CasePreparation):
         self.check_activity_is_scheduled(activity_id)
         self.check_reason_given(reason, "rescheduling an activity")
         self._activity_rescheduled(
-            activity_id=activity_id, scheduled_for=scheduled_for,
-            reason_code=reason_code, reason=reason, meta=meta,
-        )  # fmt: skip
+            activity_id=activity_id,
+            scheduled_for=scheduled_for,
+            reason_code=reason_code,
+            reason=reason,
+            meta=meta,
+        )
 
     @event("ActivityRescheduled")
     def _activity_rescheduled(
-        self, activity_id: str, scheduled_for: datetime, reason_code: DelayReason,
-        reason: PersonalText, meta: EventMeta,
-    ) -> None:  # fmt: skip
+        self,
+        activity_id: str,
+        scheduled_for: datetime,
+        reason_code: DelayReason,
+        reason: PersonalText,
+        meta: EventMeta,
+    ) -> None:
         activity = self.activities[activity_id]
         activity.reschedules.append((activity.scheduled_for, reason_code, reason))
         activity.scheduled_for = scheduled_for
@@ -133,10 +148,12 @@ class CaseActivities(CasePreparation):
     def _cancel_activities_of(self, participant_id: str, what: str, meta: EventMeta) -> None:
         for activity in self.scheduled_activities_of(participant_id):
             self._activity_cancelled(
-                activity_id=activity.activity_id, reason_code=DelayReason.CONSENT_WITHDRAWN,
+                activity_id=activity.activity_id,
+                reason_code=DelayReason.CONSENT_WITHDRAWN,
                 reason=f"{participant_id} {what}: the {activity.activity_type.value} of "
-                f"{activity.scheduled_for:%Y-%m-%d} cannot go ahead without them", meta=meta,
-            )  # fmt: skip
+                f"{activity.scheduled_for:%Y-%m-%d} cannot go ahead without them",
+                meta=meta,
+            )
 
     def scheduled_activities_of(self, participant_id: str) -> list[Activity]:
         return [

@@ -112,36 +112,54 @@ class Case(CaseOffenderIdentity):
         if any(not 1 <= score <= 5 for score in ratings.values()):
             raise InvalidTransition("feedback ratings run from 1 (poor) to 5 (excellent)")
         self._feedback_recorded(
-            participant_id=participant_id, stage=stage, ratings=ratings,
-            felt_empowered=felt_empowered, meta=meta,
-        )  # fmt: skip
+            participant_id=participant_id,
+            stage=stage,
+            ratings=ratings,
+            felt_empowered=felt_empowered,
+            meta=meta,
+        )
 
     @event("FeedbackRecorded")
     def _feedback_recorded(
-        self, participant_id: str, stage: FeedbackStage, ratings: dict[FeedbackElement, int],
-        felt_empowered: bool | None, meta: EventMeta,
-    ) -> None:  # fmt: skip
+        self,
+        participant_id: str,
+        stage: FeedbackStage,
+        ratings: dict[FeedbackElement, int],
+        felt_empowered: bool | None,
+        meta: EventMeta,
+    ) -> None:
         self.feedback.append(Feedback(participant_id, stage, dict(ratings), felt_empowered))
 
     def record_complaint(
-        self, complaint_id: Identifier, about: Name, summary: FreeText, meta: EventMeta,
+        self,
+        complaint_id: Identifier,
+        about: Name,
+        summary: FreeText,
+        meta: EventMeta,
         participant_id: Identifier | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Allowed at any point, including on a closed case."""
         if complaint_id in self.complaints:
             raise DuplicateEntity(f"complaint {complaint_id!r} already recorded")
         if participant_id is not None:
             self.check_participant_on_case(participant_id)
         self._complaint_received(
-            complaint_id=complaint_id, about=about, summary=summary,
-            participant_id=participant_id, meta=meta,
-        )  # fmt: skip
+            complaint_id=complaint_id,
+            about=about,
+            summary=summary,
+            participant_id=participant_id,
+            meta=meta,
+        )
 
     @event("ComplaintReceived")
     def _complaint_received(
-        self, complaint_id: str, about: PersonalText, summary: PersonalText,
-        participant_id: str | None, meta: EventMeta,
-    ) -> None:  # fmt: skip
+        self,
+        complaint_id: str,
+        about: PersonalText,
+        summary: PersonalText,
+        participant_id: str | None,
+        meta: EventMeta,
+    ) -> None:
         self.complaints[complaint_id] = Complaint(complaint_id, about)
 
     def resolve_complaint(

@@ -29,8 +29,9 @@ class CaseOffenderIdentity(CaseActivities):
     ) -> None:
         self.check_only_the_backbone_applies_prisoner_merges(meta.agency)
         removed, kept = removed_prison_number.upper(), prison_number.upper()
-        numbers = {p.participant_id: (p.prison_number or "").upper()
-                   for p in self.participants.values()}  # fmt: skip
+        numbers = {
+            p.participant_id: (p.prison_number or "").upper() for p in self.participants.values()
+        }
         naming = [pid for pid, number in numbers.items() if number == removed]
         if not naming and kept in numbers.values():
             return  # already re-pointed

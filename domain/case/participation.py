@@ -67,16 +67,28 @@ class CaseParticipation(CaseRules, Aggregate):
                 raise InvalidTransition("a supporter supports a named participant")
             self.check_participant_on_case(supports)
         self._participant_added(
-            participant_id=participant_id, role=role, name=name, contact=contact,
-            is_child=is_child, supports=supports, prison_number=prison_number, meta=meta,
-        )  # fmt: skip
+            participant_id=participant_id,
+            role=role,
+            name=name,
+            contact=contact,
+            is_child=is_child,
+            supports=supports,
+            prison_number=prison_number,
+            meta=meta,
+        )
 
     @event("ParticipantAdded")
     def _participant_added(
-        self, participant_id: str, role: ParticipantRole, name: PersonalText,
-        contact: PersonalText | None, is_child: bool, supports: str | None,
-        prison_number: str | None, meta: EventMeta,
-    ) -> None:  # fmt: skip
+        self,
+        participant_id: str,
+        role: ParticipantRole,
+        name: PersonalText,
+        contact: PersonalText | None,
+        is_child: bool,
+        supports: str | None,
+        prison_number: str | None,
+        meta: EventMeta,
+    ) -> None:
         self.participants[participant_id] = Participant(
             participant_id, role, name, contact, is_child, supports, prison_number
         )
@@ -121,8 +133,11 @@ class CaseParticipation(CaseRules, Aggregate):
         p = self.participants[participant_id]
         if reached:
             p.contacted = True
-            if p.status in (ParticipantStatus.ADDED, ParticipantStatus.INFORMED,
-                            ParticipantStatus.UNCONTACTABLE):  # fmt: skip
+            if p.status in (
+                ParticipantStatus.ADDED,
+                ParticipantStatus.INFORMED,
+                ParticipantStatus.UNCONTACTABLE,
+            ):
                 p.status = ParticipantStatus.CONTACTED
         elif not p.contacted:
             p.status = ParticipantStatus.UNCONTACTABLE
@@ -202,16 +217,24 @@ class CaseParticipation(CaseRules, Aggregate):
         self.check_enhanced_assessment_for_sensitive_crime(level)
         self.check_not_suitable_has_reasons(outcome, reasons)
         self._assessed(
-            participant_id=participant_id, level=level, outcome=outcome,
-            conditions=conditions, reasons=reasons, meta=meta,
-        )  # fmt: skip
+            participant_id=participant_id,
+            level=level,
+            outcome=outcome,
+            conditions=conditions,
+            reasons=reasons,
+            meta=meta,
+        )
 
     @event("AssessmentCompleted")
     def _assessed(
-        self, participant_id: str, level: AssessmentLevel, outcome: AssessmentOutcome,
-        conditions: tuple[PersonalText, ...], reasons: tuple[PersonalText, ...],
+        self,
+        participant_id: str,
+        level: AssessmentLevel,
+        outcome: AssessmentOutcome,
+        conditions: tuple[PersonalText, ...],
+        reasons: tuple[PersonalText, ...],
         meta: EventMeta,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.participants[participant_id].assessment = Assessment(
             level, outcome, tuple(conditions), tuple(reasons), meta.occurred_at
         )
@@ -231,9 +254,12 @@ class CaseParticipation(CaseRules, Aggregate):
 
     @event("VulnerabilityRecorded")
     def _vulnerability_recorded(
-        self, participant_id: str, vulnerability: Vulnerability, notes: PersonalText,
+        self,
+        participant_id: str,
+        vulnerability: Vulnerability,
+        notes: PersonalText,
         meta: EventMeta,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.participants[participant_id].vulnerabilities.append(vulnerability)
 
     def refer_for_support(

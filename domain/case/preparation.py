@@ -73,9 +73,12 @@ class CasePreparation(CaseParticipation):
             raise InvalidTransition(f"the activity type is already {activity_type.value}")
         self.check_reason_given(reason, "changing the activity type")
         self._activity_type_changed(
-            previous=self.activity_type, activity_type=activity_type,
-            preferred_by=preferred_by, reason=reason, meta=meta,
-        )  # fmt: skip
+            previous=self.activity_type,
+            activity_type=activity_type,
+            preferred_by=preferred_by,
+            reason=reason,
+            meta=meta,
+        )
 
     @event("ActivityTypeChosen")
     def _activity_type_chosen(
@@ -85,9 +88,13 @@ class CasePreparation(CaseParticipation):
 
     @event("ActivityTypeChanged")
     def _activity_type_changed(
-        self, previous: ActivityType, activity_type: ActivityType, preferred_by: str,
-        reason: PersonalText, meta: EventMeta,
-    ) -> None:  # fmt: skip
+        self,
+        previous: ActivityType,
+        activity_type: ActivityType,
+        preferred_by: str,
+        reason: PersonalText,
+        meta: EventMeta,
+    ) -> None:
         self.activity_type = activity_type
 
     def set_venue(

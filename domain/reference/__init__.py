@@ -183,6 +183,9 @@ def load_reference_data() -> ReferenceData:
     _check(areas, forces, prisons)
     _check_regions(areas, regions, providers)
     return ReferenceData(
-        pcc_areas=areas, police_forces=forces, prisons=prisons,
-        probation_regions=regions, rj_providers=providers,
-    )  # fmt: skip
+        pcc_areas=areas,
+        police_forces=forces,
+        prisons=prisons,
+        probation_regions=regions,
+        rj_providers=providers,
+    )

@@ -33,9 +33,16 @@ class AgreementRegister(Projection):
         tx.execute(
             "INSERT INTO isa_agreement VALUES (?, ?, ?, ?, 'draft', ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            (aid, e.reference, t.title, t.lead, iso(t.effective_from), iso(t.review_due),
-             iso(e.meta.occurred_at)),
-        )  # fmt: skip
+            (
+                aid,
+                e.reference,
+                t.title,
+                t.lead,
+                iso(t.effective_from),
+                iso(t.review_due),
+                iso(e.meta.occurred_at),
+            ),
+        )
         for g in t.grants:
             for category in sorted(g.categories):
                 tx.execute(
@@ -90,10 +97,16 @@ class AgreementQueries:
                 "FROM isa_agreement ORDER BY status, reference"
             )
         return [
-            AgreementRow(str(r), str(t), str(ld), str(s), date.fromisoformat(str(f)),
-                         date.fromisoformat(str(d)))
+            AgreementRow(
+                str(r),
+                str(t),
+                str(ld),
+                str(s),
+                date.fromisoformat(str(f)),
+                date.fromisoformat(str(d)),
+            )
             for r, t, ld, s, f, d in rows
-        ]  # fmt: skip
+        ]
 
     def by_status(self) -> dict[str, list[AgreementRow]]:
         out: dict[str, list[AgreementRow]] = {}

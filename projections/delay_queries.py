@@ -130,14 +130,21 @@ class DelayQueries:
         return [b for b in found if b.ongoing] if ongoing_only else found
 
     def _breach(
-        self, cases: dict[str, tuple], case_id: str, kind: str, reason: str,  # type: ignore[type-arg]
-        started: datetime, ended: datetime | None, now: datetime,
-    ) -> Breach:  # fmt: skip
+        self,
+        cases: dict[str, tuple],  # type: ignore[type-arg]
+        case_id: str,
+        kind: str,
+        reason: str,
+        started: datetime,
+        ended: datetime | None,
+        now: datetime,
+    ) -> Breach:
         closed = cases[case_id][4]
         if ended is None and closed is not None:
             ended = closed
-        return Breach(case_id, cases[case_id][0], kind, reason, started, ended,
-                      _days(started, ended or now))  # fmt: skip
+        return Breach(
+            case_id, cases[case_id][0], kind, reason, started, ended, _days(started, ended or now)
+        )
 
     def _late_details(self, tx: ViewTx, cases: dict[str, tuple], now: datetime) -> list[Breach]:  # type: ignore[type-arg]
         limit = self.levels.victim_details_days
@@ -148,20 +155,38 @@ class DelayQueries:
             area, route, reported, _, closed, _ = cases[str(case_id)]
             if reported is None or (passed is None and (route != "police" or closed)):
                 continue
-            due = datetime.combine(date.fromisoformat(str(reported)), datetime.min.time(),
-                                   tzinfo=now.tzinfo) + limit * DAY  # fmt: skip
+            due = (
+                datetime.combine(
+                    date.fromisoformat(str(reported)), datetime.min.time(), tzinfo=now.tzinfo
+                )
+                + limit * DAY
+            )
             end = None if passed is None else _at(passed)
             if (end or now) > due + DAY:  # the whole of the due day is allowed
-                reason = (f"victim {pid}'s details passed to the hub "
-                          f"{'late' if end else 'not yet'}: the Victims' Code allows {limit} days "
-                          f"from the crime report ({reported})")  # fmt: skip
-                out.append(Breach(str(case_id), area, "victim_details_late", reason, due, end,
-                                  _days(due, end or now)))  # fmt: skip
+                reason = (
+                    f"victim {pid}'s details passed to the hub "
+                    f"{'late' if end else 'not yet'}: the Victims' Code allows {limit} days "
+                    f"from the crime report ({reported})"
+                )
+                out.append(
+                    Breach(
+                        str(case_id),
+                        area,
+                        "victim_details_late",
+                        reason,
+                        due,
+                        end,
+                        _days(due, end or now),
+                    )
+                )
         return out
 
     def _victims_not_updated(
-        self, tx: ViewTx, cases: dict[str, tuple], now: datetime  # type: ignore[type-arg]
-    ) -> list[Breach]:  # fmt: skip
+        self,
+        tx: ViewTx,
+        cases: dict[str, tuple],  # type: ignore[type-arg]
+        now: datetime,
+    ) -> list[Breach]:
         limit = self.levels.victim_update_days
         contacts: dict[tuple[str, str], list[datetime]] = defaultdict(list)
         for c, p, at in tx.all("SELECT case_id, participant_id, at FROM delay_contact"):
@@ -177,10 +202,21 @@ class DelayQueries:
             for start, end in pairwise(points):
                 if end - start > limit * DAY:
                     ongoing = end is now
-                    reason = (f"victim {p} not updated for {_days(start, end):.0f} days "
-                              f"(service level {limit})")  # fmt: skip
-                    out.append(self._breach(cases, case_id, "victim_not_updated", reason,
-                                            start, None if ongoing else end, now))  # fmt: skip
+                    reason = (
+                        f"victim {p} not updated for {_days(start, end):.0f} days "
+                        f"(service level {limit})"
+                    )
+                    out.append(
+                        self._breach(
+                            cases,
+                            case_id,
+                            "victim_not_updated",
+                            reason,
+                            start,
+                            None if ongoing else end,
+                            now,
+                        )
+                    )
         return out
 
     def _prison_access(self, tx: ViewTx, cases: dict[str, tuple], now: datetime) -> list[Breach]:  # type: ignore[type-arg]
@@ -190,8 +226,9 @@ class DelayQueries:
             start, end = _at(asked), None if decided is None else _at(decided)
             if (end or now) - start > limit * DAY:
                 reason = f"prison access at {prison} undecided for more than {limit} days"
-                out.append(self._breach(cases, str(c), "prison_access_pending", reason,
-                                        start, end, now))  # fmt: skip
+                out.append(
+                    self._breach(cases, str(c), "prison_access_pending", reason, start, end, now)
+                )
         return out
 
     def _moves_and_waits(self, tx: ViewTx, cases: dict[str, tuple], now: datetime) -> list[Breach]:  # type: ignore[type-arg]
@@ -213,8 +250,9 @@ class DelayQueries:
                 pn = cases[case_id][5]
                 end = min((r for r in releases.get(str(pn), []) if r > start), default=None)
                 reason = f"waiting for the offender's release: {detail}"
-                out.append(self._breach(cases, case_id, "waiting_for_release", reason,
-                                        start, end, now))  # fmt: skip
+                out.append(
+                    self._breach(cases, case_id, "waiting_for_release", reason, start, end, now)
+                )
                 continue
             name = _ACTIVITY_BREACHES[kind]
             if any(  # one move (or withdrawal) counts once until an activity is next held

@@ -18,20 +18,42 @@ from projections.events import Case, Custody
 from projections.framework import Projection, handles
 from projections.sql import ViewTx, iso
 
-STAGES = ("referred", "victim_contacted", "consented", "assessed", "prepared", "scheduled",
-          "activity_held", "closed")  # fmt: skip
+STAGES = (
+    "referred",
+    "victim_contacted",
+    "consented",
+    "assessed",
+    "prepared",
+    "scheduled",
+    "activity_held",
+    "closed",
+)
 _STAGE_OF = {
-    "VictimInformed": "victim_contacted", "VictimDetailsPassed": "victim_contacted",
-    "WrittenConsentRecorded": "consented", "AssessmentCompleted": "assessed",
-    "FacilitatorsAssigned": "prepared", "ActivityTypeChosen": "prepared",
-    "ActivityScheduled": "scheduled", "ActivityHeld": "activity_held", "CaseClosed": "closed",
-}  # fmt: skip
+    "VictimInformed": "victim_contacted",
+    "VictimDetailsPassed": "victim_contacted",
+    "WrittenConsentRecorded": "consented",
+    "AssessmentCompleted": "assessed",
+    "FacilitatorsAssigned": "prepared",
+    "ActivityTypeChosen": "prepared",
+    "ActivityScheduled": "scheduled",
+    "ActivityHeld": "activity_held",
+    "CaseClosed": "closed",
+}
 # Activity changes that start a delay; a victim update only records that the victim was told
 # (and, with awaiting_release, that the case now waits for the release).
-_ACTIVITY_DELAYS = (DelayReason.PRISONER_MOVED, DelayReason.AWAITING_RELEASE,
-                    DelayReason.CONSENT_WITHDRAWN)  # fmt: skip
-_VICTIM_CONTACTS = ("VictimInformed", "VictimUpdated", "WrittenConsentRecorded", "PreVisitHeld",
-                    "FollowUpRecorded", "FeedbackRecorded")  # fmt: skip
+_ACTIVITY_DELAYS = (
+    DelayReason.PRISONER_MOVED,
+    DelayReason.AWAITING_RELEASE,
+    DelayReason.CONSENT_WITHDRAWN,
+)
+_VICTIM_CONTACTS = (
+    "VictimInformed",
+    "VictimUpdated",
+    "WrittenConsentRecorded",
+    "PreVisitHeld",
+    "FollowUpRecorded",
+    "FeedbackRecorded",
+)
 
 
 class Delays(Projection):
@@ -80,10 +102,20 @@ class Delays(Projection):
                 (e.prison_number.upper(), str(e.originator_id)),
             )
 
-    @handles(Case.VictimInformed, Case.VictimDetailsPassed, Case.VictimUpdated,
-             Case.WrittenConsentRecorded, Case.AssessmentCompleted, Case.FacilitatorsAssigned,
-             Case.ActivityTypeChosen, Case.ActivityScheduled, Case.PreVisitHeld,
-             Case.FollowUpRecorded, Case.FeedbackRecorded, Case.ContactAttempted)  # fmt: skip
+    @handles(
+        Case.VictimInformed,
+        Case.VictimDetailsPassed,
+        Case.VictimUpdated,
+        Case.WrittenConsentRecorded,
+        Case.AssessmentCompleted,
+        Case.FacilitatorsAssigned,
+        Case.ActivityTypeChosen,
+        Case.ActivityScheduled,
+        Case.PreVisitHeld,
+        Case.FollowUpRecorded,
+        Case.FeedbackRecorded,
+        Case.ContactAttempted,
+    )
     def _progress(self, e: Any, tx: ViewTx) -> None:
         kind = type(e).__name__
         case_id, at = str(e.originator_id), iso(e.meta.occurred_at)

@@ -226,11 +226,15 @@ class PrisonMoves(Projection):
     @handles(Case.ActivityScheduled)
     def _scheduled(self, e: Any, tx: ViewTx) -> None:
         tx.execute(
-            "INSERT INTO moves_activity VALUES (?, ?, ?, ?, ?, 'scheduled') "
-            "ON CONFLICT DO NOTHING",
-            (str(e.originator_id), e.activity_id, e.activity_type.value,
-             iso(e.scheduled_for), e.prison_code),
-        )  # fmt: skip
+            "INSERT INTO moves_activity VALUES (?, ?, ?, ?, ?, 'scheduled') ON CONFLICT DO NOTHING",
+            (
+                str(e.originator_id),
+                e.activity_id,
+                e.activity_type.value,
+                iso(e.scheduled_for),
+                e.prison_code,
+            ),
+        )
 
     @handles(Case.ActivityRescheduled, Case.ActivityHeld, Case.ActivityCancelled)
     def _activity_changed(self, e: Any, tx: ViewTx) -> None:

@@ -44,9 +44,10 @@ class MovesBatch:
         pn = self.prison_numbers.get(custody_id)
         if pn is None:
             pn = str(
-                tx.scalar("SELECT prison_number FROM moves_custody WHERE custody_id = ?",
-                          (custody_id,))
-            )  # fmt: skip
+                tx.scalar(
+                    "SELECT prison_number FROM moves_custody WHERE custody_id = ?", (custody_id,)
+                )
+            )
             self.prison_numbers[custody_id] = pn
         return pn
 
@@ -92,9 +93,15 @@ class MovesBatch:
             tx.execute(
                 "UPDATE moves_custody SET status = ?, current_prison = ?, last_prison = ?, "
                 "moved_at = ?, last_kind = ? WHERE prison_number = ?",
-                (custody.status, custody.current_prison, custody.last_prison, custody.moved_at,
-                 custody.last_kind, pn),
-            )  # fmt: skip
+                (
+                    custody.status,
+                    custody.current_prison,
+                    custody.last_prison,
+                    custody.moved_at,
+                    custody.last_kind,
+                    pn,
+                ),
+            )
         self.dirty.discard(pn)
 
     def write_all(self, tx: ViewTx) -> None:

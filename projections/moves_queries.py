@@ -107,11 +107,19 @@ class MovesQueries:
             "affects FROM moves_affected ORDER BY moved_at, case_id"
         )
         return [
-            AffectedCase(str(c), str(pn), str(at), str(mv), str(fr), _s(to),
-                         None if out is None else bool(out), str(aff))
+            AffectedCase(
+                str(c),
+                str(pn),
+                str(at),
+                str(mv),
+                str(fr),
+                _s(to),
+                None if out is None else bool(out),
+                str(aff),
+            )
             for c, pn, at, mv, fr, to, out, aff in rows
             if case_id is None or c == case_id
-        ]  # fmt: skip
+        ]
 
     def releases(self) -> list[ReleaseFlag]:
         rows = self._rows(

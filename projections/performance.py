@@ -34,9 +34,15 @@ class AreaPerformance(Projection):
     def _fact(tx: ViewTx, e: Any, measure: str, key: str, value: int = 1) -> None:
         tx.execute(
             "INSERT INTO perf_fact VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (str(e.originator_id), e.originator_version, e.meta.occurred_at.date().isoformat(),
-             measure, key, value),
-        )  # fmt: skip
+            (
+                str(e.originator_id),
+                e.originator_version,
+                e.meta.occurred_at.date().isoformat(),
+                measure,
+                key,
+                value,
+            ),
+        )
 
     @handles(Case.Referred)
     def _referred(self, e: Any, tx: ViewTx) -> None:
@@ -44,8 +50,11 @@ class AreaPerformance(Projection):
             "INSERT INTO perf_case VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (str(e.originator_id), e.pcc_area, e.cjs_stage.value, int(e.crime_type.is_sensitive)),
         )
-        for dimension, value in (("route", e.route), ("cjs_stage", e.cjs_stage),
-                                 ("crime_type", e.crime_type)):  # fmt: skip
+        for dimension, value in (
+            ("route", e.route),
+            ("cjs_stage", e.cjs_stage),
+            ("crime_type", e.crime_type),
+        ):
             self._fact(tx, e, "referral", f"{dimension}:{value.value}")
 
     @handles(Case.ParticipantAdded)

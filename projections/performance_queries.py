@@ -30,8 +30,11 @@ class AreaPeriod:
     def referrals(self, dimension: str) -> dict[str, int]:
         """Referrals by ``route``, ``cjs_stage`` or ``crime_type``."""
         prefix = f"{dimension}:"
-        return {k.removeprefix(prefix): n for k, n in sorted(self.counts["referral"].items())
-                if k.startswith(prefix)}  # fmt: skip
+        return {
+            k.removeprefix(prefix): n
+            for k, n in sorted(self.counts["referral"].items())
+            if k.startswith(prefix)
+        }
 
     @property
     def take_up(self) -> float | None:
@@ -51,8 +54,11 @@ class AreaPeriod:
     def feedback(self, stage: str) -> dict[str, float]:
         """Average rating (1-5) per element, ``before`` or ``after`` the activity."""
         prefix = f"feedback_{stage}:"
-        return {k.removeprefix(prefix): round(sum(v) / len(v), 2)
-                for k, v in sorted(self.ratings.items()) if k.startswith(prefix)}  # fmt: skip
+        return {
+            k.removeprefix(prefix): round(sum(v) / len(v), 2)
+            for k, v in sorted(self.ratings.items())
+            if k.startswith(prefix)
+        }
 
 
 class PerformanceQueries:

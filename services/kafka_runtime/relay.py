@@ -17,11 +17,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from adapters.cloudevents import Record, to_record
 from adapters.cluster_identity import ClusterIdentity
+from adapters.end_offsets import EndOffsets
 from adapters.event_store import EventStore
 from adapters.kafka_config import Topics, TopicSpec, ensure_topics
 from adapters.ordered_send import send_in_order
@@ -126,6 +127,7 @@ class Relay:
         self.state = RelayPosition()
         self.cluster = ""
         self.identity = ClusterIdentity(connection)
+        self.end_offsets = EndOffsets(connection)
         self.producer: AIOKafkaProducer | None = None
         self.republished = 0
         self.last_success: float | None = None  # epoch seconds of the last turn without error
@@ -153,6 +155,7 @@ class Relay:
             await self.producer.stop()
             self.producer = None
         await self.identity.close()
+        await self.end_offsets.close()
         await self.wakeup.close()
 
     async def step(self) -> int:
@@ -249,17 +252,12 @@ class Relay:
         if not self.state.offsets:
             return True
         await self.ensure_topics()
-        consumer = AIOKafkaConsumer(**self.connection, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            parts = {
-                TopicPartition(k.rpartition(":")[0], int(k.rpartition(":")[2])): v
-                for k, v in self.state.offsets.items()
-            }
-            ends = await consumer.end_offsets(list(parts))
-            return all(ends.get(tp, 0) > offset for tp, offset in parts.items())
-        finally:
-            await consumer.stop()
+        parts = {
+            TopicPartition(k.rpartition(":")[0], int(k.rpartition(":")[2])): v
+            for k, v in self.state.offsets.items()
+        }
+        ends = await self.end_offsets.of(list(parts))
+        return all(ends.get(tp, 0) > offset for tp, offset in parts.items())
 
     async def republish(self) -> None:
         """Start again from the beginning of the log (the broker lost what we sent)."""

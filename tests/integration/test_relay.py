@@ -211,6 +211,25 @@ async def test_a_batch_of_many_events_per_partition_is_not_taken_for_lost_data(
         await relay.stop()
 
 
+async def test_the_broker_check_asks_on_one_consumer_kept_open_between_checks(
+    kafka_broker: Broker, kbackbone: Backbone
+) -> None:
+    """A new consumer per check held the relay up for 110-300 ms every few seconds."""
+    run_script(kbackbone.commands, head_teacher())
+    relay = kbackbone.kafka(kafka_broker.bootstrap).relay()
+    await relay.start()
+    try:
+        await relay.catch_up()
+        assert await relay.broker_has_our_data()
+        kept = relay.end_offsets._consumer
+        assert kept is not None
+        assert await relay.broker_has_our_data()
+        assert relay.end_offsets._consumer is kept
+    finally:
+        await relay.stop()
+    assert relay.end_offsets._consumer is None  # closed with the relay
+
+
 async def test_on_sqlite_a_save_in_the_same_process_wakes_the_relay_long_before_its_next_poll(
     kafka_broker: Broker, tmp_path: Path, topic_prefix: str
 ) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.e2e.cli_commands import BASE, add_victim, refer_case
+
 CASE = "3c1e1b8e-0000-4000-8000-000000000e2e"
-BASE = {"agency": "police:kent", "user": "pc-99", "occurred_at": "2025-02-01T10:00:00Z"}
 
 
 def rjb(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -28,32 +29,9 @@ def rjb(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
 @pytest.fixture
 def commands_file(tmp_path: Path) -> Path:
     lines = [
-        orjson.dumps(
-            {
-                "type": "refer_case",
-                "command_id": "c1",
-                "case_id": CASE,
-                "route": "police",
-                "cjs_stage": "pre_sentence",
-                "crime_type": "theft",
-                "pcc_area": "kent",
-                "crime_reported_on": "2025-01-31",
-                "summary": "shop theft",
-                **BASE,
-            }
-        ).decode(),
+        orjson.dumps(refer_case(CASE)).decode(),
         "{not json",
-        orjson.dumps(
-            {
-                "type": "add_participant",
-                "command_id": "c2",
-                "case_id": CASE,
-                "participant_id": "v1",
-                "role": "victim",
-                "name": "V",
-                **BASE,
-            }
-        ).decode(),
+        orjson.dumps(add_victim(CASE)).decode(),
         orjson.dumps(
             {
                 "type": "record_consent",
@@ -72,17 +50,7 @@ def commands_file(tmp_path: Path) -> Path:
                 **BASE,
             }
         ).decode(),
-        orjson.dumps(
-            {
-                "type": "add_participant",
-                "command_id": "c2",
-                "case_id": CASE,
-                "participant_id": "v1",
-                "role": "victim",
-                "name": "V",
-                **BASE,
-            }
-        ).decode(),
+        orjson.dumps(add_victim(CASE)).decode(),
         orjson.dumps(
             {
                 "type": "accept_responsibility",
@@ -124,27 +92,8 @@ def test_submit_applies_good_lines_and_reports_bad_ones_with_line_and_reason(
 def test_submit_reports_a_non_utf8_line_and_an_over_long_line_and_applies_the_good_ones(
     tmp_path: Path,
 ) -> None:
-    refer = {
-        "type": "refer_case",
-        "command_id": "c1",
-        "case_id": CASE,
-        "route": "police",
-        "cjs_stage": "pre_sentence",
-        "crime_type": "theft",
-        "pcc_area": "kent",
-        "crime_reported_on": "2025-01-31",
-        "summary": "shop theft",
-        **BASE,
-    }
-    victim = {
-        "type": "add_participant",
-        "command_id": "c2",
-        "case_id": CASE,
-        "participant_id": "v1",
-        "role": "victim",
-        "name": "V",
-        **BASE,
-    }
+    refer = refer_case(CASE)
+    victim = add_victim(CASE)
     lines = [
         orjson.dumps(refer),
         b'{"type": "add_participant", "name": "caf\xe9"}',  # Latin-1, not UTF-8

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from services.cli.app import app
+from tests.e2e.cli_commands import BASE, add_victim, refer_case
 
 runner = CliRunner()
 CASE = "3c1e1b8e-0000-4000-8000-00000000a11e"
-BASE = {"agency": "police:kent", "user": "pc-99", "occurred_at": "2025-02-01T10:00:00Z"}
 SUMMARY = "a [/] b [bold]c [link=x]d"
 NAME = "=HYPERLINK([bold]V[/])"
 
@@ -40,27 +40,8 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("RJB_TOKEN", raising=False)
     monkeypatch.delenv("RJB_TOKEN_FILE", raising=False)
     lines = [
-        {
-            "type": "refer_case",
-            "command_id": "c1",
-            "case_id": CASE,
-            "route": "police",
-            "cjs_stage": "pre_sentence",
-            "crime_type": "theft",
-            "pcc_area": "kent",
-            "crime_reported_on": "2025-01-31",
-            "summary": SUMMARY,
-            **BASE,
-        },
-        {
-            "type": "add_participant",
-            "command_id": "c2",
-            "case_id": CASE,
-            "participant_id": "v1",
-            "role": "victim",
-            "name": NAME,
-            **BASE,
-        },
+        refer_case(CASE, summary=SUMMARY),
+        add_victim(CASE, name=NAME),
         {
             "type": "accept_responsibility",
             "command_id": "c5",

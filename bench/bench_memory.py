@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from bench.bench_store import RawCase, case_commands
+from bench.bench_store import case_commands, raw_case
 from bench.kafka_workload import store_settings
 from bench.memory_probe import Growth, rss_mib
 from bench.pg import postgres_env, scratch_database
@@ -103,16 +103,7 @@ def run_raw(env: dict[str, str], total: int, every: int, trace: bool) -> None:
     sample, done = Sampler(every), 0
     try:
         while done < total:
-            group = []
-            for _ in range(CASES_PER_BATCH):
-                case = RawCase(pcc_area="kent")
-                case.add("v1", "victim")
-                case.add("o1", "offender")
-                case.touch("o1", "responsibility")
-                case.touch("v1", "consent")
-                case.touch("o1", "consent")
-                group.append(case)
-            app.save(*group)
+            app.save(*(raw_case() for _ in range(CASES_PER_BATCH)))
             done += 6 * CASES_PER_BATCH
             sample(done)
         growth.report()

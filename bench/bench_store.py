@@ -53,6 +53,17 @@ class RawCase(Aggregate):
         pass
 
 
+def raw_case() -> RawCase:
+    """A new case with its six events (referral, two people, responsibility, two consents)."""
+    case = RawCase(pcc_area="kent")
+    case.add("v1", "victim")
+    case.add("o1", "offender")
+    case.touch("o1", "responsibility")
+    case.touch("v1", "consent")
+    case.touch("o1", "consent")
+    return case
+
+
 def raw_run(env: dict[str, str]) -> float:
     app: Application = Application(env=env)
     start = time.perf_counter()
@@ -80,16 +91,7 @@ def raw_batched_run(env: dict[str, str], cases: int = BATCH_CASES, batch: int = 
     app: Application = Application(env=env)
     start = time.perf_counter()
     for _ in range(0, cases, batch):
-        group = []
-        for _ in range(batch):
-            case = RawCase(pcc_area="kent")
-            case.add("v1", "victim")
-            case.add("o1", "offender")
-            case.touch("o1", "responsibility")
-            case.touch("v1", "consent")
-            case.touch("o1", "consent")
-            group.append(case)
-        app.save(*group)
+        app.save(*(raw_case() for _ in range(batch)))
     elapsed = time.perf_counter() - start
     app.close()
     return elapsed

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
@@ -68,6 +69,22 @@ def dev_token(tmp_path: Path, agency: str) -> str:
     return done.stdout.strip()
 
 
+def kent_referral(command_id: str) -> dict[str, Any]:
+    """A Kent victim self-referral, as a caseworker sends it to the HTTP API."""
+    return {
+        "type": "refer_case",
+        "command_id": command_id,
+        "user": "cw",
+        "occurred_at": "2025-03-01T09:00:00Z",
+        "route": "victim_self_referral",
+        "cjs_stage": "post_sentence_community",
+        "crime_type": "burglary",
+        "pcc_area": "kent",
+        "crime_reported_on": "2025-02-20",
+        "summary": "burglary",
+    }
+
+
 def test_rjb_api_serves_the_http_api_without_kafka(tmp_path: Path) -> None:
     port = free_port()
     token = dev_token(tmp_path, "pcc:kent")
@@ -96,21 +113,9 @@ def test_rjb_serve_runs_the_http_api_beside_the_kafka_parts(tmp_path: Path) -> N
         banner = "".join(lines)
         assert f"HTTP API: http://127.0.0.1:{http_port}" in banner, banner
         assert "development issuer" in banner
-        referral = {
-            "type": "refer_case",
-            "command_id": "serve-1",
-            "user": "cw",
-            "occurred_at": "2025-03-01T09:00:00Z",
-            "route": "victim_self_referral",
-            "cjs_stage": "post_sentence_community",
-            "crime_type": "burglary",
-            "pcc_area": "kent",
-            "crime_reported_on": "2025-02-20",
-            "summary": "burglary",
-        }
         answer = httpx2.post(
             f"http://127.0.0.1:{http_port}/v1/commands",
-            json=referral,
+            json=kent_referral("serve-1"),
             headers={"Authorization": f"Bearer {token}"},
             timeout=30,
         )

@@ -10,20 +10,9 @@ import httpx2
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.local_broker import free_port
-from tests.e2e.test_http_serve import dev_token, start, stop
+from tests.e2e.test_http_serve import dev_token, kent_referral, start, stop
 
-REFERRAL = {
-    "type": "refer_case",
-    "command_id": "health-1",
-    "user": "cw",
-    "occurred_at": "2025-03-01T09:00:00Z",
-    "route": "victim_self_referral",
-    "cjs_stage": "post_sentence_community",
-    "crime_type": "burglary",
-    "pcc_area": "kent",
-    "crime_reported_on": "2025-02-20",
-    "summary": "burglary",
-}
+REFERRAL = kent_referral("health-1")
 
 
 def samples(base: str) -> dict[tuple[str, tuple[str, ...]], float]:

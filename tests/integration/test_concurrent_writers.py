@@ -8,7 +8,8 @@ from uuid import UUID
 
 from services.bootstrap import build
 from services.command_service import CommandResult
-from services.commands import parse_command
+from tests.integration.test_command_batch import command as on_case
+from tests.integration.test_command_batch import refer
 from tests.servers import PgDatabase
 
 CASE = "0b6a6c62-0000-4000-8000-00000000c0c0"
@@ -16,17 +17,7 @@ WRITERS = 12
 
 
 def command(type_: str, command_id: str, **fields: Any) -> Any:
-    return parse_command(
-        {
-            "type": type_,
-            "command_id": command_id,
-            "agency": "pcc:kent",
-            "user": "tester",
-            "occurred_at": "2025-02-01T10:00:00Z",
-            "case_id": CASE,
-            **fields,
-        }
-    )
+    return on_case(type_, command_id, CASE, **fields)
 
 
 def test_concurrent_writers_never_lose_an_update(pg_database: PgDatabase) -> None:
@@ -35,18 +26,7 @@ def test_concurrent_writers_never_lose_an_update(pg_database: PgDatabase) -> Non
     settings = pg_settings(pg_database, postgres_pool_size=WRITERS, command_retries=50)
     backbones = [build(settings) for _ in range(4)]  # four processes' worth of connections
     try:
-        backbones[0].commands.handle(
-            command(
-                "refer_case",
-                "refer",
-                route="police",
-                cjs_stage="pre_charge",
-                crime_type="theft",
-                pcc_area="kent",
-                crime_reported_on=None,
-                summary="shop theft",
-            )
-        )
+        backbones[0].commands.handle(refer(CASE, "refer"))
         victims = [f"v{i:02d}" for i in range(WRITERS * 3)]
 
         def add(i_pid: tuple[int, str]) -> CommandResult:
@@ -80,18 +60,7 @@ def test_the_same_command_sent_concurrently_has_one_effect(pg_database: PgDataba
     settings = pg_settings(pg_database, postgres_pool_size=WRITERS)
     backbone = build(settings)
     try:
-        backbone.commands.handle(
-            command(
-                "refer_case",
-                "refer",
-                route="police",
-                cjs_stage="pre_charge",
-                crime_type="theft",
-                pcc_area="kent",
-                crime_reported_on=None,
-                summary="shop theft",
-            )
-        )
+        backbone.commands.handle(refer(CASE, "refer"))
         retry = command("add_participant", "same", participant_id="v1", role="victim", name="V")
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
             results = list(pool.map(lambda _: backbone.commands.handle(retry), range(WRITERS)))

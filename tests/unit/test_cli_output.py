@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
@@ -14,9 +11,8 @@ from rich.table import Table
 
 from services.cli.dlq_render import DLQ_COLUMNS, listed_rows
 from services.cli.output import add_row, emit_csv, safe_cell
-from services.dead_letter_view import DeadLetter, Listed
-
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+from services.dead_letter_view import Listed
+from tests.unit.test_dead_letter_view import NOW, letter
 
 
 def test_cells_a_spreadsheet_would_run_get_a_quote_and_numbers_do_not() -> None:
@@ -42,25 +38,9 @@ def test_table_cells_are_text_not_markup() -> None:
 
 
 def test_dead_letters_as_rows() -> None:
-    value = b"{}"
-    digest = hashlib.sha256(value).hexdigest().encode()
-    headers = [
-        ("rjb_dlq_error", b"ValidationError"),
-        ("rjb_dlq_reason", b"=bad [/]"),
-        ("rjb_dlq_source_topic", b"rjb.inbound.police.kent.commands.v1"),
-        ("rjb_dlq_original_sha256", digest),
-    ]
-    record = SimpleNamespace(
-        topic="rjb.dead-letter.v1",
-        partition=0,
-        offset=7,
-        key=None,
-        value=value,
-        headers=headers,
-        timestamp=(NOW - timedelta(hours=3)).timestamp() * 1000,
-    )
-    rows = listed_rows([Listed(DeadLetter.from_record(record))], NOW)
-    assert rows[0]["id"] == str(DeadLetter.from_record(record).id)
+    dead = letter(b"{}", ("rjb_dlq_reason", b"=bad [/]"))
+    rows = listed_rows([Listed(dead)], NOW)
+    assert rows[0]["id"] == str(dead.id)
     assert rows[0]["age_seconds"] == 3 * 3600 and rows[0]["status"] == "waiting"
     assert rows[0]["error"] == "ValidationError" and list(rows[0]) == DLQ_COLUMNS
     buffer = io.StringIO()

@@ -60,13 +60,7 @@ class KafkaParts:
         s = self.settings
         if s.store != "postgres":
             return InProcessWakeup(self.backbone.store)
-        conninfo = make_conninfo(
-            host=s.postgres_host,
-            port=s.postgres_port,
-            dbname=s.postgres_dbname,
-            user=s.postgres_user,
-            password=s.postgres_password.get_secret_value() or None,
-        )
+        conninfo = postgres_conninfo(s)
         channel: str = getattr(self.backbone.store.recorder, "channel_name")  # noqa: B009
         return PgNotifyWakeup(conninfo, channel)
 
@@ -188,16 +182,21 @@ class RunningBackbone:
                 raise RuntimeError("a relay stopped") from task.exception()
 
 
+def postgres_conninfo(settings: Settings) -> str:
+    """The libpq connection string of the PostgreSQL store, for connections of our own."""
+    return make_conninfo(
+        host=settings.postgres_host,
+        port=settings.postgres_port,
+        dbname=settings.postgres_dbname,
+        user=settings.postgres_user,
+        password=settings.postgres_password.get_secret_value() or None,
+    )
+
+
 def leader_lock(settings: Settings) -> LeaderLock:
     """PostgreSQL: an advisory lock per database and schema; SQLite: a file beside it."""
     if settings.store == "postgres":
-        conninfo = make_conninfo(
-            host=settings.postgres_host,
-            port=settings.postgres_port,
-            dbname=settings.postgres_dbname,
-            user=settings.postgres_user,
-            password=settings.postgres_password.get_secret_value() or None,
-        )
+        conninfo = postgres_conninfo(settings)
         key = lock_key(settings.postgres_dbname, settings.postgres_schema, "relay-leader")
         return PgAdvisoryLock(conninfo, key)
     return FileLock(settings.sqlite_path.with_name(settings.sqlite_path.name + ".relay-leader"))

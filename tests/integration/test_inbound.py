@@ -26,6 +26,7 @@ from tests.kafka_helpers import (
     read_topic,
 )
 from tests.servers import Broker
+from tests.unit.test_inbound_parse import command
 
 
 @pytest.fixture
@@ -103,23 +104,6 @@ async def test_a_story_sent_over_kafka_is_stored_and_comes_back_on_the_case_even
         t == "uk.gov.rj.custody.movement_recorded.v1"
         for t in (attributes(r.headers)["type"] for r in records)
     )
-
-
-def command(**fields: Any) -> dict[str, Any]:
-    return {
-        "type": "refer_case",
-        "command_id": "c-1",
-        "agency": "police:kent",
-        "user": "pc-1",
-        "occurred_at": "2025-01-02T10:00:00+00:00",
-        "route": "police",
-        "cjs_stage": "pre_charge",
-        "crime_type": "theft",
-        "pcc_area": "kent",
-        "crime_reported_on": None,
-        "summary": "Theft of a bicycle",
-        **fields,
-    }
 
 
 async def test_bad_messages_go_to_the_dead_letter_topic_with_the_reason_and_original_bytes(

@@ -72,9 +72,11 @@ async def send_in_order(
             for tp, queue in pending.items():
                 batch = producer.create_batch()
                 while queue and batch.append(
-                    key=queue[0].key, value=queue[0].value, timestamp=None,
+                    key=queue[0].key,
+                    value=queue[0].value,
+                    timestamp=None,
                     headers=queue[0].headers,
-                ):  # fmt: skip
+                ):
                     queue.popleft()
                 futures.append(await producer.send_batch(batch, tp.topic, partition=tp.partition))
         finally:  # whatever happens, this round settles before anything else is sent

@@ -217,8 +217,10 @@ class Relay:
             return False
         log.warning(
             "relay %s: cluster %s is now %s; publishing from its own position",
-            self.router.name, self.cluster, current,
-        )  # fmt: skip
+            self.router.name,
+            self.cluster,
+            current,
+        )
         self.cluster = current
         self.republished += 1
         self._known_topics = frozenset()

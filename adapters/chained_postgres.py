@@ -81,15 +81,28 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        """eventsourcing's insert with the rows sent in binary: psycopg's text format escapes
-        every field of every row with a regular expression, a fifth of a batch's time."""
+        """eventsourcing's insert, its rows sent as four plain arrays in binary: an array of
+        its composite type is dumped row by row, field by field, in Python (with an escaping
+        regular expression for each field), which took a quarter of a batch's time."""
         self._lock_table(curs)
         self._notify_channel(curs)
-        rows = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        curs.execute(self.insert_events_statement, (rows,), binary=True)
+        id_type = "uuid" if self.datastore.originator_id_type == "uuid" else "text"
+        statement = SQL(
+            "INSERT INTO {s}.{t} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{i}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            s=Identifier(self.datastore.schema),
+            t=Identifier(self.events_table_name),
+            i=SQL(id_type),  # type: ignore[arg-type]
+        )
+        columns = (
+            [e.originator_id if id_type == "uuid" else str(e.originator_id) for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+        curs.execute(statement, columns, binary=True)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -88,7 +88,8 @@ class Inbound:
             DeadLetterSeal.of(getattr(commands, "store", None), s.kafka_dead_letter_retention_days),
         )
         self.pauser = PartitionPauser(self.health, self.limits.pause_seconds)
-        self.pipeline = BatchPipeline()
+        # one per subscriber: each has its own consumer, and its handler runs beside the other's
+        self.pipelines = {False: BatchPipeline(), True: BatchPipeline()}  # by `movement`
         quiet_log: dict[str, Any] = {"logger": None} if quiet else {}  # no per-message log
         self.broker = KafkaBroker(
             bootstrap,
@@ -106,7 +107,6 @@ class Inbound:
             auto_offset_reset="earliest",
             session_timeout_ms=session,
             heartbeat_interval_ms=max(100, session // 10),
-            listener=Revocations(self.pauser, self.pipeline),
             batch=True,  # stored in one transaction per batch (CommandService.handle_batch)
             max_records=self.limits.batch_max_records,
             batch_timeout_ms=self.limits.batch_linger_ms,
@@ -131,6 +131,7 @@ class Inbound:
             "topic's owner) and is refused as impersonation when it names another",
             decoder=raw_body,
             parser=any_headers_batch,
+            listener=Revocations(self.pauser, self.pipelines[False]),
             **options,
         )  # type: ignore[untyped-decorator]
         async def agency_command(body: CommandBody, msg: KafkaMessage) -> None:
@@ -144,6 +145,7 @@ class Inbound:
             "string, MessageAttributes.eventType)",
             decoder=raw_body,
             parser=any_headers_batch,
+            listener=Revocations(self.pauser, self.pipelines[True]),
             **options,
         )  # type: ignore[untyped-decorator]
         async def prison_movement(body: MovementBody, msg: KafkaMessage) -> None:
@@ -156,14 +158,19 @@ class Inbound:
         records: list[Any] = list(msg.raw_message)
         if not records:
             return
-        parsed = await self.parse_all(records, movement)
-        before = await self.pipeline.settled()
-        current = self.pipeline.current(records)
-        if len(current) < len(records) or (before.registry_changed and parsed is not None):
-            records = current
-            parsed = await self.parse_all(records, movement) if records else None
-        if records:
-            self.pipeline.start(self.store_batch(msg.consumer, records, parsed, movement))
+        pipeline = self.pipelines[movement]
+        try:
+            parsed = await self.parse_all(records, movement)
+            before = await pipeline.settled()
+            current = pipeline.current(records)
+            if len(current) < len(records) or (before.registry_changed and parsed is not None):
+                records = current
+                parsed = await self.parse_all(records, movement) if records else None
+            if records:
+                pipeline.start(self.store_batch(msg.consumer, records, parsed, movement))
+        except Exception:  # never lost: the batch is read again
+            log.exception("inbound batch from %s not started: read again", at(records[0]))
+            pipeline.rewound.update(rewind(msg.consumer, records))
 
     async def parse_all(
         self, records: list[Any], movement: bool
@@ -346,7 +353,8 @@ class Inbound:
 
     async def stop(self) -> None:
         """The batch being stored is stored and committed first: nothing accepted is lost."""
-        await self.pipeline.drain()
+        for pipeline in self.pipelines.values():
+            await pipeline.drain()
         self.pauser.cancel_all()
         await self.broker.stop()
         await self.writer.stop()

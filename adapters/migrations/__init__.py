@@ -114,6 +114,12 @@ def upgrade(engine: sa.Engine, schema: str | None, target: str = "head") -> None
         _upgrade(connection, schema, target)
 
 
+def downgrade(engine: sa.Engine, schema: str | None, target: str) -> None:
+    """Back to ``target`` (``base``: before the baseline, refused once anything is recorded)."""
+    with locked(engine, schema) as connection:
+        command.downgrade(_config(connection, schema), target)
+
+
 def current(engine: sa.Engine, schema: str | None) -> tuple[str, ...]:
     """The revisions the database is at (empty before the first upgrade)."""
     try:

@@ -21,3 +21,7 @@ def schema() -> str | None:
 
 def postgres() -> bool:
     return op.get_bind().dialect.name == "postgresql"
+
+
+class AuditRecordHeld(RuntimeError):
+    """Undoing the baseline would destroy the audit chain and the per-person keys."""

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from adapters import migrations
 from adapters.audit_recorder import ReadRecord
 from adapters.event_store import EventStore, open_event_store
+from adapters.migrations.schema import AuditRecordHeld
 from adapters.relay_positions import RelayPosition, RelayPositions
 from adapters.share_decisions import ShareDecisionRow, ShareDecisions
 from adapters.sql import schema_of
@@ -244,3 +246,41 @@ def test_rjb_db_shows_the_revision_and_upgrades(store_settings: Settings) -> Non
     after = runner.invoke(db_app, ["current"])
     assert f"at {migrations.head()} (head {migrations.head()})" in after.output
     assert "pending" not in after.output
+
+
+def _engine(settings: Settings) -> tuple[Any, str | None]:
+    if settings.store == "postgres":
+        connect = {
+            "host": settings.postgres_host,
+            "port": settings.postgres_port,
+            "dbname": settings.postgres_dbname,
+            "user": settings.postgres_user,
+        }
+        return migrations.postgres_engine(connect), settings.postgres_schema
+    return migrations.sqlite_engine(settings.sqlite_path), None
+
+
+def test_an_empty_store_can_be_taken_back_before_the_baseline_and_up_again(
+    store_settings: Settings,
+) -> None:
+    build(store_settings).close()  # migrated to head, nothing recorded
+    engine, schema = _engine(store_settings)
+    migrations.downgrade(engine, schema, "base")
+    assert migrations.current(engine, schema) == ()
+    with engine.connect() as connection:
+        assert "event_chain" not in sa.inspect(connection).get_table_names(schema=schema)
+    migrations.upgrade(engine, schema)
+    assert migrations.current(engine, schema) == (migrations.head(),)
+
+
+def test_a_store_that_recorded_events_refuses_to_undo_the_baseline(
+    store_settings: Settings,
+) -> None:
+    backbone = build(store_settings)
+    run_script(backbone.commands, STORIES[0]())
+    backbone.close()
+    engine, schema = _engine(store_settings)
+    with pytest.raises(AuditRecordHeld, match="chained events"):
+        migrations.downgrade(engine, schema, "base")
+    with engine.connect() as connection:
+        assert "event_chain" in sa.inspect(connection).get_table_names(schema=schema)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from adapters.migrations.schema import BIGINT, INSTANT, postgres, schema
+from adapters.migrations.schema import BIGINT, INSTANT, AuditRecordHeld, postgres, schema
 
 revision = "0001"
 down_revision = None
@@ -130,5 +130,27 @@ def upgrade() -> None:
     )
 
 
+BASELINE_TABLES = (
+    "projection_tracking",
+    "relay_positions",
+    "share_decisions",
+    "audit_reads",
+    "personal_keys",
+    "event_chain",
+)
+
+
 def downgrade() -> None:
-    raise NotImplementedError("the baseline holds the audit chain and the keys: never undone")
+    """Drop the side tables, but only of a store that has recorded nothing: once an event is
+    chained, dropping ``event_chain`` and ``personal_keys`` would destroy the tamper evidence and
+    make every sealed personal field unreadable for good, so that is refused."""
+    s = schema()
+    count = sa.select(sa.func.count()).select_from(sa.table("event_chain", schema=s))
+    chained = op.get_bind().execute(count).scalar_one()
+    if chained:
+        raise AuditRecordHeld(
+            f"the store holds {chained} chained events: undoing the baseline would destroy the "
+            "audit chain and the personal-data keys, so it is refused"
+        )
+    for name in BASELINE_TABLES:
+        op.drop_table(name, schema=s)

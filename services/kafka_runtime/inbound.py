@@ -163,9 +163,12 @@ class Inbound:
             parsed = await self.parse_all(records, movement)
             before = await pipeline.settled()
             current = pipeline.current(records)
-            if len(current) < len(records) or (before.registry_changed and parsed is not None):
-                records = current
-                parsed = await self.parse_all(records, movement) if records else None
+            if before.registry_changed and parsed is not None:
+                parsed = await self.parse_all(current, movement) if current else None
+            elif parsed is not None and len(current) < len(records):
+                kept = {id(r) for r in current}  # the parse of the records still current
+                parsed = [p for r, p in zip(records, parsed, strict=True) if id(r) in kept]
+            records = current
             if records:
                 pipeline.start(self.store_batch(msg.consumer, records, parsed, movement))
         except Exception:  # never lost: the batch is read again

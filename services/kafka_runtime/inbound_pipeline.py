@@ -62,12 +62,8 @@ class BatchPipeline:
     def current(self, records: list[Any]) -> list[Any]:
         """``records`` without those read before their partition was rewound: a rewound
         partition's records are current again once they start at the offset sought."""
-        first: dict[Partition, int] = {}
-        for r in records:
-            where = (r.topic, r.partition)
-            first[where] = min(first.get(where, r.offset), r.offset)
         stale = set()
-        for where, offset in first.items():
+        for where, offset in first_offsets(records).items():
             sought = self.rewound.get(where)
             if sought is None:
                 continue
@@ -90,13 +86,19 @@ class BatchPipeline:
             await asyncio.wait({task}, timeout=timeout)
 
 
-def rewind(consumer: Any, records: list[Any]) -> dict[Partition, int]:
-    """Seek each partition of ``records`` back to its first one there (they are read again);
-    the offsets sought. A partition revoked meanwhile is its new owner's to read."""
+def first_offsets(records: list[Any]) -> dict[Partition, int]:
+    """Each partition of ``records`` with the offset of its first record there."""
     first: dict[Partition, int] = {}
     for r in records:
         where = (r.topic, r.partition)
         first[where] = min(first.get(where, r.offset), r.offset)
+    return first
+
+
+def rewind(consumer: Any, records: list[Any]) -> dict[Partition, int]:
+    """Seek each partition of ``records`` back to its first one there (they are read again);
+    the offsets sought. A partition revoked meanwhile is its new owner's to read."""
+    first = first_offsets(records)
     for (topic, partition), offset in list(first.items()):
         try:
             consumer.seek(TopicPartition(topic, partition), offset)

@@ -207,7 +207,9 @@ class Inbound:
         unreachable, a conflict that kept on, a dead letter not written), nothing was
         committed, and the batch goes one message at a time (:meth:`one_by_one`): the retries
         and the partition pause of a single message. What the first go stored is found
-        already applied. Anything unforeseen rewinds the batch's partitions: read again."""
+        already applied. Anything unforeseen rewinds the batch's partitions: read again.
+        The batch's commit is left to run while the next batch is stored (in order)."""
+        pipeline = self.pipelines[movement]
         try:
             if parsed is not None:
                 try:
@@ -220,8 +222,9 @@ class Inbound:
                 else:
                     for topic, partition in {(r.topic, r.partition) for r in records}:
                         self.health.done(topic, partition)
-                    await self.commit(consumer, records)
+                    pipeline.commit_after(lambda: self.commit(consumer, records))
                     return Settled(registry_changed=changed)
+            await pipeline.committed()  # one at a time commits after the batches before
             stuck = await self.one_by_one(consumer, records, movement)
             return Settled(stuck, registry_changed=True)
         except Exception:

@@ -6,6 +6,10 @@ the batch's storing as a task and returns; the next handler parses its records m
 waits for that task before starting its own. So at most one batch is being stored, batches are
 stored in the order they were read, and nothing is committed before it is stored.
 
+Its offsets are committed in a task of their own, chained after the previous batch's commit (so
+commits land in the order read and never move an offset back): the next batch is stored while
+the broker answers, and a rebalance or stop waits for both.
+
 The task reports what the next batches must know: the partitions it rewound, and to which
 offset (a later batch's records of such a partition that start past that offset were read
 before the rewind: they are dropped, and come again from that offset), and whether it may have
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +48,7 @@ class BatchPipeline:
 
     def __init__(self) -> None:
         self.in_flight: asyncio.Task[Settled] | None = None
+        self.committing: asyncio.Task[None] | None = None
         self.rewound: dict[Partition, int] = {}
 
     def start(self, storing: Coroutine[Any, Any, Settled]) -> None:
@@ -58,6 +63,26 @@ class BatchPipeline:
         before = await asyncio.shield(task)
         self.rewound.update(before.rewound)
         return before
+
+    def commit_after(self, commit: Callable[[], Awaitable[None]]) -> None:
+        """Runs ``commit`` once the commits started before it have ended (each logs its own
+        failure: an offset not committed is read again, and found applied)."""
+        previous = self.committing
+
+        async def in_order() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})
+            try:
+                await commit()
+            except Exception as error:  # a later commit covers it; else read again
+                log.warning("inbound commit not made: %s", error)
+
+        self.committing = asyncio.create_task(in_order())
+
+    async def committed(self) -> None:
+        """Waits for the commits started so far (before committing anything out of turn)."""
+        if self.committing is not None:
+            await asyncio.wait({self.committing})
 
     def current(self, records: list[Any]) -> list[Any]:
         """``records`` without those read before their partition was rewound: a rewound
@@ -84,6 +109,8 @@ class BatchPipeline:
         task = self.in_flight
         if task is not None:
             await asyncio.wait({task}, timeout=timeout)
+        if self.committing is not None:
+            await asyncio.wait({self.committing}, timeout=timeout)
 
 
 def first_offsets(records: list[Any]) -> dict[Partition, int]:

@@ -100,3 +100,46 @@ async def test_draining_waits_for_the_batch_being_stored() -> None:
     pipeline.start(storing())
     await pipeline.drain()
     assert stored == [True]
+
+
+async def test_commits_land_in_the_order_their_batches_were_read() -> None:
+    pipeline, landed = BatchPipeline(), []
+
+    def committing(name: str, takes: float) -> object:
+        async def commit() -> None:
+            await asyncio.sleep(takes)
+            landed.append(name)
+
+        return commit
+
+    pipeline.commit_after(committing("first", 0.05))  # type: ignore[arg-type]
+    pipeline.commit_after(committing("second", 0.0))  # type: ignore[arg-type]
+    await pipeline.committed()
+    assert landed == ["first", "second"]
+
+
+async def test_a_failed_commit_does_not_stop_the_ones_after_it() -> None:
+    pipeline, landed = BatchPipeline(), []
+
+    async def refused() -> None:
+        raise ConnectionError("coordinator gone")
+
+    async def accepted() -> None:
+        landed.append("later")
+
+    pipeline.commit_after(refused)
+    pipeline.commit_after(accepted)
+    await pipeline.committed()
+    assert landed == ["later"]
+
+
+async def test_a_rebalance_waits_for_the_commit_still_on_its_way() -> None:
+    pipeline, landed = BatchPipeline(), []
+
+    async def slow_commit() -> None:
+        await asyncio.sleep(0.05)
+        landed.append("committed")
+
+    pipeline.commit_after(slow_commit)
+    await pipeline.drain()
+    assert landed == ["committed"]

@@ -112,6 +112,8 @@ class HealthSources:
         """The relays run by the one process holding the relay leader lock."""
         if self.run is None:
             return [Check("relays", NOT_RUNNING, NO_KAFKA)]
+        if not self.run.serves_relays:
+            return [Check("relays", NOT_RUNNING, "not in this process (RJB_SERVE_RELAYS=false)")]
         leadership = self.run.leadership
         if not leadership.leading:
             every = f"{leadership.interval:g} s"
@@ -139,6 +141,8 @@ class HealthSources:
     def inbound(self) -> Check:
         if self.run is None:
             return Check("inbound", NOT_RUNNING, NO_KAFKA)
+        if not self.run.serves_inbound:
+            return Check("inbound", NOT_RUNNING, "not in this process (RJB_SERVE_INBOUND=false)")
         inbound = self.run.inbound
         if not inbound.broker.running:
             return Check("inbound", FAILING, "subscribers not started")

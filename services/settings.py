@@ -110,6 +110,17 @@ class Settings(BaseSettings):
         description="Seconds between a follower's tries for the relay leader lock (and the "
         "leader's checks that it still holds it): takeover after a leader dies is about this",
     )
+    serve_inbound: bool = Field(
+        default=True,
+        description="`rjb serve` runs the inbound subscribers (agency commands, prison "
+        "movements); false in a process that only relays",
+    )
+    serve_relays: bool = Field(
+        default=True,
+        description="`rjb serve` competes for the relay leader lock and, holding it, runs the "
+        "relays; false in a process that only takes inbound (relays in a process of their own "
+        "do not share its interpreter lock)",
+    )
     kafka_inbound_trim_interval: float = Field(
         default=10.0,
         gt=0,
@@ -249,6 +260,12 @@ class Settings(BaseSettings):
                 "RJB_DEV_ISSUER is refused with RJB_STORE=postgres or RJB_OAUTH_ISSUER set: the "
                 "development issuer signs any agency's token with a key kept in var/"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _serve_does_something(self) -> Self:
+        if not (self.serve_inbound or self.serve_relays):
+            raise ValueError("RJB_SERVE_INBOUND and RJB_SERVE_RELAYS are both false: serve what?")
         return self
 
     @property

@@ -30,6 +30,12 @@ async def serve_backbone(settings: Settings, bootstrap: str, seconds: float | No
         t = run.parts.topics
         console.print(f"[bold]Kafka bootstrap:[/bold] {escape(bootstrap)}")
         console.print(f"[bold]Event store:[/bold] {settings.store}")
+        roles = [
+            r
+            for r, on in (("inbound", settings.serve_inbound), ("relays", settings.serve_relays))
+            if on
+        ]
+        console.print(f"[bold]This process runs:[/bold] {' and '.join(roles)}")
         console.print(f"[bold]HTTP API:[/bold] {escape(api_banner(api, settings))}")
         if settings.kafka_sasl_mechanism:
             console.print(
@@ -59,16 +65,30 @@ async def serve_backbone(settings: Settings, bootstrap: str, seconds: float | No
 def serve(
     seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds")] = None,
     port: Annotated[int, typer.Option(help="Port of the local broker (0: 9092 or any free)")] = 0,
+    inbound: Annotated[
+        bool, typer.Option(help="Run the inbound subscribers (RJB_SERVE_INBOUND)")
+    ] = True,
+    relays: Annotated[
+        bool, typer.Option(help="Compete for the relay leader lock (RJB_SERVE_RELAYS)")
+    ] = True,
 ) -> None:
     """Run the Kafka backbone: relay, shared topics and inbound subscribers, and the HTTP API
     (RJB_HTTP_PORT, default 8080; 0: off).
 
     With no RJB_KAFKA_BOOTSTRAP_SERVERS, a local in-memory broker (tansu) is started too.
+    `--no-relays` and `--no-inbound` split the work over two processes on one store: each
+    then has an interpreter (and a core) of its own.
     """
     from services.http.server import ApiNotStarted
 
+    chosen = Settings()
+    wanted = {"serve_inbound": chosen.serve_inbound and inbound}
+    wanted["serve_relays"] = chosen.serve_relays and relays
+    if not any(wanted.values()):
+        console.print("--no-inbound and --no-relays together leave nothing to serve", style="red")
+        raise typer.Exit(code=2)
     try:
-        with kafka_cluster(Settings(), port) as settings:
+        with kafka_cluster(chosen.model_copy(update=wanted), port) as settings:
             asyncio.run(serve_backbone(settings, settings.kafka_bootstrap_servers, seconds))
     except ApiNotStarted as error:
         console.print(escape(str(error)), style="red")

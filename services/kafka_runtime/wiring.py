@@ -169,6 +169,8 @@ class RunningBackbone:
     stop: asyncio.Event
     tasks: list[asyncio.Task[None]] = field(default_factory=list)  # named, for /health
     watch: KafkaWatch | None = None  # the broker and the consumer lag, for /health and /metrics
+    serves_inbound: bool = True  # RJB_SERVE_INBOUND: false when another process takes inbound
+    serves_relays: bool = True  # RJB_SERVE_RELAYS: false when another process relays
 
     @property
     def relays(self) -> list[Relay]:
@@ -207,7 +209,8 @@ async def running(
     settings: Settings, bootstrap: str, quiet: bool = False
 ) -> AsyncIterator[RunningBackbone]:
     """What ``rjb serve`` runs: the inbound subscribers, and the relays while this process
-    holds the relay leader lock (several processes may share one store and one cluster)."""
+    holds the relay leader lock (several processes may share one store and one cluster).
+    ``RJB_SERVE_INBOUND`` / ``RJB_SERVE_RELAYS`` leave one of the two to other processes."""
     from services.bootstrap import build
 
     backbone = build(settings)
@@ -218,26 +221,30 @@ async def running(
         settings.relay_leader_interval,
     )
     run = RunningBackbone(backbone, parts, leadership, parts.inbound(quiet), asyncio.Event())
+    run.serves_inbound, run.serves_relays = settings.serve_inbound, settings.serve_relays
     try:
         if settings.kafka_sasl_mechanism:  # a secured cluster: its ACLs follow the register
             access = parts.access()
             await access.apply(force=True)
             run.tasks.append(asyncio.create_task(access.follow(run.stop), name="access reconciler"))
-        # The relays publish at once; the inbound group join (seconds) does not hold them up.
-        run.tasks.append(asyncio.create_task(leadership.run(run.stop), name="relay leadership"))
+        if settings.serve_relays:  # at once: the inbound group join (seconds) holds nothing up
+            leading = leadership.run(run.stop)
+            run.tasks.append(asyncio.create_task(leading, name="relay leadership"))
         run.watch = parts.watch()
         run.tasks.append(asyncio.create_task(run.watch.run(run.stop), name="kafka watch"))
-        await run.inbound.start()
-        trimmer = InboundTrimmer(
-            parts.connection,
-            parts.topics,
-            settings.kafka_consumer_group,
-            settings.kafka_inbound_trim_interval,
-        )
-        run.tasks.append(asyncio.create_task(trimmer.run(run.stop), name="inbound trim"))
+        if settings.serve_inbound:
+            await run.inbound.start()
+            trimmer = InboundTrimmer(
+                parts.connection,
+                parts.topics,
+                settings.kafka_consumer_group,
+                settings.kafka_inbound_trim_interval,
+            )
+            run.tasks.append(asyncio.create_task(trimmer.run(run.stop), name="inbound trim"))
         yield run
     finally:
         run.stop.set()
         await asyncio.gather(*run.tasks, return_exceptions=True)
-        await run.inbound.stop()
+        if settings.serve_inbound:
+            await run.inbound.stop()
         backbone.close()

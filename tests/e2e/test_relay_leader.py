@@ -22,7 +22,9 @@ from tests.kafka_helpers import read_topic
 from tests.servers import PgDatabase
 
 
-def serve(settings: Settings, bootstrap: str, prefix: str, log: Path) -> subprocess.Popen[bytes]:
+def serve(
+    settings: Settings, bootstrap: str, prefix: str, log: Path, **env_extra: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "RJB_STORE": "postgres",
@@ -42,6 +44,7 @@ def serve(settings: Settings, bootstrap: str, prefix: str, log: Path) -> subproc
         "RJB_HTTP_PORT": "0",
         "RJB_RELAY_LEADER_INTERVAL": "1",
         "RJB_KAFKA_RELAY_POLL_INTERVAL": "0.2",
+        **env_extra,
     }
     rjb = Path(sys.executable).with_name("rjb")
     with open(log, "wb") as out:

@@ -29,9 +29,13 @@ def relay(name: str = "case-events", **state: Any) -> Any:
     return SimpleNamespace(router=SimpleNamespace(name=name), **values)
 
 
-def sources(relays: list[Any], leading: bool = True, tasks: list[Any] | None = None) -> Any:
+def sources(
+    relays: list[Any], leading: bool = True, tasks: list[Any] | None = None, **roles: bool
+) -> Any:
     health = InboundHealth()
     run = SimpleNamespace(
+        serves_inbound=roles.get("serves_inbound", True),
+        serves_relays=roles.get("serves_relays", True),
         relays=relays,
         leadership=SimpleNamespace(leading=leading, interval=2.0),
         inbound=SimpleNamespace(
@@ -88,6 +92,22 @@ async def test_a_follower_is_ready_without_relays_of_its_own() -> None:
     checks, _ = await sources([], leading=False).checks()
     assert named(checks)["relays"].status == NOT_RUNNING
     assert "relay leader lock" in named(checks)["relays"].detail
+    assert HealthSources.ready(checks)
+
+
+async def test_a_process_that_only_takes_inbound_is_ready_without_relays() -> None:
+    checks, _ = await sources([], leading=False, serves_relays=False).checks()
+    assert named(checks)["relays"].status == NOT_RUNNING
+    assert "RJB_SERVE_RELAYS=false" in named(checks)["relays"].detail
+    assert HealthSources.ready(checks)
+
+
+async def test_a_process_that_only_relays_is_ready_without_inbound_subscribers() -> None:
+    s = sources([relay()], serves_inbound=False)
+    s.run.inbound.broker.running = False  # never started
+    checks, _ = await s.checks()
+    assert named(checks)["inbound"].status == NOT_RUNNING
+    assert "RJB_SERVE_INBOUND=false" in named(checks)["inbound"].detail
     assert HealthSources.ready(checks)
 
 

@@ -9,7 +9,9 @@
 2. From a store commit until visible on the case-event topic (``bench.kafka_latency``), SQLite,
    RJB_BENCH_LATENCY_COMMIT_RATE commands/s (default 100): the relay woken in process by each
    save. Target: p99 <= 100 ms.
-RJB_BENCH_LATENCY_STORES (default "postgres,sqlite") picks the stores.
+RJB_BENCH_LATENCY_STORES (default "postgres,sqlite") picks the stores, RJB_BENCH_LATENCY_SHAPES
+(default "one,split") the backbone's shape: one process as ``rjb serve`` runs by default, or
+inbound and relays in two (``--no-relays`` / ``--no-inbound``), each with its own interpreter.
 """
 
 from __future__ import annotations
@@ -21,10 +23,8 @@ import tempfile
 import time
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer
 
 from adapters.apache_kafka import ApacheKafka
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics
@@ -32,51 +32,30 @@ from bench import kafka_latency
 from bench.kafka_inbound import key
 from bench.kafka_workload import commands, referrals, store_settings
 from bench.latency_serve import backbone_process
-from bench.latency_tail import CaseEventTail
+from bench.latency_tail import CaseEventTail, publish_steadily
 from services.settings import Settings
 
 
-async def publish_steadily(
-    producer: AIOKafkaProducer, topic: str, work: list[dict[str, Any]], rate: float
-) -> tuple[dict[str, float], float]:
-    """Sends ``work`` at ``rate``/s; returns each case's scheduled send time and the worst lag."""
-    scheduled: dict[str, float] = {}
-    acks = []
-    lag = 0.0
-    started = time.perf_counter() + 0.01
-    for i, command in enumerate(work):
-        due = started + i / rate
-        if (wait := due - time.perf_counter()) > 0:
-            await asyncio.sleep(wait)
-        lag = max(lag, time.perf_counter() - due)
-        scheduled[command["case_id"]] = due
-        acks.append(await producer.send(topic, orjson.dumps(command), key(command)))
-    await asyncio.gather(*acks)
-    return scheduled, lag
-
-
-async def agency_and_subscriber(
+def agency_and_subscriber(
     settings: Settings, bootstrap: str, rate: float, n: int, steady: Event
 ) -> None:
     topics = Topics.from_settings(settings)
-    connection = client_kwargs(settings, bootstrap)
     work = referrals(n + 1)
     topic = topics.inbound_commands(work[0]["agency"])
-    await ensure_topics(connection, [*topics.core(), topics.inbound_spec(work[0]["agency"])])
-    tail = CaseEventTail(connection, topics.case_events)
-    producer = AIOKafkaProducer(**connection, acks="all", enable_idempotence=False)
-    await tail.start()
-    await producer.start()
+    core = [*topics.core(), topics.inbound_spec(work[0]["agency"])]
+    asyncio.run(ensure_topics(client_kwargs(settings, bootstrap), core))
+    sends = [(c["case_id"], key(c), orjson.dumps(c)) for c in work]
+    tail = CaseEventTail(bootstrap, topics.case_events)
+    tail.start()
     try:
-        warm = work.pop()  # the inbound group has joined and the relay runs: the clock may start
-        await producer.send_and_wait(topic, orjson.dumps(warm), key(warm))
-        await tail.until_seen({warm["case_id"]}, timeout=120)
+        warm = sends.pop()  # the inbound group has joined and the relay runs: the clock may start
+        publish_steadily(bootstrap, topic, [warm], rate)
+        tail.until_seen({warm[0]}, timeout=120)
         steady.set()
-        scheduled, lag = await publish_steadily(producer, topic, work, rate)
-        await tail.until_seen(set(scheduled), timeout=30, quiet=True)
+        scheduled, lag = publish_steadily(bootstrap, topic, sends, rate)
+        tail.until_seen(set(scheduled), timeout=30, quiet=True)
     finally:
-        await producer.stop()
-        await tail.stop()
+        tail.stop()
     report(scheduled, tail, lag)
 
 
@@ -99,18 +78,34 @@ def report(scheduled: dict[str, float], tail: CaseEventTail, lag: float) -> None
     )
 
 
-def end_to_end(settings: Settings, bootstrap: str, rate: float, n: int) -> None:
+SHAPES: dict[
+    str, list[dict[str, bool]]
+] = {  # RJB_BENCH_LATENCY_SHAPES: the backbone in one process, or inbound and relays apart
+    "one": [{}],
+    "split": [{"serve_relays": False}, {"serve_inbound": False}],
+}
+
+
+def end_to_end(settings: Settings, bootstrap: str, rate: float, n: int, shape: str) -> None:
     spawn = multiprocessing.get_context("spawn")
-    ready, steady, stop = spawn.Event(), spawn.Event(), spawn.Event()
-    child = spawn.Process(target=backbone_process, args=(settings, bootstrap, ready, steady, stop))
-    child.start()
-    try:
+    steady, stop = spawn.Event(), spawn.Event()
+    children = []
+    for roles in SHAPES[shape]:
+        ready = spawn.Event()
+        mine = settings.model_copy(update=roles)
+        child = spawn.Process(
+            target=backbone_process, args=(mine, bootstrap, ready, steady, stop, n)
+        )
+        child.start()
+        children.append(child)
         if not ready.wait(120):
             raise TimeoutError("the backbone did not start")
-        asyncio.run(agency_and_subscriber(settings, bootstrap, rate, n, steady))
+    try:
+        agency_and_subscriber(settings, bootstrap, rate, n, steady)
     finally:
         stop.set()
-        child.join(60)
+        for child in children:
+            child.join(60)
 
 
 def main() -> None:
@@ -118,14 +113,17 @@ def main() -> None:
     seconds = float(os.environ.get("RJB_BENCH_LATENCY_SECONDS", "10"))
     commit_rate = float(os.environ.get("RJB_BENCH_LATENCY_COMMIT_RATE", "100"))
     stores = os.environ.get("RJB_BENCH_LATENCY_STORES", "postgres,sqlite").split(",")
+    shapes = os.environ.get("RJB_BENCH_LATENCY_SHAPES", "one,split").split(",")
     target = "(target p99 <= 100 ms)"
     with tempfile.TemporaryDirectory() as tmp, ApacheKafka() as broker:
         print(f"broker: {broker.bootstrap} (Apache Kafka)")
-        for n, kind in enumerate(stores):
-            print(f"end to end, {kind}, {rate:g} commands/s for {seconds:g} s {target}:")
+        runs = [(kind, shape) for kind in stores for shape in shapes]
+        for n, (kind, shape) in enumerate(runs):
+            how = "one process" if shape == "one" else "inbound and relays in two processes"
+            print(f"end to end, {kind}, {how}, {rate:g} commands/s for {seconds:g} s {target}:")
             session = {"kafka_topic_prefix": f"e2e{n}", "kafka_consumer_group": f"bench-e2e{n}"}
             with store_settings(kind, Path(tmp), **session) as s:
-                end_to_end(s, broker.bootstrap, rate, int(rate * seconds))
+                end_to_end(s, broker.bootstrap, rate, int(rate * seconds), shape)
         if "sqlite" in stores:
             print(f"store commit -> visible, sqlite, {commit_rate:g} commands/s {target}:")
             prefix = {"kafka_topic_prefix": "commit", "kafka_consumer_group": "bench-commit"}

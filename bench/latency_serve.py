@@ -14,9 +14,10 @@ from services.settings import Settings
 
 
 async def serve(
-    settings: Settings, bootstrap: str, ready: Event, steady: Event, stop: Event
+    settings: Settings, bootstrap: str, ready: Event, steady: Event, stop: Event, commands: int
 ) -> None:
-    """Runs until ``stop``; the CPU is counted from ``steady`` (after the warm-up command)."""
+    """Runs until ``stop``; the CPU is counted from ``steady`` (after the warm-up command) and
+    shared over the ``commands`` sent."""
     async with running(settings, bootstrap, quiet=True) as run:
         ready.set()
         before: dict[int, float] = {}
@@ -27,7 +28,7 @@ async def serve(
             await asyncio.sleep(0.01)
         after = thread_cpu()
         stored = run.inbound.stats.stored_count
-        print(summary(run.relays, stored, before, after, settings), flush=True)
+        print(summary(run.relays, stored, before, after, settings, commands), flush=True)
 
 
 def thread_cpu() -> dict[int, float]:
@@ -47,23 +48,30 @@ def summary(
     before: dict[int, float],
     after: dict[int, float],
     settings: Settings,
+    commands: int,
 ) -> str:
     """How the relays were woken, and the CPU the backbone spent per command: on the event loop
     (FastStream, both relays' mapping and sending) and on worker threads (store reads/writes)."""
     woken = [getattr(r.wakeup, "wakeups", getattr(r.wakeup, "notifications", "?")) for r in relays]
     spent = {t: after[t] - before.get(t, 0.0) for t in after}
     loop = spent.pop(os.getpid(), 0.0)
-    per = 1000 / max(stored, 1)
+    per = 1000 / max(commands, 1)
     workers = sum(spent.values())
     total = (loop + workers) * per
+    role = " and ".join(
+        r
+        for r, on in (("inbound", settings.serve_inbound), ("relays", settings.serve_relays))
+        if on
+    )
+    woke = f"relays (case events, shared) woken {woken} times" if relays else "no relays"
     return (
-        f"  backbone: {stored} stored by inbound; relays (case events, shared) woken {woken} "
-        f"times, else polled every {settings.kafka_relay_poll_interval:g} s; CPU per command "
-        f"{total:.2f} ms: event loop {loop * per:.2f}, worker threads {workers * per:.2f}"
+        f"  backbone process ({role}): {stored} stored by inbound; {woke}, else polled every "
+        f"{settings.kafka_relay_poll_interval:g} s; CPU per command {total:.2f} ms: event loop "
+        f"{loop * per:.2f}, worker threads {workers * per:.2f}"
     )
 
 
 def backbone_process(
-    settings: Settings, bootstrap: str, ready: Event, steady: Event, stop: Event
+    settings: Settings, bootstrap: str, ready: Event, steady: Event, stop: Event, commands: int
 ) -> None:
-    asyncio.run(serve(settings, bootstrap, ready, steady, stop))
+    asyncio.run(serve(settings, bootstrap, ready, steady, stop, commands))

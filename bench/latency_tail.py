@@ -1,58 +1,95 @@
-"""A plain consumer of the case-event topic that notes when each case's first event arrives."""
+"""The agency and the subscriber of ``bench_latency``: other systems, on librdkafka.
+
+Agencies and their subscribers are other organisations' systems; they would use a Java or
+librdkafka client, not this backbone's Python. confluent-kafka (librdkafka) does its work in
+its own C threads, so the bench's clients take little of the machine's two cores from the
+backbone, the broker and PostgreSQL: with aiokafka they took about a third of a core at
+1,000 commands/s. Each runs in a thread of its own.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import threading
 import time
 from datetime import datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from adapters.cloudevents import attributes
 
 
-class CaseEventTail:
-    """Assigned every partition (no group), from the end. Per case id, its first event's arrival
-    (``seen``, perf_counter) and when the backbone recorded it (``recorded``, the event's own
-    timestamp, epoch seconds): the split between inbound and relay."""
+def publish_steadily(
+    bootstrap: str, topic: str, work: list[tuple[str, bytes, bytes]], rate: float
+) -> tuple[dict[str, float], float]:
+    """Sends ``work`` (case id, key, value) at ``rate``/s, acks=all; returns each case's
+    scheduled send time (perf_counter) and how far the publisher fell behind at worst."""
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 0})
+    failed: list[str] = []
 
-    def __init__(self, connection: dict[str, Any], topic: str, fetch_wait_ms: int = 10) -> None:
-        self.topic = topic
-        self.consumer = AIOKafkaConsumer(
-            **connection, enable_auto_commit=False, fetch_max_wait_ms=fetch_wait_ms
+    def acked(error: Any, _message: Any) -> None:
+        if error is not None:
+            failed.append(str(error))
+
+    scheduled: dict[str, float] = {}
+    lag = 0.0
+    started = time.perf_counter() + 0.01
+    for i, (case, key, value) in enumerate(work):
+        due = started + i / rate
+        if (wait := due - time.perf_counter()) > 0:
+            time.sleep(wait)
+        lag = max(lag, time.perf_counter() - due)
+        scheduled[case] = due
+        producer.produce(topic, value, key, on_delivery=acked)
+        producer.poll(0)
+    if producer.flush(30) or failed:
+        raise RuntimeError(f"the agency's sends were not all acked: {failed[:3]}")
+    return scheduled, lag
+
+
+class CaseEventTail:
+    """Assigned every partition of the case-event topic (no group), from the end. Per case id,
+    its first event's arrival (``seen``, perf_counter) and when the backbone recorded it
+    (``recorded``, the event's own timestamp, epoch seconds): the split between inbound and
+    relay."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": "bench-latency-tail",  # required; nothing is committed
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 10,
+            }
         )
+        partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = []  # the end now, not when a first fetch resolves OFFSET_END (the warm-up's)
+        for p in sorted(partitions):
+            _, end = self.consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            ends.append(TopicPartition(topic, p, end))
+        self.consumer.assign(ends)
         self.seen: dict[str, float] = {}
         self.recorded: dict[str, float] = {}
-        self.task: asyncio.Task[None] | None = None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.follow, daemon=True)
 
-    async def start(self) -> None:
-        await self.consumer.start()
-        deadline = time.monotonic() + 10
-        while not self.consumer.partitions_for_topic(self.topic) and time.monotonic() < deadline:
-            await self.consumer._client.force_metadata_update()  # a new topic's metadata
-            await asyncio.sleep(0.1)
-        partitions = sorted(self.consumer.partitions_for_topic(self.topic) or ())
-        tps = [TopicPartition(self.topic, p) for p in partitions]
-        self.consumer.assign(tps)
-        await self.consumer.seek_to_end(*tps)
-        self.task = asyncio.create_task(self.follow())
+    def start(self) -> None:
+        self.thread.start()
 
-    async def follow(self) -> None:
-        while True:
-            batch = await self.consumer.getmany(timeout_ms=50)
-            now = time.perf_counter()
-            for records in batch.values():
-                for record in records:
-                    case = attributes(record.headers)["subject"]
-                    if case not in self.seen:
-                        self.seen[case] = now
-                        stamp = orjson.loads(record.value)["timestamp"]
-                        self.recorded[case] = datetime.fromisoformat(stamp).timestamp()
+    def follow(self) -> None:
+        while not self.stopping.is_set():
+            for record in self.consumer.consume(500, 0.05):
+                if record.error() is not None:
+                    continue
+                now = time.perf_counter()
+                case = attributes(record.headers() or [])["subject"]
+                if case not in self.seen:
+                    self.seen[case] = now
+                    stamp = orjson.loads(record.value() or b"{}")["timestamp"]
+                    self.recorded[case] = datetime.fromisoformat(stamp).timestamp()
 
-    async def until_seen(self, cases: set[str], timeout: float, quiet: bool = False) -> None:
+    def until_seen(self, cases: set[str], timeout: float, quiet: bool = False) -> None:
         """Waits for every case in ``cases``; past ``timeout`` raises, or returns if ``quiet``."""
         deadline = time.monotonic() + timeout
         while not cases <= self.seen.keys():
@@ -60,11 +97,9 @@ class CaseEventTail:
                 if quiet:
                     return
                 raise TimeoutError(f"{len(cases - self.seen.keys())} cases never arrived")
-            await asyncio.sleep(0.01)
+            time.sleep(0.01)
 
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-        await self.consumer.stop()
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(10)
+        self.consumer.close()

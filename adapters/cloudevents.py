@@ -44,11 +44,11 @@ def snake(name: str) -> str:
 
 def event_type(event: BaseModel) -> str:
     """``Case.Referred`` (class version 2) → ``uk.gov.rj.case.referred.v2``."""
-    return _type_of(type(event))
+    return type_of_class(type(event))
 
 
 @functools.cache  # per class: the relay asks for every event it sends
-def _type_of(cls: type[BaseModel]) -> str:
+def type_of_class(cls: type[BaseModel]) -> str:
     aggregate, _, name = event_name(cls).rpartition(".")
     version = getattr(cls, "class_version", 1)
     return (

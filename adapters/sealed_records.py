@@ -62,7 +62,10 @@ def sealed_value(value: Any) -> bool:
 
 
 def dataref(base_url: str, event: Any) -> str:
-    aggregate_id, version = event.originator_id, event.originator_version
+    return dataref_url(base_url, event.originator_id, event.originator_version)
+
+
+def dataref_url(base_url: str, aggregate_id: Any, version: int) -> str:
     return f"{base_url.rstrip('/')}/v1/events/{aggregate_id}/{version}/personal"
 
 

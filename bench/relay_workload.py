@@ -15,12 +15,13 @@ from typing import Any, NamedTuple
 import cramjam
 from aiokafka import AIOKafkaProducer
 
-from adapters.cloudevents import Record, to_record
+from adapters.cloudevents import Record
 from adapters.kafka_config import TopicSpec, ensure_topics
-from adapters.sealed_records import seal_record, sealed_event
+from adapters.stored_records import StoredRecords
 from bench.bench_store import case_commands
 from bench.kafka_workload import store_settings
 from services.bootstrap import build
+from services.kafka_runtime.routing import CaseEventRouter, outgoing
 from services.settings import Settings
 
 
@@ -58,22 +59,18 @@ def filled_store(kind: str, tmp: Path, events: int) -> Iterator[Settings]:
 
 def relay_records(settings: Settings) -> tuple[list[Record], float, float]:
     """Every stored event as the relay sends it (CloudEvents, personal fields sealed), and the
-    seconds spent reading the log (in the relay's batches) and mapping it, apart."""
+    seconds spent reading the log (in the relay's batches) and mapping it (as the relay does:
+    :func:`services.kafka_runtime.routing.outgoing`), apart."""
     bb = build(settings)
     try:
-        store, size, dataref_base = (
-            bb.store,
-            settings.kafka_relay_batch_size,
-            bb.kafka("").dataref_base,
-        )
+        store, size, parts = bb.store, settings.kafka_relay_batch_size, bb.kafka("")
         started, notifications = time.perf_counter(), list[Any]()
         while batch := store.recorder.select_notifications(len(notifications) + 1, size):
             notifications += batch
-        read, out = time.perf_counter() - started, []
-        for n in notifications:
-            event, sealed = sealed_event(store, n)
-            out.append(seal_record(to_record(event, n.id), event, sealed, dataref_base))
-        return out, read, time.perf_counter() - started - read
+        read = time.perf_counter() - started
+        records = StoredRecords(store, parts.dataref_base)
+        out = outgoing(store, CaseEventRouter(parts.topics), records, notifications)
+        return [o.record for o in out], read, time.perf_counter() - started - read
     finally:
         bb.close()
 

@@ -17,9 +17,10 @@ from adapters.cloudevents import event_data, event_id, event_type, to_record
 from adapters.event_store import EventStore
 from adapters.kafka_config import Topics, TopicSpec
 from adapters.share_decisions import ShareDecisionRow, ShareDecisions
+from adapters.stored_records import StoredRecords
 from domain.agreement import AgreementStatus, SharingAgreement
 from domain.sharing import Outcome, decide
-from services.kafka_runtime.relay import Outgoing
+from services.kafka_runtime.routing import Outgoing
 
 AGREEMENT_TOPICS = [
     get_topic(cls)
@@ -106,6 +107,11 @@ class SharingRouter:
                 )
             )
         return out
+
+    def route_stored(self, notification: Any, records: StoredRecords) -> list[Outgoing] | None:
+        """Always decoded: agreements are followed as events, and ISA decisions need the
+        event's data as the class reads it."""
+        return None
 
     def acked(self, upto: int) -> None:
         done = [row for row in self.pending if row.position <= upto]

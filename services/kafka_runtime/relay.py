@@ -14,62 +14,23 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from adapters.cloudevents import Record, to_record
 from adapters.cluster_identity import ClusterIdentity
 from adapters.end_offsets import EndOffsets
 from adapters.event_store import EventStore
-from adapters.kafka_config import Topics, TopicSpec, ensure_topics
+from adapters.kafka_config import TopicSpec, ensure_topics
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
-from adapters.sealed_records import seal_record, sealed_event
+from adapters.stored_records import StoredRecords
+from services.kafka_runtime.routing import CaseEventRouter, Outgoing, Router, outgoing
+
+__all__ = ["CaseEventRouter", "Outgoing", "Relay", "Router", "Wakeup"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    topic: str
-    record: Record
-    sequence: int
-
-
-class Router(Protocol):
-    name: str
-
-    def topic_specs(self) -> list[TopicSpec]: ...
-
-    def reset(self, upto: int) -> None: ...
-
-    def route(self, sequence: int, event: Any) -> list[Outgoing]: ...
-
-    def acked(self, upto: int) -> None: ...
-
-
-class CaseEventRouter:
-    """Every event, unchanged, to the case-event topic."""
-
-    name = "case-events"
-
-    def __init__(self, topics: Topics) -> None:
-        self.topics = topics
-
-    def topic_specs(self) -> list[TopicSpec]:
-        return self.topics.core()
-
-    def reset(self, upto: int) -> None:
-        pass
-
-    def route(self, sequence: int, event: Any) -> list[Outgoing]:
-        return [Outgoing(self.topics.case_events, to_record(event, sequence), sequence)]
-
-    def acked(self, upto: int) -> None:
-        pass
 
 
 class Wakeup(Protocol):
@@ -117,7 +78,7 @@ class Relay:
         self.replication_factor = replication_factor
         self.wakeup = wakeup or Polling()
         self.idempotent = idempotent
-        self.dataref_base = dataref_base  # where consumers resolve sealed personal fields
+        self.records = StoredRecords(store, dataref_base)  # dataref: where to resolve them
         self.producer_options: dict[str, Any] = {
             "linger_ms": linger_ms,
             "max_batch_size": max_batch_bytes,
@@ -193,20 +154,13 @@ class Relay:
 
     async def _send(self, notifications: list[Any]) -> list[Any]:
         assert self.producer is not None
-        outgoing: list[Outgoing] = []
-        for n in notifications:
-            event, sealed = sealed_event(self.store, n)
-            outgoing += [
-                Outgoing(
-                    o.topic, seal_record(o.record, event, sealed, self.dataref_base), o.sequence
-                )
-                for o in self.router.route(n.id, event)
-            ]
+        out = outgoing(self.store, self.router, self.records, notifications)
         specs = self.router.topic_specs()
-        if any(o.topic not in {s.name for s in specs} for o in outgoing):
+        declared = {s.name for s in specs}
+        if any(o.topic not in declared for o in out):
             raise RuntimeError("router produced a topic it does not declare")
         await self.ensure_new_topics(specs)
-        return await send_in_order(self.producer, [(o.topic, o.record) for o in outgoing])
+        return await send_in_order(self.producer, [(o.topic, o.record) for o in out])
 
     async def cluster_changed(self) -> bool:
         """Checked before each batch is written: a broker with another cluster id is another

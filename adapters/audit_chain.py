@@ -116,27 +116,37 @@ def link(
     ``previous_event_hash(originator_id, version)`` looks up an already stored event's hash;
     events earlier in the same batch are chained in memory.
     """
+    rows = link_rows(notification_ids, stored_events, previous_event_hash, head)
+    return [ChainRecord(*row) for row in rows]
+
+
+def link_rows(
+    notification_ids: Sequence[int],
+    stored_events: Sequence[StoredEvent],
+    previous_event_hash: Callable[[str, int], str | None],
+    head: LogHead,
+) -> list[tuple[Any, ...]]:
+    """:func:`link`'s records as rows in :data:`COLUMNS` order, built without a record object
+    per event and with one hash call per hash (the batch path inserts rows, not records)."""
     batch: dict[tuple[str, int], str] = {}
-    records = []
+    rows: list[tuple[Any, ...]] = []
+    sha256 = hashlib.sha256
+    prev_nid, prev_oid = head.notification_id, head.originator_id
+    prev_version, prev_log = head.originator_version, head.log_hash
     for nid, stored in zip(notification_ids, stored_events, strict=True):
         oid, version = str(stored.originator_id), stored.originator_version
         prev = GENESIS
         if version > 1:
             prev = batch.get((oid, version - 1)) or previous_event_hash(oid, version - 1) or GENESIS
-        ev_hash = event_hash(prev, oid, version, stored.topic, stored.state)
+        ev_hash = sha256(  # = event_hash(prev, oid, version, topic, state)
+            _SEP.join((prev.encode(), oid.encode(), b"%d" % version, stored.topic.encode()))
+            + _SEP
+            + stored.state
+        ).hexdigest()
         batch[(oid, version)] = ev_hash
-        record = ChainRecord(
-            nid,
-            oid,
-            version,
-            prev,
-            ev_hash,
-            head.notification_id,
-            head.originator_id,
-            head.originator_version,
-            head.log_hash,
-            log_hash(head.log_hash, nid, ev_hash),
+        log = sha256(f"{prev_log}|{nid}|{ev_hash}".encode()).hexdigest()  # = log_hash(...)
+        rows.append(
+            (nid, oid, version, prev, ev_hash, prev_nid, prev_oid, prev_version, prev_log, log)
         )
-        records.append(record)
-        head = record.head
-    return records
+        prev_nid, prev_oid, prev_version, prev_log = nid, oid, version, log
+    return rows

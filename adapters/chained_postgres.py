@@ -18,7 +18,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
+from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link_rows, record_from_row
 from adapters.audit_recorder import ReadRecord
 from adapters.master_key_rows import PostgresMasterKeyRows
 from adapters.migrations import upgrade_store
@@ -57,9 +57,9 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
             return
         curs.execute(
             self._sql(
-                "INSERT INTO {s}.personal_keys (subject, key, master_key_id) "
+                "WITH inserted AS (INSERT INTO {s}.personal_keys (subject, key, master_key_id) "
                 "SELECT * FROM unnest(%s, %s, %s) "
-                "ON CONFLICT (subject) DO NOTHING RETURNING subject"
+                "ON CONFLICT (subject) DO NOTHING RETURNING 1) SELECT count(*) AS n FROM inserted"
             ),
             (
                 text_array([s for s, _, _ in new]),
@@ -67,10 +67,12 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
                 text_array([m for _, _, m in new]),
             ),
         )
-        inserted = {row["subject"] for row in curs.fetchall()}
-        for subject, _, _ in new:
-            if subject not in inserted:  # another writer's key won: roll back, retry uses it
-                raise IntegrityError(f"the personal key of {subject} was created concurrently")
+        row = curs.fetchone()
+        lost = len(new) - (row["n"] if row else 0)
+        if lost:  # another writer's key won: roll back, the retry uses it
+            raise IntegrityError(
+                f"{lost} of the {len(new)} new personal keys were created concurrently"
+            )
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -111,8 +113,8 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
         )
         last = curs.fetchone()
         head = LogHead() if last is None else record_from_row(last).head
-        records = link(ids, stored_events, lambda oid, v: known.get((oid, v)), head)
-        columns = zip(*(r.as_row() for r in records), strict=True)
+        rows = link_rows(ids, stored_events, lambda oid, v: known.get((oid, v)), head)
+        columns = zip(*rows, strict=True)
         curs.execute(
             SQL("INSERT INTO {s}.event_chain ({c}) SELECT * FROM unnest({p})").format(
                 s=Identifier(self.datastore.schema), c=_COLS, p=SQL(", ".join(["%s"] * 10))
@@ -147,9 +149,10 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
 
     def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """Every stored event of these aggregates in one query, by aggregate then version."""
-        ids: list[Any] = list(originator_ids)
         if self.datastore.originator_id_type.lower() == "text":
-            ids = [str(i) for i in ids]
+            ids = text_array([str(i) for i in originator_ids])
+        else:
+            ids = uuid_array(list(originator_ids))
         statement = SQL(
             "SELECT * FROM {s}.{t} WHERE originator_id = ANY(%s) "
             "ORDER BY originator_id, originator_version"

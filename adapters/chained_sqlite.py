@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link, record_from_row
+from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link_rows, record_from_row
 from adapters.audit_recorder import ReadRecord
 from adapters.master_key_rows import SQLiteMasterKeyRows
 from adapters.migrations import upgrade_store
@@ -41,15 +41,19 @@ class ChainedSQLiteRecorder(SQLiteMasterKeyRows, SQLiteApplicationRecorder):
         personal_keys: NewKeys | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        for subject, wrapped, master in personal_keys.wrapped() if personal_keys else ():
-            c.execute(
+        new = personal_keys.wrapped() if personal_keys else []
+        if new:
+            now = _now()
+            c.executemany(
                 "INSERT INTO personal_keys (subject, key, created_at, master_key_id) "
                 "VALUES (?,?,?,?) ON CONFLICT (subject) DO NOTHING",
-                (subject, wrapped, _now(), master),
+                [(subject, wrapped, now, master) for subject, wrapped, master in new],
             )
-            c.execute("SELECT changes()")
-            if not c.fetchone()[0]:  # another writer's key won: roll back, the retry uses it
-                raise IntegrityError(f"the personal key of {subject} was created concurrently")
+            lost = len(new) - c.sqlite_cursor.rowcount  # rows inserted, summed
+            if lost:  # another writer's key won: roll back, the retry uses it
+                raise IntegrityError(
+                    f"{lost} of the {len(new)} new personal keys were created concurrently"
+                )
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
 
@@ -64,10 +68,9 @@ class ChainedSQLiteRecorder(SQLiteMasterKeyRows, SQLiteApplicationRecorder):
         c.execute(f"SELECT {_COLS} FROM event_chain ORDER BY notification_id DESC LIMIT 1")
         last = c.fetchone()
         head = LogHead() if last is None else record_from_row(last).head
-        records = link(ids, stored_events, previous, head)
         c.executemany(
             f"INSERT INTO event_chain ({_COLS}) VALUES ({','.join('?' * len(COLUMNS))})",
-            [r.as_row() for r in records],
+            link_rows(ids, stored_events, previous, head),
         )
         return ids
 

@@ -25,9 +25,15 @@ class OrjsonTranscoder(Transcoder):
         return orjson.loads(data)
 
 
+_POSITION = {"originator_id", "originator_version"}  # never changed
+
+
 def event_to_state(domain_event: BaseModel) -> dict[str, Any]:
-    """JSON-able state of an event without its position fields (those are columns)."""
-    state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+    """JSON-able state of an event without its position fields (those are columns): what
+    ``model_dump(mode="json", exclude=...)`` returns, from the class's serializer directly (the
+    ``model_dump`` wrapper was half the cost)."""
+    serializer = type(domain_event).__pydantic_serializer__
+    state: dict[str, Any] = serializer.to_python(domain_event, mode="json", exclude=_POSITION)
     class_version = getattr(type(domain_event), "class_version", 1)
     if class_version > 1:
         state["class_version"] = class_version

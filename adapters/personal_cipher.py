@@ -143,8 +143,11 @@ class PersonalDataCipher:
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
         found, aead = self._cache.lookup(subject)
-        stale = time.monotonic() - self._checked_at >= self.recheck_seconds
-        if found and aead is not None and stale:
+        if (
+            found
+            and aead is not None
+            and time.monotonic() - self._checked_at >= self.recheck_seconds
+        ):
             self.revalidate()
             found, aead = self._cache.lookup(subject)
         if found:
@@ -222,8 +225,9 @@ class PersonalDataCipher:
     def seal(self, cls: type[BaseModel], state: dict[str, Any], oid: Any, version: int) -> None:
         """Encrypt the personal fields of ``state`` in place (an erased person's stay erased)."""
         new: NewKeys | None = getattr(self._batch, "new", None)
-        if new is not None and version == 1 and str(oid) not in self._look_up_first:
-            new.new_aggregates.add(str(oid))
+        oid = str(oid)
+        if new is not None and version == 1 and oid not in self._look_up_first:
+            new.new_aggregates.add(oid)
         fields = personal_fields(cls) if self.seal_on_write else frozenset()
         if not fields:
             return

@@ -121,8 +121,10 @@ class CommandService:
         commands of the aggregates that had new events go through :meth:`handle` one by one.
         Errors of the store itself (unreachable, ...) are raised: nothing of the batch is stored.
         """
-        with self.knowing_registered_agencies():
-            results = self._handle_batch(commands)
+        batch = _Batch(self)
+        registered = batch.prefetch(commands)  # the registry read with the batch's aggregates
+        with registered_agencies(registered):
+            results = self._handle_batch(commands, batch)
         with self._counting:
             for result in results:
                 if isinstance(result, CommandResult):
@@ -130,10 +132,10 @@ class CommandService:
                     self.duplicates += result.duplicate
         return results
 
-    def _handle_batch(self, commands: Sequence[Command]) -> list[CommandResult | Exception]:
+    def _handle_batch(
+        self, commands: Sequence[Command], batch: _Batch
+    ) -> list[CommandResult | Exception]:
         results: list[CommandResult | Exception | None] = [None] * len(commands)
-        batch = _Batch(self)
-        batch.prefetch(commands)
         for index, command in enumerate(commands):
             try:
                 results[index] = batch.apply(index, command)
@@ -197,8 +199,9 @@ class _Batch:
         self.accepted: dict[UUID, list[tuple[int, Command]]] = {}  # commands that added events
         self.index_of: dict[UUID, list[int]] = {}  # every command of the batch on the aggregate
 
-    def prefetch(self, commands: Sequence[Command]) -> None:
-        """Every aggregate the batch names, read in one query (``EventStore.get_many``)."""
+    def prefetch(self, commands: Sequence[Command]) -> Mapping[str, frozenset[str]]:
+        """Every aggregate the batch names, read in one query (``EventStore.get_many``) with the
+        agency registry, whose registered agencies it returns (as ``registered_agencies``)."""
         ids: set[UUID] = set()
         for command in commands:
             spec = SPECS.get(command.type)
@@ -208,13 +211,14 @@ class _Batch:
                 ids.add(spec.aggregate_id(command))
             except Exception:  # the command is refused when it is applied
                 continue
-        if not ids:
-            return
-        found = self.service.store.get_many(ids)
+        registry_id = AgencyRegistry.id_for()
+        found = self.service.store.get_many(ids | {registry_id})
         for aggregate_id in ids:
             aggregate = found.get(aggregate_id)
             self.aggregates[aggregate_id] = aggregate
             self.loaded[aggregate_id] = None if aggregate is None else aggregate.version
+        registry = found.get(registry_id)  # registered_agencies copies it: commands may change it
+        return registry.registered if registry is not None else MappingProxyType({})
 
     def apply(self, index: int, command: Command) -> CommandResult:
         refused = refusal(command.agency, command.type)

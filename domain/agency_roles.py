@@ -87,12 +87,11 @@ ALLOWED_COMMANDS: dict[AgencyRole, frozenset[str]] = {
 }
 
 
+_BY_PREFIX = {role.value: role for role in AgencyRole}  # a dict look-up: Enum() is slow
+
+
 def role_of(agency: str) -> AgencyRole | None:
-    prefix = agency.partition(":")[0]
-    try:
-        return AgencyRole(prefix)
-    except ValueError:
-        return None
+    return _BY_PREFIX.get(agency.partition(":")[0])
 
 
 def may_send(agency: str, command_type: str) -> bool:

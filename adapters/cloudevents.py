@@ -9,6 +9,7 @@ The ``sequence`` extension carries the event's position in the store's notificat
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,14 @@ class Record:
 
 def event_id(aggregate_id: UUID, version: int) -> UUID:
     return uuid5(aggregate_id, str(version))
+
+
+def event_id_text(aggregate_id: UUID, version: int) -> str:
+    """``str(event_id(...))`` without building the ``UUID`` (a third of the time): the relay
+    names every event it sends. The name-based (SHA-1) UUID of RFC 4122, section 4.3."""
+    h = hashlib.sha1(aggregate_id.bytes + str(version).encode(), usedforsecurity=False).hexdigest()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
 def snake(name: str) -> str:

@@ -9,11 +9,12 @@ validation of the event, its dump, and the seal's second parse (most of the rela
 
 A class takes this path only when everything in it reads back as it was written (strings,
 numbers, enums, UUIDs, dates and times, tuples and dicts of those, nested models; no sets,
-whose order the slow path would change); the state must have exactly the class's fields in its
-order, nested models included, at the class's current version. Anything else (an older version
-to upcast, a field added since, the erasure event the cipher must notice) returns ``None``, and
-the relay decodes the event as before (:func:`adapters.sealed_records.sealed_event`).
-``tests/unit/test_stored_records.py`` compares both paths' records for every event type.
+whose order the slow path would change); the state must have exactly the class's fields,
+nested models included, at the class's current version. Anything else (an older version to
+upcast, a field added since, the erasure event the cipher must notice) returns ``None``, and the
+relay decodes the event as before (:func:`adapters.sealed_records.sealed_event`).
+``tests/integration/test_relayed_records_from_stored_state.py`` compares both paths' records
+for every event type of the domain.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import orjson
 from eventsourcing.utils import TopicError, resolve_topic
 from pydantic import BaseModel
 
-from adapters.cloudevents import CONTENT_TYPE, SPECVERSION, Record, event_id, type_of_class
+from adapters.cloudevents import CONTENT_TYPE, SPECVERSION, Record, event_id_text, type_of_class
 from adapters.sealed_records import dataref_url, sealed_value
 from domain.personal import personal_fields
 from domain.privacy import CaseErasures
@@ -45,16 +46,17 @@ _LEAVES = (str, int, float, bool, type(None), UUID, datetime, date)
 class Shape:
     """The keys a model's dump has, in order, and the shapes of its nested models."""
 
-    keys: tuple[str, ...]
+    keys: frozenset[str]  # the order need not be checked: JSON objects have none
     nested: tuple[tuple[str, Shape, bool], ...]  # name, shape, whether it may be null
 
     def fits(self, state: Any) -> bool:
-        if type(state) is not dict or tuple(state) != self.keys:
+        if type(state) is not dict or state.keys() != self.keys:
             return False
-        return all(
-            inner.fits(state[name]) or (optional and state[name] is None)
-            for name, inner, optional in self.nested
-        )
+        for name, inner, optional in self.nested:
+            value = state[name]
+            if not (inner.fits(value) or (optional and value is None)):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def shape_of(model: type[BaseModel], skip: tuple[str, ...] = ()) -> Shape | None
         elif not _plain(field.annotation):
             return None
         keys.append(name)
-    return Shape(tuple(keys), tuple(nested))
+    return Shape(frozenset(keys), tuple(nested))
 
 
 @functools.cache  # per topic: the relay asks for every event it sends
@@ -126,7 +128,7 @@ def event_shape(topic: str) -> EventShape | None:
         return None
     version: int = getattr(cls, "class_version", 1)
     if version > 1:
-        shape = Shape((*shape.keys, "class_version"), shape.nested)
+        shape = Shape(shape.keys | {"class_version"}, shape.nested)
     personal = tuple(sorted(personal_fields(cls)))
     return EventShape(shape, version, type_of_class(cls).encode(), personal)
 
@@ -151,26 +153,34 @@ class StoredRecords:
             return None
         oid = n.originator_id if type(n.originator_id) is UUID else UUID(str(n.originator_id))
         version: int = n.originator_version
-        subject = str(oid).encode()
-        data = {"originator_id": str(oid), "originator_version": version, **state}
-        meta = state["meta"]
+        aggregate = str(oid)
+        data = {"originator_id": aggregate, "originator_version": version, **state}
+        meta, subject = state["meta"], aggregate.encode()
         headers = [
             ("ce_specversion", _SPECVERSION),
-            ("ce_id", str(event_id(oid, version)).encode()),
+            ("ce_id", event_id_text(oid, version).encode()),
             ("ce_source", meta["agency"].encode()),
             ("ce_type", known.ce_type),
-            ("ce_time", datetime.fromisoformat(meta["occurred_at"]).isoformat().encode()),
+            ("ce_time", python_iso(meta["occurred_at"]).encode()),
             ("ce_subject", subject),
             ("ce_sequence", str(sequence).encode()),
             ("content-type", _CONTENT_TYPE),
         ]
         if _seal(data, known.personal):
-            url = dataref_url(self.dataref_base, oid, version)
+            url = dataref_url(self.dataref_base, aggregate, version)
             headers.append(("ce_dataref", url.encode()))
         return Record(subject, orjson.dumps(data), headers)
 
 
 _SPECVERSION, _CONTENT_TYPE = SPECVERSION.encode(), CONTENT_TYPE.encode()
+
+
+def python_iso(json_time: str) -> str:
+    """``datetime.isoformat()`` of a time as pydantic writes it in JSON (UTC as ``Z``, else
+    the offset; microseconds in six digits or none), as the decoded path's ``ce_time`` is."""
+    if json_time.endswith("Z"):
+        return f"{json_time[:-1]}+00:00"
+    return datetime.fromisoformat(json_time).isoformat()
 
 
 def _seal(data: dict[str, Any], personal: tuple[str, ...]) -> bool:

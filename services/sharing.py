@@ -109,8 +109,12 @@ class SharingRouter:
         return out
 
     def route_stored(self, notification: Any, records: StoredRecords) -> list[Outgoing] | None:
-        """Always decoded: agreements are followed as events, and ISA decisions need the
-        event's data as the class reads it."""
+        """Decoded when there is anything to decide: agreements are followed as events, and
+        ISA decisions need the event's data as the class reads it. While no agreement names
+        any recipient, an event goes nowhere and records no decision: it is not decoded."""
+        agreement = str(notification.topic).rpartition(":")[2].startswith("SharingAgreement.")
+        if not self.recipients and not agreement:
+            return []
         return None
 
     def acked(self, upto: int) -> None:

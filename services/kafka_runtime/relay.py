@@ -19,10 +19,9 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from adapters.cluster_identity import ClusterIdentity
-from adapters.end_offsets import EndOffsets
 from adapters.event_store import EventStore
 from adapters.kafka_config import TopicSpec, ensure_topics
+from adapters.kept_open import ClusterIdentity, EndOffsets
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
 from adapters.stored_records import StoredRecords

@@ -221,13 +221,13 @@ async def test_the_broker_check_asks_on_one_consumer_kept_open_between_checks(
     try:
         await relay.catch_up()
         assert await relay.broker_has_our_data()
-        kept = relay.end_offsets._consumer
+        kept = relay.end_offsets.client._client
         assert kept is not None
         assert await relay.broker_has_our_data()
-        assert relay.end_offsets._consumer is kept
+        assert relay.end_offsets.client._client is kept
     finally:
         await relay.stop()
-    assert relay.end_offsets._consumer is None  # closed with the relay
+    assert relay.end_offsets.client._client is None  # closed with the relay
 
 
 async def test_on_sqlite_a_save_in_the_same_process_wakes_the_relay_long_before_its_next_poll(

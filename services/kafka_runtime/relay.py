@@ -124,10 +124,20 @@ class Relay:
         notifications = await asyncio.to_thread(self._read_batch)
         if not notifications:
             return 0
-        if await self.cluster_changed():
-            return 0  # the next step starts from this cluster's own position
+        # The cluster is asked while the records are built: its round trip behind that work.
+        built, asked = await asyncio.gather(
+            asyncio.to_thread(self._outgoing, notifications),
+            self.identity.current(),
+            return_exceptions=True,
+        )
         try:
-            acks = await self._send(notifications)
+            for outcome in (built, asked):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            assert isinstance(asked, str) and not isinstance(built, BaseException)
+            if await self.moved_to(asked):
+                return 0  # the next step starts from this cluster's own position
+            acks = await self._send(built)
         except BaseException:
             # Nothing the router learnt from this batch holds until the broker has it.
             await asyncio.to_thread(self.router.reset, self.state.position)
@@ -151,21 +161,27 @@ class Relay:
         self.state = position
         return len(notifications)
 
-    async def _send(self, notifications: list[Any]) -> list[Any]:
-        assert self.producer is not None
+    def _outgoing(self, notifications: list[Any]) -> list[Outgoing]:
         out = outgoing(self.store, self.router, self.records, notifications)
-        specs = self.router.topic_specs()
-        declared = {s.name for s in specs}
+        declared = {s.name for s in self.router.topic_specs()}
         if any(o.topic not in declared for o in out):
             raise RuntimeError("router produced a topic it does not declare")
-        await self.ensure_new_topics(specs)
+        return out
+
+    async def _send(self, out: list[Outgoing]) -> list[Any]:
+        assert self.producer is not None
+        await self.ensure_new_topics(self.router.topic_specs())
         return await send_in_order(self.producer, [(o.topic, o.record) for o in out])
 
     async def cluster_changed(self) -> bool:
         """Checked before each batch is written: a broker with another cluster id is another
         cluster (a lost one formatted anew, or a fail-over to a different one), which has none
         of what we sent; publishing there starts from that cluster's own saved position."""
-        current = await self.identity.current()
+        return await self.moved_to(await self.identity.current())
+
+    async def moved_to(self, current: str) -> bool:
+        """Whether ``current`` is another cluster than the one published to; if so, the relay
+        (and its router) now stand at that cluster's own saved position."""
         if current == self.cluster:
             return False
         log.warning(

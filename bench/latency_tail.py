@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,11 +22,16 @@ from adapters.cloudevents import attributes
 
 
 def publish_steadily(
-    bootstrap: str, topic: str, work: list[tuple[str, bytes, bytes]], rate: float
+    bootstrap: str,
+    topic: str,
+    work: list[tuple[str, bytes, bytes]],
+    rate: float,
+    at: tuple[int, Callable[[], Any]] = (0, lambda: None),
 ) -> tuple[dict[str, float], float]:
     """Sends ``work`` (case id, key, value) at ``rate``/s, acks=all; returns each case's
-    scheduled send time (perf_counter) and how far the publisher fell behind at worst."""
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 0})
+    scheduled send time (perf_counter) and how far the publisher fell behind at worst (from
+    ``at``'s index on, where it calls ``at``'s function: the end of a warm-up)."""
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})  # librdkafka defaults
     failed: list[str] = []
 
     def acked(error: Any, _message: Any) -> None:
@@ -39,7 +45,10 @@ def publish_steadily(
         due = started + i / rate
         if (wait := due - time.perf_counter()) > 0:
             time.sleep(wait)
-        lag = max(lag, time.perf_counter() - due)
+        if i == at[0]:
+            at[1]()
+        if i >= at[0]:
+            lag = max(lag, time.perf_counter() - due)
         scheduled[case] = due
         producer.produce(topic, value, key, on_delivery=acked)
         producer.poll(0)

@@ -9,6 +9,7 @@ from uuid import uuid4
 from domain.errors import AgencyNotOnCase
 from services.bootstrap import Backbone
 from services.command_service import CommandResult
+from tests.integration.test_command_batch import refer as referral
 
 ADMIN = "admin:backbone"
 HUB = "provider:kent-rj-hub"
@@ -34,22 +35,6 @@ def _register(backbone: Backbone, pcc_areas: list[str]) -> None:
     )
 
 
-def _refer(backbone: Backbone, case_id: str) -> Any:
-    return _command(
-        backbone,
-        type="refer_case",
-        command_id=f"refer-{case_id}",
-        agency="pcc:kent",
-        case_id=case_id,
-        route="police",
-        cjs_stage="pre_charge",
-        crime_type="theft",
-        pcc_area="kent",
-        crime_reported_on=None,
-        summary="shop theft",
-    )
-
-
 def _hub_adds_victim(backbone: Backbone, case_id: str) -> Any:
     return _command(
         backbone,
@@ -67,7 +52,7 @@ def test_a_registered_agency_works_in_its_areas_within_a_batch(backbone: Backbon
     _register(backbone, ["kent"])
     case_id = str(uuid4())
     results = backbone.commands.handle_batch(
-        [_refer(backbone, case_id), _hub_adds_victim(backbone, case_id)]
+        [referral(case_id), _hub_adds_victim(backbone, case_id)]
     )
     assert all(isinstance(r, CommandResult) and r.new_events == 1 for r in results), results
 
@@ -76,7 +61,7 @@ def test_outside_its_registered_areas_the_batch_refuses_it_alone(backbone: Backb
     _register(backbone, ["essex"])
     case_id = str(uuid4())
     refer, add = backbone.commands.handle_batch(
-        [_refer(backbone, case_id), _hub_adds_victim(backbone, case_id)]
+        [referral(case_id), _hub_adds_victim(backbone, case_id)]
     )
     assert isinstance(refer, CommandResult) and refer.new_events == 1
     assert isinstance(add, AgencyNotOnCase)

@@ -33,15 +33,16 @@ from faststream.middlewares import AckPolicy
 
 from adapters.dead_letter_seal import DeadLetterSeal
 from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststream_security
-from services.command_service import CommandResult, CommandService
+from services.command_service import CommandService
 from services.commands import Command
-from services.inbound_errors import Rejected, apply, apply_batch, describe, registered
+from services.inbound_errors import Rejected, apply_batch, describe, registered
 from services.inbound_parse import command_in
 from services.kafka_runtime.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
 from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
 from services.kafka_runtime.inbound_pause import PartitionPauser, Revocations
 from services.kafka_runtime.inbound_pipeline import BatchPipeline, Settled, rewind
 from services.kafka_runtime.inbound_settings import InboundSettings
+from services.kafka_runtime.inbound_single import OneAtATime, at
 from services.message_schemas import (
     CommandBody,
     DeadLetter,
@@ -56,10 +57,6 @@ log = logging.getLogger(__name__)
 START_TIMEOUT = 60.0  # a hung group join must fail loudly, not stall `rjb serve`
 COMMIT_TIMEOUT = 15.0  # a commit the coordinator never answers must not stall the pipeline
 METADATA_MAX_AGE_MS = 5000  # a newly onboarded agency's inbound topic is read within ~5 s
-
-
-def at(record: Any) -> str:
-    return f"{record.topic}[{record.partition}]@{record.offset}"
 
 
 class Inbound:
@@ -205,7 +202,7 @@ class Inbound:
         """First all at once: the commands stored in one transaction (:func:`apply_batch`),
         the rejected ones dead-lettered, then one commit. If anything fails there (the store
         unreachable, a conflict that kept on, a dead letter not written), nothing was
-        committed, and the batch goes one message at a time (:meth:`one_by_one`): the retries
+        committed, and the batch goes one message at a time (:class:`OneAtATime`): the retries
         and the partition pause of a single message. What the first go stored is found
         already applied. Anything unforeseen rewinds the batch's partitions: read again.
         The batch's commit is left to run while the next batch is stored (in order)."""
@@ -225,7 +222,7 @@ class Inbound:
                     pipeline.commit_after(lambda: self.commit(consumer, records))
                     return Settled(registry_changed=changed)
             await pipeline.committed()  # one at a time commits after the batches before
-            stuck = await self.one_by_one(consumer, records, movement)
+            stuck = await OneAtATime(self).settle_all(consumer, records, movement)
             return Settled(stuck, registry_changed=True)
         except Exception:
             log.exception("inbound batch from %s failed unexpectedly: read again", at(records[0]))
@@ -244,47 +241,6 @@ class Inbound:
             else:
                 self.stats.record_stored(result)
         return any(c.type == "register_agency" for c in commands)
-
-    async def one_by_one(
-        self, consumer: Any, records: list[Any], movement: bool
-    ) -> dict[tuple[str, int], int]:
-        """Each record in turn, committed once settled; a paused partition's later records are
-        left for after the pause (the consumer was rewound to its stuck record). Returns the
-        partitions paused, with the offset each was rewound to."""
-        stuck: dict[tuple[str, int], int] = {}
-        for record in records:
-            where = (record.topic, record.partition)
-            if where in stuck:
-                continue
-            if await self.settle(consumer, record, movement):
-                await self.commit(consumer, [record])
-            else:
-                stuck[where] = record.offset
-        return stuck
-
-    async def settle(self, consumer: Any, record: Any, movement: bool) -> bool:
-        """Store or dead-letter one record with retries; False once its partition is paused."""
-        attempt = 0
-        while True:
-            try:
-                await self.attempt(record, movement)
-            except Exception as error:  # the store or the dead-letter topic, not the message
-                attempt += 1
-                where = (record.topic, record.partition, record.offset)
-                self.health.failed(*where, describe(error))
-                if attempt >= self.limits.retry_attempts:
-                    await self.pauser.pause_at(consumer, record, describe(error))
-                    return False
-                wait = self.limits.backoff(attempt)
-                tries = f"attempt {attempt} of {self.limits.retry_attempts}"
-                log.warning(
-                    "inbound %s not stored (%s), again in %.1fs: %s",
-                    *(at(record), tries, wait, describe(error)),
-                )
-                await asyncio.sleep(wait)
-                continue
-            self.health.done(record.topic, record.partition)
-            return True
 
     async def commit(self, consumer: Any, records: list[Any]) -> None:
         """Commit each partition of ``records`` past its last one (still ours: a partition
@@ -314,21 +270,6 @@ class Inbound:
         if not movement and acting is None:
             raise Rejected(f"{record.topic} is no agency's inbound topic", "UnknownTopic")
         return command_in(record.value, headers, movement, limit, agencies, acting)
-
-    async def attempt(self, record: Any, movement: bool) -> None:
-        """Store the record's command, or dead-letter it; raises when it could do neither."""
-        agencies = await asyncio.to_thread(registered, self.commands)
-        try:
-            command = self.command_of(record, movement, agencies)
-            result = await self.store(command)
-        except Rejected as rejected:
-            await self.dead_letter(record, rejected)
-            return
-        self.stats.record_stored(result)
-
-    async def store(self, command: Command) -> CommandResult:
-        assert self.commands is not None, "inbound needs a command service to store into"
-        return await asyncio.to_thread(apply, self.commands, command)
 
     async def dead_letter(self, record: Any, rejected: Rejected) -> None:
         letter = await self.writer.publish(record, rejected.reason, rejected.error)

@@ -124,20 +124,13 @@ class Relay:
         notifications = await asyncio.to_thread(self._read_batch)
         if not notifications:
             return 0
-        # The cluster is asked while the records are built: its round trip behind that work.
-        built, asked = await asyncio.gather(
-            asyncio.to_thread(self._outgoing, notifications),
-            self.identity.current(),
-            return_exceptions=True,
-        )
         try:
-            for outcome in (built, asked):
-                if isinstance(outcome, BaseException):
-                    raise outcome
-            assert isinstance(asked, str) and not isinstance(built, BaseException)
-            if await self.moved_to(asked):
-                return 0  # the next step starts from this cluster's own position
-            acks = await self._send(built)
+            out = self._outgoing(notifications)
+            acks: list[Any] = []  # nothing to write: no cluster to check, the position moves on
+            if out:
+                if await self.cluster_changed():
+                    return 0  # the next step starts from this cluster's own position
+                acks = await self._send(out)
         except BaseException:
             # Nothing the router learnt from this batch holds until the broker has it.
             await asyncio.to_thread(self.router.reset, self.state.position)
@@ -156,10 +149,14 @@ class Relay:
                 )
             first[key] = min(first.get(key, meta.offset), meta.offset)
         position = RelayPosition(notifications[-1].id, {**self.state.offsets, **first})
-        await asyncio.to_thread(self.router.acked, position.position)
-        await asyncio.to_thread(self.positions.save, self.router.name, self.cluster, position)
+        await asyncio.to_thread(self._acknowledged, position)
         self.state = position
         return len(notifications)
+
+    def _acknowledged(self, position: RelayPosition) -> None:
+        """What the broker now has: the router's decisions recorded, then the position saved."""
+        self.router.acked(position.position)
+        self.positions.save(self.router.name, self.cluster, position)
 
     def _outgoing(self, notifications: list[Any]) -> list[Outgoing]:
         out = outgoing(self.store, self.router, self.records, notifications)
@@ -177,11 +174,7 @@ class Relay:
         """Checked before each batch is written: a broker with another cluster id is another
         cluster (a lost one formatted anew, or a fail-over to a different one), which has none
         of what we sent; publishing there starts from that cluster's own saved position."""
-        return await self.moved_to(await self.identity.current())
-
-    async def moved_to(self, current: str) -> bool:
-        """Whether ``current`` is another cluster than the one published to; if so, the relay
-        (and its router) now stand at that cluster's own saved position."""
+        current = await self.identity.current()
         if current == self.cluster:
             return False
         log.warning(

@@ -77,19 +77,43 @@ def to_record(
     version: int = getattr(event, "originator_version")  # noqa: B009
     meta = getattr(event, "meta")  # noqa: B009
     subject = str(aggregate_id).encode()
-    headers: Headers = [
-        ("ce_specversion", SPECVERSION.encode()),
-        ("ce_id", str(event_id(aggregate_id, version)).encode()),
-        ("ce_source", meta.agency.encode()),
-        ("ce_type", event_type(event).encode()),
-        ("ce_time", meta.occurred_at.isoformat().encode()),
-        ("ce_subject", subject),
-        ("ce_sequence", str(sequence).encode()),
-        ("content-type", CONTENT_TYPE.encode()),
-        *((f"ce_{name}", value.encode()) for name, value in extensions.items()),
-    ]
+    headers = ce_headers(
+        str(event_id(aggregate_id, version)),
+        meta.agency,
+        event_type(event).encode(),
+        meta.occurred_at.isoformat(),
+        subject,
+        sequence,
+        **extensions,
+    )
     value = orjson.dumps(data if data is not None else event_data(event))
     return Record(subject, value, headers)
+
+
+_SPECVERSION, _CONTENT_TYPE = SPECVERSION.encode(), CONTENT_TYPE.encode()
+
+
+def ce_headers(
+    id_: str,
+    source: str,
+    type_: bytes,
+    time: str,
+    subject: bytes,
+    sequence: int,
+    **extensions: str,
+) -> Headers:
+    """A record's CloudEvents attributes, in one order for every record the relays send."""
+    return [
+        ("ce_specversion", _SPECVERSION),
+        ("ce_id", id_.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", type_),
+        ("ce_time", time.encode()),
+        ("ce_subject", subject),
+        ("ce_sequence", str(sequence).encode()),
+        ("content-type", _CONTENT_TYPE),
+        *((f"ce_{name}", value.encode()) for name, value in extensions.items()),
+    ]
 
 
 def attributes(headers: Any) -> dict[str, str]:

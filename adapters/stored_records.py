@@ -31,7 +31,7 @@ import orjson
 from eventsourcing.utils import TopicError, resolve_topic
 from pydantic import BaseModel
 
-from adapters.cloudevents import CONTENT_TYPE, SPECVERSION, Record, event_id_text, type_of_class
+from adapters.cloudevents import Record, ce_headers, event_id_text, type_of_class
 from adapters.sealed_records import dataref_url, sealed_value
 from domain.personal import personal_fields
 from domain.privacy import CaseErasures
@@ -156,23 +156,18 @@ class StoredRecords:
         aggregate = str(oid)
         data = {"originator_id": aggregate, "originator_version": version, **state}
         meta, subject = state["meta"], aggregate.encode()
-        headers = [
-            ("ce_specversion", _SPECVERSION),
-            ("ce_id", event_id_text(oid, version).encode()),
-            ("ce_source", meta["agency"].encode()),
-            ("ce_type", known.ce_type),
-            ("ce_time", python_iso(meta["occurred_at"]).encode()),
-            ("ce_subject", subject),
-            ("ce_sequence", str(sequence).encode()),
-            ("content-type", _CONTENT_TYPE),
-        ]
+        headers = ce_headers(
+            event_id_text(oid, version),
+            meta["agency"],
+            known.ce_type,
+            python_iso(meta["occurred_at"]),
+            subject,
+            sequence,
+        )
         if _seal(data, known.personal):
             url = dataref_url(self.dataref_base, aggregate, version)
             headers.append(("ce_dataref", url.encode()))
         return Record(subject, orjson.dumps(data), headers)
-
-
-_SPECVERSION, _CONTENT_TYPE = SPECVERSION.encode(), CONTENT_TYPE.encode()
 
 
 def python_iso(json_time: str) -> str:

@@ -58,16 +58,11 @@ def summary(
     per = 1000 / max(commands, 1)
     workers = sum(spent.values())
     total = (loop + workers) * per
-    role = " and ".join(
-        r
-        for r, on in (("inbound", settings.serve_inbound), ("relays", settings.serve_relays))
-        if on
-    )
     woke = f"relays (case events, shared) woken {woken} times" if relays else "no relays"
     return (
-        f"  backbone process ({role}): {stored} stored by inbound; {woke}, else polled every "
-        f"{settings.kafka_relay_poll_interval:g} s; CPU per command {total:.2f} ms: event loop "
-        f"{loop * per:.2f}, worker threads {workers * per:.2f}"
+        f"  backbone process ({settings.serving}): {stored} stored by inbound; {woke}, else "
+        f"polled every {settings.kafka_relay_poll_interval:g} s; CPU per command {total:.2f} "
+        f"ms: event loop {loop * per:.2f}, worker threads {workers * per:.2f}"
     )
 
 

@@ -269,6 +269,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def serving(self) -> str:
+        """What `rjb serve` runs in this process: "inbound and relays", "inbound" or "relays"."""
+        parts = [("inbound", self.serve_inbound), ("relays", self.serve_relays)]
+        return " and ".join(name for name, on in parts if on)
+
+    @property
     def dev_issuer_on(self) -> bool:
         """The development issuer is used: asked for, or by default on SQLite without an issuer."""
         if self.dev_issuer is not None:

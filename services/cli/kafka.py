@@ -30,12 +30,7 @@ async def serve_backbone(settings: Settings, bootstrap: str, seconds: float | No
         t = run.parts.topics
         console.print(f"[bold]Kafka bootstrap:[/bold] {escape(bootstrap)}")
         console.print(f"[bold]Event store:[/bold] {settings.store}")
-        roles = [
-            r
-            for r, on in (("inbound", settings.serve_inbound), ("relays", settings.serve_relays))
-            if on
-        ]
-        console.print(f"[bold]This process runs:[/bold] {' and '.join(roles)}")
+        console.print(f"[bold]This process runs:[/bold] {settings.serving}")
         console.print(f"[bold]HTTP API:[/bold] {escape(api_banner(api, settings))}")
         if settings.kafka_sasl_mechanism:
             console.print(

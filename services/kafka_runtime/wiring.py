@@ -169,8 +169,16 @@ class RunningBackbone:
     stop: asyncio.Event
     tasks: list[asyncio.Task[None]] = field(default_factory=list)  # named, for /health
     watch: KafkaWatch | None = None  # the broker and the consumer lag, for /health and /metrics
-    serves_inbound: bool = True  # RJB_SERVE_INBOUND: false when another process takes inbound
-    serves_relays: bool = True  # RJB_SERVE_RELAYS: false when another process relays
+
+    @property
+    def serves_inbound(self) -> bool:
+        """RJB_SERVE_INBOUND: false when another process takes inbound."""
+        return bool(self.backbone.settings.serve_inbound)
+
+    @property
+    def serves_relays(self) -> bool:
+        """RJB_SERVE_RELAYS: false when another process relays."""
+        return bool(self.backbone.settings.serve_relays)
 
     @property
     def relays(self) -> list[Relay]:
@@ -221,18 +229,17 @@ async def running(
         settings.relay_leader_interval,
     )
     run = RunningBackbone(backbone, parts, leadership, parts.inbound(quiet), asyncio.Event())
-    run.serves_inbound, run.serves_relays = settings.serve_inbound, settings.serve_relays
     try:
         if settings.kafka_sasl_mechanism:  # a secured cluster: its ACLs follow the register
             access = parts.access()
             await access.apply(force=True)
             run.tasks.append(asyncio.create_task(access.follow(run.stop), name="access reconciler"))
-        if settings.serve_relays:  # at once: the inbound group join (seconds) holds nothing up
+        if run.serves_relays:  # at once: the inbound group join (seconds) holds nothing up
             leading = leadership.run(run.stop)
             run.tasks.append(asyncio.create_task(leading, name="relay leadership"))
         run.watch = parts.watch()
         run.tasks.append(asyncio.create_task(run.watch.run(run.stop), name="kafka watch"))
-        if settings.serve_inbound:
+        if run.serves_inbound:
             await run.inbound.start()
             trimmer = InboundTrimmer(
                 parts.connection,
@@ -245,6 +252,6 @@ async def running(
     finally:
         run.stop.set()
         await asyncio.gather(*run.tasks, return_exceptions=True)
-        if settings.serve_inbound:
+        if run.serves_inbound:
             await run.inbound.stop()
         backbone.close()

@@ -69,13 +69,19 @@ def test_inbound_in_one_process_and_the_relays_in_another_deliver_an_agency_comm
     }
     procs = {
         "inbound": serve(
-            *(settings, kafka_broker.bootstrap, topic_prefix, logs["inbound"]),
+            settings,
+            kafka_broker.bootstrap,
+            topic_prefix,
+            logs["inbound"],
             RJB_SERVE_RELAYS="false",
             RJB_HTTP_PORT=str(ports["inbound"]),
             **issuer,
         ),
         "relays": serve(
-            *(settings, kafka_broker.bootstrap, topic_prefix, logs["relays"]),
+            settings,
+            kafka_broker.bootstrap,
+            topic_prefix,
+            logs["relays"],
             RJB_SERVE_INBOUND="false",
             RJB_HTTP_PORT=str(ports["relays"]),
             **issuer,

@@ -38,3 +38,16 @@ def test_rows_chain_each_aggregate_and_the_log_as_the_reference_functions_do() -
 def test_first_row_of_an_empty_log_links_to_genesis() -> None:
     (row,) = link_rows([1], [StoredEvent(uuid4(), 1, "t", b"x")], lambda o, v: None, LogHead())
     assert row[3] == GENESIS and row[5:9] == (None, None, None, GENESIS)
+
+
+def test_the_hashes_of_stored_chains_never_change_their_form() -> None:
+    """Stored chains are verified against these functions: their bytes are fixed for ever."""
+    oid, topic = "0f6c2b1e-7b1d-4c3a-9a52-3f1e2d4c5b6a", "domain.case.aggregate:Case.Referred"
+    assert (
+        event_hash(GENESIS, oid, 2, topic, b'{"x":1}')
+        == "e16c13e2ebe0fd3c8d47447b14fc8b0be6f803099c758de40fc6956681399b5c"
+    )
+    assert (
+        log_hash("e" * 64, 42, "f" * 64)
+        == "ad4b4e5051112e327b5697656926dc4f9823ba387429d1d480b1d1898069a6b3"
+    )

@@ -20,7 +20,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from services import prisoner_merge
-from services.command_service import CommandResult, CommandService
+from services.command_apply import CommandResult
+from services.command_service import CommandService
 from services.commands import Command
 
 log = logging.getLogger(__name__)

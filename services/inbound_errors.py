@@ -20,7 +20,8 @@ from pydantic import ValidationError
 
 from domain.errors import DomainError
 from services import prisoner_merge
-from services.command_service import CommandResult, CommandService, ConcurrencyConflict
+from services.command_apply import CommandResult
+from services.command_service import CommandService, ConcurrencyConflict
 from services.commands import Command
 
 log = logging.getLogger("services.kafka_runtime.inbound")

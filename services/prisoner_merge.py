@@ -29,7 +29,8 @@ from domain.custody import Custody
 from domain.errors import InvalidTransition
 from projections.moves import PrisonMoves
 from projections.runner import ProjectionRunner
-from services.command_service import CommandResult, CommandService
+from services.command_apply import CommandResult
+from services.command_service import CommandService
 from services.commands import Command, parse_command
 
 MERGE = "merge_prisoner"

@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from services.command_service import CommandResult, CommandService
+from services.command_apply import CommandResult
+from services.command_service import CommandService
 from services.commands import Command
 from services.inbound_errors import (
     Rejected,

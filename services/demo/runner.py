@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.hmpps import PrisonMovementMessage
-from services.command_service import CommandResult, CommandService
+from services.command_apply import CommandResult
+from services.command_service import CommandService
 from services.commands import Command, parse_command
 from services.demo.script import Script
 from services.demo.stories import STORIES, sharing_agreements

@@ -27,8 +27,8 @@ from adapters.hmpps_sns import unwrap
 from domain.text import MAX_IDENTIFIER
 from services import prisoner_merge
 from services.bootstrap import Backbone
+from services.command_apply import CommandResult
 from services.command_coalescer import CoalescerClosed, CommandCoalescer
-from services.command_service import CommandResult
 from services.commands import Command, parse_command
 from services.credentials import registry_in_force
 from services.http.auth import Caller, Store

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from domain.errors import AgencyNotOnCase
 from services.bootstrap import Backbone
-from services.command_service import CommandResult
+from services.command_apply import CommandResult
 from tests.integration.test_command_batch import refer as referral
 
 ADMIN = "admin:backbone"

@@ -9,7 +9,8 @@ from uuid import UUID
 from domain.errors import ActivityPrerequisiteMissing, DomainError
 from services.audit.verify import verify_log
 from services.bootstrap import Backbone, build
-from services.command_service import CommandResult, ConcurrencyConflict
+from services.command_apply import CommandResult
+from services.command_service import ConcurrencyConflict
 from services.commands import Command, parse_command
 from services.settings import Settings
 from tests.servers import PgDatabase

@@ -12,8 +12,8 @@ import pytest
 from domain.errors import UnknownAggregate
 from services import command_coalescer
 from services.bootstrap import Backbone
+from services.command_apply import CommandResult
 from services.command_coalescer import CoalescerClosed, CommandCoalescer
-from services.command_service import CommandResult
 from tests.integration.test_command_batch import A, B, refer, victim
 
 LONG = 60.0  # seconds: a full batch, or closing, ends the window in these tests

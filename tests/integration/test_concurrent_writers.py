@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from services.bootstrap import build
-from services.command_service import CommandResult
+from services.command_apply import CommandResult
 from tests.integration.test_command_batch import command as on_case
 from tests.integration.test_command_batch import refer
 from tests.servers import PgDatabase

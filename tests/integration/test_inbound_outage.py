@@ -16,7 +16,8 @@ import psycopg
 import pytest
 
 from services.bootstrap import build
-from services.command_service import CommandResult, CommandService
+from services.command_apply import CommandResult
+from services.command_service import CommandService
 from services.kafka_runtime.inbound import Inbound
 from services.kafka_runtime.inbound_settings import InboundSettings
 from services.kafka_runtime.wiring import KafkaParts

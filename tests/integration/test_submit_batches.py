@@ -9,7 +9,7 @@ import orjson
 
 from services.bootstrap import Backbone
 from services.cli.submit import submit_lines
-from services.command_service import CommandResult
+from services.command_apply import CommandResult
 from services.commands import Command
 
 CASE = "0b6a6c62-0000-4000-8000-0000000000a1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from services.command_service import CommandResult
+from services.command_apply import CommandResult
 from services.kafka_runtime.inbound_health import RECENT, InboundHealth, InboundStats
 
 

@@ -11,7 +11,7 @@ from uuid import uuid4
 import orjson
 from aiokafka import TopicPartition
 
-from services.command_service import CommandResult
+from services.command_apply import CommandResult
 from services.commands import Command
 from services.kafka_runtime.inbound import Inbound
 from services.settings import Settings

@@ -3,7 +3,8 @@
 The chain rows are written after the insert returned the notification ids, while eventsourcing's
 ``EXCLUSIVE`` table lock is still held, so the log chain follows commit order exactly. Also reads
 and writes the side tables ``personal_keys`` and ``audit_reads`` (same schema as the events;
-creating the store runs the migrations that shape them).
+creating the store runs the migrations that shape them; their statements are in
+:mod:`adapters.postgres_side_tables`).
 """
 
 from __future__ import annotations
@@ -16,21 +17,23 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Identifier
 
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link_rows, record_from_row
-from adapters.audit_recorder import ReadRecord
 from adapters.master_key_rows import PostgresMasterKeyRows
 from adapters.migrations import upgrade_store
 from adapters.personal_cipher import NewKeys
 from adapters.pg_arrays import BinaryArray, bytea_array, int8_array, text_array, uuid_array
+from adapters.postgres_side_tables import PostgresSideTables
 
 _COLS = SQL(", ".join(COLUMNS))
 _ARRAY = Callable[[Sequence[Any]], BinaryArray]
 _CHAIN_TYPES: tuple[_ARRAY, ...] = (int8_array, text_array, int8_array, text_array, text_array) * 2
 
 
-class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder):
+class ChainedPostgresRecorder(
+    PostgresSideTables, PostgresMasterKeyRows, PostgresApplicationRecorder
+):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
 
@@ -38,9 +41,6 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
         """eventsourcing's tables, then ours through the migrations (``adapters/migrations``),
         both under the migration lock so two processes starting together do not race."""
         upgrade_store(self.datastore, super().create_table)
-
-    def _sql(self, text: str) -> Composed:
-        return SQL(text).format(s=Identifier(self.datastore.schema))  # type: ignore[arg-type]
 
     def _insert_events(
         self,
@@ -169,11 +169,6 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
                 for row in curs.fetchall()
             ]
 
-    def _rows(self, statement: Composed, params: Sequence[Any] = ()) -> list[DictRow]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, params)
-            return curs.fetchall() if curs.description else []
-
     # --- chain queries ------------------------------------------------------------------------
     def _chain(self, where: str, params: Sequence[Any]) -> list[ChainRecord]:
         statement = SQL("SELECT {c} FROM {s}.event_chain ").format(
@@ -201,86 +196,3 @@ class ChainedPostgresRecorder(PostgresMasterKeyRows, PostgresApplicationRecorder
     def chain_head(self) -> LogHead:
         found = self._chain("ORDER BY notification_id DESC LIMIT 1", ())
         return found[0].head if found else LogHead()
-
-    # --- personal data keys -------------------------------------------------------------------
-    def get_key(self, subject: str) -> tuple[bool, bytes | None]:
-        rows = self._rows(
-            self._sql("SELECT key FROM {s}.personal_keys WHERE subject=%s"), (subject,)
-        )
-        if not rows:
-            return False, None
-        key = rows[0]["key"]
-        return True, None if key is None else bytes(key)
-
-    def create_key(self, subject: str, key: bytes, master_key_id: str | None = None) -> bool:
-        """A key in its own transaction (sealing outside a save); False if one exists."""
-        rows = self._rows(
-            self._sql(
-                "INSERT INTO {s}.personal_keys (subject, key, master_key_id) VALUES (%s, %s, %s) "
-                "ON CONFLICT (subject) DO NOTHING RETURNING subject"
-            ),
-            (subject, key, master_key_id),
-        )
-        return bool(rows)
-
-    def destroy_key(self, subject: str) -> bool:
-        rows = self._rows(
-            self._sql(
-                "UPDATE {s}.personal_keys SET key=NULL, erased_at=now() "
-                "WHERE subject=%s AND key IS NOT NULL RETURNING subject"
-            ),
-            (subject,),
-        )
-        return bool(rows)
-
-    def count_destroyed_keys(self) -> int:
-        """Grows by one per erasure (a destroyed key never comes back): a cheap change check."""
-        rows = self._rows(
-            self._sql("SELECT COUNT(*) AS n FROM {s}.personal_keys WHERE key IS NULL")
-        )
-        return int(rows[0]["n"])
-
-    def destroyed_subjects(self) -> list[str]:
-        rows = self._rows(self._sql("SELECT subject FROM {s}.personal_keys WHERE key IS NULL"))
-        return [str(r["subject"]) for r in rows]
-
-    def key_subjects(self, prefix: str) -> list[tuple[str, bool]]:
-        rows = self._rows(
-            self._sql(
-                "SELECT subject, key IS NULL AS erased FROM {s}.personal_keys "
-                "WHERE subject LIKE %s ORDER BY subject"
-            ),
-            (prefix + "%",),
-        )
-        return [(r["subject"], bool(r["erased"])) for r in rows]
-
-    # --- read access log and share decisions --------------------------------------------------
-    def insert_read(self, read: ReadRecord) -> None:
-        self._rows(
-            self._sql(
-                "INSERT INTO {s}.audit_reads (read_at, reader, action, subject, detail) "
-                "VALUES (%s, %s, %s, %s, %s)"
-            ),
-            (read.read_at, read.reader, read.action, read.subject, read.detail),
-        )
-
-    def select_reads(self) -> list[ReadRecord]:
-        rows = self._rows(
-            self._sql(
-                "SELECT read_at, reader, action, subject, detail FROM {s}.audit_reads ORDER BY id"
-            )
-        )
-        return [
-            ReadRecord(r["read_at"], r["reader"], r["action"], r["subject"], r["detail"])
-            for r in rows
-        ]
-
-    def share_decisions(self, case_id: str) -> list[dict[str, Any]] | None:
-        """Rows of the Kafka relay's ``share_decisions`` table for a case."""
-        rows = self._rows(
-            self._sql(
-                "SELECT * FROM {s}.share_decisions WHERE aggregate_id = %s ORDER BY position"
-            ),
-            (case_id,),
-        )
-        return [dict(r) for r in rows]

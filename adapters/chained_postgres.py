@@ -22,7 +22,7 @@ from psycopg.sql import SQL, Identifier
 from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link_rows, record_from_row
 from adapters.master_key_rows import PostgresMasterKeyRows
 from adapters.migrations import upgrade_store
-from adapters.personal_cipher import NewKeys
+from adapters.personal_keys import NewKeys
 from adapters.pg_arrays import BinaryArray, bytea_array, int8_array, text_array, uuid_array
 from adapters.postgres_side_tables import PostgresSideTables
 

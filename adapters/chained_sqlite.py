@@ -19,7 +19,7 @@ from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, link_rows, recor
 from adapters.audit_recorder import ReadRecord
 from adapters.master_key_rows import SQLiteMasterKeyRows
 from adapters.migrations import upgrade_store
-from adapters.personal_cipher import NewKeys
+from adapters.personal_keys import NewKeys
 
 _COLS = ", ".join(COLUMNS)
 

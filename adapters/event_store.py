@@ -18,7 +18,8 @@ from eventsourcing.utils import get_topic
 
 from adapters.key_wrap import KeyWrapper, MasterKeyError, MasterKeys, parse_master_key
 from adapters.mapper import OrjsonTranscoder, PydanticMapper
-from adapters.personal_cipher import KeyTable, PersonalDataCipher
+from adapters.personal_cipher import PersonalDataCipher
+from adapters.personal_keys import KeyTable
 
 
 class _SealingEventStore(persistence.EventStore):  # type: ignore[type-arg]

@@ -24,7 +24,7 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from adapters.kafka_config import sasl_password
+from adapters.kafka_connection import sasl_password
 from services.settings import Settings
 
 Operation = Literal["READ", "WRITE", "DESCRIBE"]
@@ -52,7 +52,7 @@ SCRAM_ITERATIONS = 8192
 
 
 def librdkafka_config(settings: Settings, bootstrap: str | None = None) -> dict[str, Any]:
-    """The connection settings of :func:`adapters.kafka_config.client_kwargs`, for librdkafka."""
+    """The settings of :func:`adapters.kafka_connection.client_kwargs`, for librdkafka."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap or settings.kafka_bootstrap_servers,
         "security.protocol": settings.kafka_security_protocol,

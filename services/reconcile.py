@@ -26,7 +26,8 @@ from aiokafka import AIOKafkaProducer
 
 from adapters.event_store import EventStore
 from adapters.expected_records import Expected, sent_shares, stored_events
-from adapters.kafka_config import Topics, cluster_id, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import cluster_id
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPositions
 from adapters.sealed_records import seal_record, stored_state

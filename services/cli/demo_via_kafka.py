@@ -40,7 +40,8 @@ from rich.table import Table
 from rich.text import Text
 
 from adapters.cloudevents import TYPE_PREFIX
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import client_kwargs
 from adapters.share_decisions import ShareDecisions
 from services.case_queries import CaseQueries
 from services.cli.render import render_case, render_timeline

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.kafka_admin import KafkaAdmin, librdkafka_config
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import client_kwargs
 from services.kafka_access import AccessPlan, AccessPolicy, agency_of_principal, plan
 from services.settings import Settings
 

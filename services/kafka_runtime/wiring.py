@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg.conninfo import make_conninfo
 
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import client_kwargs
 from adapters.leader_lock import FileLock, LeaderLock, PgAdvisoryLock, lock_key
 from adapters.local_broker import LocalBroker, free_port
 from adapters.local_wakeup import InProcessWakeup

@@ -29,7 +29,7 @@ import yaml
 from pydantic import SecretStr, ValidationError
 
 from adapters.apache_kafka import ApacheKafka
-from adapters.kafka_config import check_security
+from adapters.kafka_connection import check_security
 from adapters.kafka_server_settings import (
     PER_DEPLOYMENT_SETTINGS,
     SHARED_SERVER_SETTINGS,

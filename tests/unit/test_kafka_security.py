@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from faststream.kafka.security import parse_security
 
-from adapters.kafka_config import KafkaSecurityError, client_kwargs, faststream_security
+from adapters.kafka_connection import KafkaSecurityError, client_kwargs, faststream_security
 from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from projections.agreements import AgreementQueries
 from projections.clock import Clock, system_clock
-from projections.delay_queries import DelayQueries, ServiceLevels
+from projections.delay_queries import DelayQueries
+from projections.delay_results import ServiceLevels
 from projections.moves_queries import MovesQueries
 from projections.performance_queries import PerformanceQueries
 from projections.runner import ProjectionRunner

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from domain.agencies import areas_of
 from domain.errors import DomainError
-from projections.delay_queries import Breach
+from projections.delay_results import Breach
 from projections.queries import ReadModels
 from services.bootstrap import Backbone
 from services.case_queries import CaseQueries, TimelineEntry, case_summary

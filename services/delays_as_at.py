@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from domain.agencies import areas_of
 from domain.agency_roles import AgencyRole, role_of
-from projections.delay_queries import AreaMedians, Breach, ServiceLevels
+from projections.delay_results import AreaMedians, Breach, ServiceLevels
 from projections.queries import ReadModels
 from projections.runner import ProjectionRunner
 from services.identity import Forbidden, Identity

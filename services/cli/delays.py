@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from projections.delay_queries import AreaMedians, Breach, DelayQueries, ServiceLevels, StageTime
+from projections.delay_queries import DelayQueries
+from projections.delay_results import AreaMedians, Breach, ServiceLevels, StageTime
 from services.cli.output import (
     AsCsv,
     AsJson,

@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from projections.delay_queries import ServiceLevels
+from projections.delay_results import ServiceLevels
 from projections.performance_queries import Period
 from projections.queries import ReadModels
 from services.bootstrap import Backbone

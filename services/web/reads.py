@@ -9,7 +9,7 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from projections.delay_queries import ServiceLevels
+from projections.delay_results import ServiceLevels
 from projections.queries import ReadModels
 from services.bootstrap import Backbone
 from services.entitled_reads import EntitledReads

@@ -107,3 +107,9 @@ class MovesBatch:
     def write_all(self, tx: ViewTx) -> None:
         for pn in sorted(self.dirty):
             self.write_custody(pn, tx)
+
+
+def batch_of(tx: ViewTx) -> MovesBatch:
+    """This transaction's batch state, made on first use."""
+    batch: MovesBatch = tx.state.setdefault("moves", MovesBatch())
+    return batch

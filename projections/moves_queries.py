@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from projections.moves import area_of_prison
+from projections.moves_departures import area_of_prison
 from projections.runner import ProjectionRunner
 
 

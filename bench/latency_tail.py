@@ -88,9 +88,10 @@ class CaseEventTail:
 
     def follow(self) -> None:
         while not self.stopping.is_set():
-            for record in self.consumer.consume(500, 0.05):
-                if record.error() is not None:
-                    continue
+            # poll, not consume(n, timeout): a batch consume returns only when it has n records
+            # or its timeout is up, which would count up to that timeout into the latency
+            record = self.consumer.poll(0.05)
+            if record is not None and record.error() is None:
                 now = time.perf_counter()
                 case = attributes(record.headers() or [])["subject"]
                 if case not in self.seen:

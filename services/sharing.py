@@ -118,6 +118,10 @@ class SharingRouter:
         return None
 
     def acked(self, upto: int) -> None:
-        done = [row for row in self.pending if row.position <= upto]
+        """Records the decisions up to ``upto``. Called from a worker thread while the relay may
+        be routing its next batch on the event loop: rows leave the front of ``pending`` one at a
+        time while new ones join its end, so none is lost between the two."""
+        done = []
+        while self.pending and self.pending[0].position <= upto:
+            done.append(self.pending.pop(0))
         self.decisions.record(done)
-        self.pending = [row for row in self.pending if row.position > upto]

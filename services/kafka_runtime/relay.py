@@ -1,11 +1,14 @@
 """Log tailing: publishes the store's notification log to Kafka, at least once, never a gap.
 
-The relay reads notifications after its saved position, sends them, waits for the broker's
-acks, and only then saves the new position: a crash before the save means the batch is sent
-again (duplicates, which subscribers drop by event id) but never skipped. What goes where is
-decided by a :class:`Router` (every event to the case-event topic; ISA-filtered copies to
-shared topics). If the broker reports less than it once acked, it lost data (e.g. a memory
-broker restarted) and the relay republishes everything from the store.
+The relay reads notifications after what it has handed to the broker, sends them, waits for the
+broker's acks, and only then saves the new position: a crash before the save means the batch is
+sent again (duplicates, which subscribers drop by event id) but never skipped. One batch is in
+flight at a time, and the next one is read and built while it is: it is written only once the
+batch before it is acknowledged, so a failed batch is never overtaken by a later one (the relay
+then reads again from its saved position). What goes where is decided by a :class:`Router`
+(every event to the case-event topic; ISA-filtered copies to shared topics). If the broker
+reports less than it once acked, it lost data (e.g. a memory broker restarted) and the relay
+republishes everything from the store.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from adapters.event_store import EventStore
@@ -25,29 +28,13 @@ from adapters.kept_open import ClusterIdentity, EndOffsets
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
 from adapters.stored_records import StoredRecords
+from services.kafka_runtime.relay_acks import BrokerLostData, acknowledged, holds_all, partitions_of
+from services.kafka_runtime.relay_wakeup import Polling, Wakeup, pause
 from services.kafka_runtime.routing import CaseEventRouter, Outgoing, Router, outgoing
 
-__all__ = ["CaseEventRouter", "Outgoing", "Relay", "Router", "Wakeup"]
+__all__ = ["BrokerLostData", "CaseEventRouter", "Outgoing", "Relay", "Router", "Wakeup"]
 
 log = logging.getLogger(__name__)
-
-
-class Wakeup(Protocol):
-    async def wait(self, timeout: float) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-class Polling:
-    async def wait(self, timeout: float) -> None:
-        await asyncio.sleep(timeout)
-
-    async def close(self) -> None:
-        pass
-
-
-class BrokerLostData(Exception):
-    """The broker holds less than it acknowledged to us."""
 
 
 class Relay:
@@ -84,7 +71,9 @@ class Relay:
             "compression_type": None if compression == "none" else compression,
         }
         self.positions = RelayPositions(store)
-        self.state = RelayPosition()
+        self.state = RelayPosition()  # what the broker has acknowledged, saved
+        self.read_upto = 0  # the last notification handed to the producer
+        self.in_flight: asyncio.Task[None] | None = None  # that batch, until acked and saved
         self.cluster = ""
         self.identity = ClusterIdentity(connection)
         self.end_offsets = EndOffsets(connection)
@@ -96,8 +85,9 @@ class Relay:
     async def start(self) -> None:
         await self.ensure_topics()
         self.cluster = await self.identity.current()
-        self.state = await asyncio.to_thread(self.positions.load, self.router.name, self.cluster)
-        await asyncio.to_thread(self.router.reset, self.state.position)
+        await self.move_to(
+            await asyncio.to_thread(self.positions.load, self.router.name, self.cluster)
+        )
         self.producer = AIOKafkaProducer(
             **self.connection,
             acks="all",
@@ -111,6 +101,8 @@ class Relay:
         await ensure_topics(self.connection, self.router.topic_specs(), self.replication_factor)
 
     async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._settle()  # what is in flight lands and is saved before we go
         if self.producer is not None:
             await self.producer.stop()
             self.producer = None
@@ -119,39 +111,68 @@ class Relay:
         await self.wakeup.close()
 
     async def step(self) -> int:
-        """Publish the next batch; returns how many notifications it covered."""
+        """Publish the next batch and wait until the broker has it and its position is saved;
+        returns how many notifications it covered."""
+        moved = await self.hand_over()
+        await self.settled()
+        return moved
+
+    async def hand_over(self) -> int:
+        """Read and route the next batch while the one before it is in flight; once that one is
+        acknowledged (and the cluster checked), hand this one to the producer. Returns how many
+        notifications it covered: 0 when the log is exhausted and nothing is in flight."""
         assert self.producer is not None, "start() the relay first"
         notifications = await asyncio.to_thread(self._read_batch)
         if not notifications:
+            await self.settled()
             return 0
+        asking: asyncio.Future[str] | None = None
         try:
             out = self._outgoing(notifications)
-            acks: list[Any] = []  # nothing to write: no cluster to check, the position moves on
-            if out:
-                if await self.cluster_changed():
-                    return 0  # the next step starts from this cluster's own position
-                acks = await self._send(out)
+            if out:  # nothing to write: no cluster to check, the position moves on
+                asking = asyncio.ensure_future(self.identity.current())
+            await self._settle()
+            if asking is not None and await self.cluster_changed(await asking):
+                return 0  # the next batch starts from this cluster's own position
         except BaseException:
-            # Nothing the router learnt from this batch holds until the broker has it.
-            await asyncio.to_thread(self.router.reset, self.state.position)
+            if asking is not None:
+                asking.cancel()
+            await self.rewind()  # nothing the router learnt holds until the broker has it
             raise
-        # One ack per record batch (its first offset). Per partition, the first offset acked:
-        # Apache Kafka reports a partition's end past its last record, but tansu (the embedded
-        # dev broker) only past its last batch's base offset, so comparing the end with the
-        # last record's offset would see lost data there. Kept for tansu; on Apache Kafka the
-        # comparison is merely a little weaker than it could be.
-        first: dict[str, int] = {}
-        for meta in acks:
-            key = f"{meta.topic}:{meta.partition}"
-            if meta.offset <= self.state.offsets.get(key, -1):
-                raise BrokerLostData(
-                    f"{key} acked offset {meta.offset}, not above {self.state.offsets[key]}"
-                )
-            first[key] = min(first.get(key, meta.offset), meta.offset)
-        position = RelayPosition(notifications[-1].id, {**self.state.offsets, **first})
+        self.read_upto = notifications[-1].id
+        self.in_flight = asyncio.create_task(self._publish(notifications[-1].id, out))
+        return len(notifications)
+
+    async def settled(self) -> None:
+        """Until the batch in flight is acknowledged and its position saved; if it failed, its
+        error, after the relay has gone back to its saved position."""
+        try:
+            await self._settle()
+        except BaseException:
+            await self.rewind()
+            raise
+
+    async def _settle(self) -> None:
+        task, self.in_flight = self.in_flight, None
+        if task is not None:
+            await task
+
+    async def rewind(self) -> None:
+        """Read again from the saved position, once what was in flight has landed or failed:
+        what was read or routed past it is forgotten."""
+        with contextlib.suppress(Exception):
+            await self._settle()
+        await self.move_to(self.state)
+
+    async def move_to(self, position: RelayPosition) -> None:
+        self.state, self.read_upto = position, position.position
+        await asyncio.to_thread(self.router.reset, position.position)
+
+    async def _publish(self, upto: int, out: list[Outgoing]) -> None:
+        acks = await self._send(out) if out else []
+        position = acknowledged(self.state, upto, acks)
         await asyncio.to_thread(self._acknowledged, position)
         self.state = position
-        return len(notifications)
 
     def _acknowledged(self, position: RelayPosition) -> None:
         """What the broker now has: the router's decisions recorded, then the position saved."""
@@ -170,11 +191,10 @@ class Relay:
         await self.ensure_new_topics(self.router.topic_specs())
         return await send_in_order(self.producer, [(o.topic, o.record) for o in out])
 
-    async def cluster_changed(self) -> bool:
+    async def cluster_changed(self, current: str) -> bool:
         """Checked before each batch is written: a broker with another cluster id is another
         cluster (a lost one formatted anew, or a fail-over to a different one), which has none
         of what we sent; publishing there starts from that cluster's own saved position."""
-        current = await self.identity.current()
         if current == self.cluster:
             return False
         log.warning(
@@ -186,13 +206,12 @@ class Relay:
         self.cluster = current
         self.republished += 1
         self._known_topics = frozenset()
-        self.state = await asyncio.to_thread(self.positions.load, self.router.name, current)
-        await asyncio.to_thread(self.router.reset, self.state.position)
+        await self.move_to(await asyncio.to_thread(self.positions.load, self.router.name, current))
         return True
 
     def _read_batch(self) -> list[Any]:
         """The next notifications; keys destroyed by another process are dropped before decoding."""
-        batch = self.store.recorder.select_notifications(self.state.position + 1, self.batch_size)
+        batch = self.store.recorder.select_notifications(self.read_upto + 1, self.batch_size)
         if batch:
             self.store.recheck_erasures()
         return list(batch)
@@ -216,12 +235,8 @@ class Relay:
         if not self.state.offsets:
             return True
         await self.ensure_topics()
-        parts = {
-            TopicPartition(k.rpartition(":")[0], int(k.rpartition(":")[2])): v
-            for k, v in self.state.offsets.items()
-        }
-        ends = await self.end_offsets.of(list(parts))
-        return all(ends.get(tp, 0) > offset for tp, offset in parts.items())
+        ends = await self.end_offsets.of(list(partitions_of(self.state)))
+        return holds_all(self.state, ends)
 
     async def republish(self) -> None:
         """Start again from the beginning of the log (the broker lost what we sent)."""
@@ -229,11 +244,13 @@ class Relay:
         self.republished += 1
         self._known_topics = frozenset()
         await self.ensure_topics()
-        self.state = RelayPosition()
-        await asyncio.to_thread(self.positions.save, self.router.name, self.cluster, self.state)
-        await asyncio.to_thread(self.router.reset, 0)
+        await asyncio.to_thread(
+            self.positions.save, self.router.name, self.cluster, RelayPosition()
+        )
+        await self.move_to(RelayPosition())
 
     async def check(self) -> None:
+        await self.settled()  # compared with what is acknowledged, nothing in flight
         if not await self.broker_has_our_data():
             await self.republish()
 
@@ -241,32 +258,24 @@ class Relay:
         """Follow the log until ``stop`` is set; survives broker outages by retrying."""
         loop = asyncio.get_running_loop()
         next_check = 0.0
-        while not stop.is_set():
-            try:
-                if loop.time() >= next_check:
-                    await self.check()
-                    next_check = loop.time() + self.check_interval
-                moved = await self.step()
-                self.last_success, self.last_failure = time.time(), None
-                if moved:
+        try:
+            while not stop.is_set():
+                try:
+                    if loop.time() >= next_check:
+                        await self.check()
+                        next_check = loop.time() + self.check_interval
+                    moved = await self.hand_over()
+                    self.last_success, self.last_failure = time.time(), None
+                    if moved:
+                        continue
+                except BrokerLostData:
+                    await self.republish()
                     continue
-            except BrokerLostData:
-                await self.republish()
-                continue
-            except (KafkaError, OSError) as error:
-                log.warning("relay %s: %r; retrying", self.router.name, error)
-                self.last_failure = (time.time(), f"{type(error).__name__}: {error}")
-                next_check = 0.0
-            await self.pause(stop)
-
-    async def pause(self, stop: asyncio.Event) -> None:
-        """Until a wake-up, the poll interval, or ``stop``, whichever comes first."""
-        waiters = {
-            asyncio.ensure_future(self.wakeup.wait(self.poll_interval)),
-            asyncio.ensure_future(stop.wait()),
-        }
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in waiters:
-            waiter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await waiter
+                except (KafkaError, OSError) as error:
+                    log.warning("relay %s: %r; retrying", self.router.name, error)
+                    self.last_failure = (time.time(), f"{type(error).__name__}: {error}")
+                    next_check = 0.0
+                await pause(self.wakeup, self.poll_interval, stop)
+        finally:
+            with contextlib.suppress(Exception):
+                await self._settle()  # what is in flight lands and is saved before we go

@@ -69,7 +69,6 @@ class CaseEventTail:
                 "bootstrap.servers": bootstrap,
                 "group.id": "bench-latency-tail",  # required; nothing is committed
                 "enable.auto.commit": False,
-                "fetch.wait.max.ms": 10,
             }
         )
         partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import socket
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -249,6 +250,10 @@ async def running(
                 settings.kafka_inbound_trim_interval,
             )
             run.tasks.append(asyncio.create_task(trimmer.run(run.stop), name="inbound trim"))
+        # What start-up made (modules, classes, schemas, clients) lives as long as the process:
+        # kept out of the collector's full passes, which otherwise walked it all every few
+        # thousand commands (pauses of up to 170 ms at 1,000 commands/s; 70 ms with it frozen).
+        gc.freeze()
         yield run
     finally:
         run.stop.set()

@@ -28,7 +28,8 @@ from adapters.kept_open import ClusterIdentity, EndOffsets
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
 from adapters.stored_records import StoredRecords
-from services.kafka_runtime.relay_acks import BrokerLostData, acknowledged, holds_all, partitions_of
+from services.kafka_runtime.relay_acks import BrokerLostData, acknowledged
+from services.kafka_runtime.relay_checks import BrokerChecks
 from services.kafka_runtime.relay_wakeup import Polling, Wakeup, pause
 from services.kafka_runtime.routing import CaseEventRouter, Outgoing, Router, outgoing
 
@@ -37,7 +38,7 @@ __all__ = ["BrokerLostData", "CaseEventRouter", "Outgoing", "Relay", "Router", "
 log = logging.getLogger(__name__)
 
 
-class Relay:
+class Relay(BrokerChecks):
     def __init__(
         self,
         store: EventStore,
@@ -191,24 +192,6 @@ class Relay:
         await self.ensure_new_topics(self.router.topic_specs())
         return await send_in_order(self.producer, [(o.topic, o.record) for o in out])
 
-    async def cluster_changed(self, current: str) -> bool:
-        """Checked before each batch is written: a broker with another cluster id is another
-        cluster (a lost one formatted anew, or a fail-over to a different one), which has none
-        of what we sent; publishing there starts from that cluster's own saved position."""
-        if current == self.cluster:
-            return False
-        log.warning(
-            "relay %s: cluster %s is now %s; publishing from its own position",
-            self.router.name,
-            self.cluster,
-            current,
-        )
-        self.cluster = current
-        self.republished += 1
-        self._known_topics = frozenset()
-        await self.move_to(await asyncio.to_thread(self.positions.load, self.router.name, current))
-        return True
-
     def _read_batch(self) -> list[Any]:
         """The next notifications; keys destroyed by another process are dropped before decoding."""
         batch = self.store.recorder.select_notifications(self.read_upto + 1, self.batch_size)
@@ -230,29 +213,6 @@ class Relay:
         while count := await self.step():
             total += count
         return total
-
-    async def broker_has_our_data(self) -> bool:
-        if not self.state.offsets:
-            return True
-        await self.ensure_topics()
-        ends = await self.end_offsets.of(list(partitions_of(self.state)))
-        return holds_all(self.state, ends)
-
-    async def republish(self) -> None:
-        """Start again from the beginning of the log (the broker lost what we sent)."""
-        log.warning("relay %s: broker lost data, republishing from the store", self.router.name)
-        self.republished += 1
-        self._known_topics = frozenset()
-        await self.ensure_topics()
-        await asyncio.to_thread(
-            self.positions.save, self.router.name, self.cluster, RelayPosition()
-        )
-        await self.move_to(RelayPosition())
-
-    async def check(self) -> None:
-        await self.settled()  # compared with what is acknowledged, nothing in flight
-        if not await self.broker_has_our_data():
-            await self.republish()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Follow the log until ``stop`` is set; survives broker outages by retrying."""

@@ -37,6 +37,11 @@ __all__ = ["BrokerLostData", "CaseEventRouter", "Outgoing", "Relay", "Router", "
 
 log = logging.getLogger(__name__)
 
+# The next batch is read while one of at least this many notifications is in flight. Behind a
+# smaller one (a quiet log) a read would only contend for the interpreter lock with its send:
+# at 100 commands/s on SQLite, commit -> visible took 20 ms at the median with it, 12 without.
+READ_AHEAD_FROM = 10
+
 
 class Relay(BrokerChecks):
     def __init__(
@@ -225,6 +230,8 @@ class Relay(BrokerChecks):
                         await self.check()
                         next_check = loop.time() + self.check_interval
                     moved = await self.hand_over()
+                    if 0 < moved < READ_AHEAD_FROM:
+                        await self.settled()
                     self.last_success, self.last_failure = time.time(), None
                     if moved:
                         continue

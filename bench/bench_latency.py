@@ -11,10 +11,12 @@
    counted, not hidden. Target (issue 14): p99 <= 100 ms at 1,000 commands/s on PostgreSQL.
 2. From a store commit until visible on the case-event topic (``bench.kafka_latency``), SQLite,
    RJB_BENCH_LATENCY_COMMIT_RATE commands/s (default 100): the relay woken in process by each
-   save. Target: p99 <= 100 ms.
+   save. The first RJB_BENCH_LATENCY_COMMIT_WARMUP seconds (default 2) are not counted: the
+   relay, its consumer and the topic have just started. Target: p99 <= 100 ms.
 RJB_BENCH_LATENCY_STORES (default "postgres,sqlite") picks the stores, RJB_BENCH_LATENCY_SHAPES
 (default "one,split") the backbone's shape: one process as ``rjb serve`` runs by default, or
-inbound and relays in two (``--no-relays`` / ``--no-inbound``), each with its own interpreter.
+inbound and relays in two (``--no-relays`` / ``--no-inbound``), each with its own interpreter;
+"split2" runs two inbound processes (one consumer group) beside the relays' process.
 """
 
 from __future__ import annotations
@@ -88,6 +90,14 @@ SHAPES: dict[
 ] = {  # RJB_BENCH_LATENCY_SHAPES: the backbone in one process, or inbound and relays apart
     "one": [{}],
     "split": [{"serve_relays": False}, {"serve_inbound": False}],
+    "split2": [{"serve_relays": False}, {"serve_relays": False}, {"serve_inbound": False}],
+}
+
+
+HOW = {
+    "one": "one process",
+    "split": "inbound and relays in two processes",
+    "split2": "two inbound processes and one for the relays",
 }
 
 
@@ -120,6 +130,7 @@ def main() -> None:
     seconds = float(os.environ.get("RJB_BENCH_LATENCY_SECONDS", "10"))
     warm_up = float(os.environ.get("RJB_BENCH_LATENCY_WARMUP", "45"))
     commit_rate = float(os.environ.get("RJB_BENCH_LATENCY_COMMIT_RATE", "100"))
+    commit_warm_up = float(os.environ.get("RJB_BENCH_LATENCY_COMMIT_WARMUP", "2"))
     stores = os.environ.get("RJB_BENCH_LATENCY_STORES", "postgres,sqlite").split(",")
     shapes = os.environ.get("RJB_BENCH_LATENCY_SHAPES", "one,split").split(",")
     target = "(target p99 <= 100 ms)"
@@ -127,7 +138,7 @@ def main() -> None:
         print(f"broker: {broker.bootstrap} (Apache Kafka)")
         runs = [(kind, shape) for kind in stores for shape in shapes]
         for n, (kind, shape) in enumerate(runs):
-            how = "one process" if shape == "one" else "inbound and relays in two processes"
+            how = HOW[shape]
             print(
                 f"end to end, {kind}, {how}, {rate:g} commands/s for {seconds:g} s after "
                 f"{warm_up:g} s of warm-up at that rate {target}:"
@@ -140,8 +151,11 @@ def main() -> None:
             print(f"store commit -> visible, sqlite, {commit_rate:g} commands/s {target}:")
             prefix = {"kafka_topic_prefix": "commit", "kafka_consumer_group": "bench-commit"}
             with store_settings("sqlite", Path(tmp), **prefix) as s:
-                work = commands(int(commit_rate * seconds))
-                asyncio.run(kafka_latency.measure(s, broker.bootstrap, work, commit_rate, 10))
+                work = commands(int(commit_rate * (seconds + commit_warm_up)))
+                measured = kafka_latency.measure(
+                    s, broker.bootstrap, work, commit_rate, 10, commit_warm_up
+                )
+                asyncio.run(measured)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import os
 from multiprocessing.synchronize import Event
 
 from services.kafka_runtime.relay import Relay
-from services.kafka_runtime.wiring import running
+from services.kafka_runtime.serving import running
 from services.settings import Settings
 
 

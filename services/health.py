@@ -18,7 +18,7 @@ from services.kafka_runtime.watch import kind_of
 
 if TYPE_CHECKING:
     from services.bootstrap import Backbone
-    from services.kafka_runtime.wiring import RunningBackbone
+    from services.kafka_runtime.serving import RunningBackbone
 
 OK, FAILING, NOT_RUNNING = "ok", "failing", "not running"
 NO_KAFKA = "not running in this process (rjb api: the HTTP API without Kafka)"

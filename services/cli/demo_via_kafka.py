@@ -49,7 +49,8 @@ from services.commands import SPECS
 from services.demo.readback import ReadBack, read_back
 from services.demo.runner import all_scripts, step_to_command
 from services.demo.script import Script
-from services.kafka_runtime.wiring import RunningBackbone, kafka_cluster, running
+from services.kafka_runtime.serving import RunningBackbone, running
+from services.kafka_runtime.wiring import kafka_cluster
 from services.settings import Settings
 
 LOCAL_SESSION_MS = 1500

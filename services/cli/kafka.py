@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from services.kafka_runtime.wiring import default_port, kafka_cluster, running
+from services.kafka_runtime.serving import running
+from services.kafka_runtime.wiring import default_port, kafka_cluster
 from services.settings import Settings
 
 kafka_cli = typer.Typer()

@@ -22,7 +22,7 @@ from services.metrics import Metrics
 from services.settings import Settings
 
 if TYPE_CHECKING:
-    from services.kafka_runtime.wiring import RunningBackbone
+    from services.kafka_runtime.serving import RunningBackbone
 
 TITLE = "rj-backbone HTTP API"
 VERSION = "1"

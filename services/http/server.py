@@ -21,7 +21,7 @@ from services.http.app import create_app, drain
 from services.settings import Settings
 
 if TYPE_CHECKING:
-    from services.kafka_runtime.wiring import RunningBackbone
+    from services.kafka_runtime.serving import RunningBackbone
 
 
 class ApiNotStarted(Exception):

@@ -19,7 +19,7 @@ from adapters.apache_kafka import ApacheKafka
 from services.demo.runner import run_script
 from services.demo.stories import STORIES
 from services.http import create_app
-from services.kafka_runtime.wiring import RunningBackbone, running
+from services.kafka_runtime.serving import RunningBackbone, running
 from services.settings import Settings
 from tests.kafka_helpers import agencies_sending_in_tests, fast_kafka_settings, kent_police_topic
 from tests.servers import Broker

@@ -27,36 +27,26 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 
 from adapters.dead_letter_seal import DeadLetterSeal
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics, faststream_security
+from adapters.kafka_config import Topics, client_kwargs, ensure_topics
 from services.command_service import CommandService
 from services.commands import Command
 from services.inbound_errors import Rejected, apply_batch, describe, registered
 from services.inbound_parse import command_in
 from services.kafka_runtime.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
 from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
-from services.kafka_runtime.inbound_pause import PartitionPauser, Revocations
+from services.kafka_runtime.inbound_pause import PartitionPauser
 from services.kafka_runtime.inbound_pipeline import BatchPipeline, Settled, rewind
 from services.kafka_runtime.inbound_settings import InboundSettings
 from services.kafka_runtime.inbound_single import OneAtATime, at
-from services.message_schemas import (
-    CommandBody,
-    DeadLetter,
-    MovementBody,
-    any_headers_batch,
-    raw_body,
-)
+from services.kafka_runtime.inbound_subscribers import declare
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # a hung group join must fail loudly, not stall `rjb serve`
 COMMIT_TIMEOUT = 15.0  # a commit the coordinator never answers must not stall the pipeline
-METADATA_MAX_AGE_MS = 5000  # a newly onboarded agency's inbound topic is read within ~5 s
 
 
 class Inbound:
@@ -87,66 +77,7 @@ class Inbound:
         self.pauser = PartitionPauser(self.health, self.limits.pause_seconds)
         # one per subscriber: each has its own consumer, and its handler runs beside the other's
         self.pipelines = {False: BatchPipeline(), True: BatchPipeline()}  # by `movement`
-        quiet_log: dict[str, Any] = {"logger": None} if quiet else {}  # no per-message log
-        self.broker = KafkaBroker(
-            bootstrap,
-            security=faststream_security(settings),
-            enable_idempotence=False,
-            acks="all",
-            description="rj-backbone: restorative justice case backbone",
-            metadata_max_age_ms=METADATA_MAX_AGE_MS,
-            **quiet_log,
-        )
-        session = settings.kafka_session_timeout_ms
-        options: dict[str, Any] = dict(
-            group_id=settings.kafka_consumer_group,
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest",
-            session_timeout_ms=session,
-            heartbeat_interval_ms=max(100, session // 10),
-            batch=True,  # stored in one transaction per batch (CommandService.handle_batch)
-            max_records=self.limits.batch_max_records,
-            batch_timeout_ms=self.limits.batch_linger_ms,
-            fetch_min_bytes=self.limits.batch_min_bytes,  # the linger: the broker holds a fetch
-            fetch_max_wait_ms=self.limits.batch_linger_ms,
-        )
-        # Documents the topic; dead letters are sent by `self.writer`, which keeps header lists.
-        self.dead_letters = self.broker.publisher(
-            self.topics.dead_letter,
-            title="dead letters",
-            description="Rejected inbound messages, sealed (original key, headers and bytes "
-            "encrypted); the reason and source in readable headers",
-            schema=DeadLetter,
-        )
-
-        @self.broker.subscriber(
-            pattern=self.topics.inbound_commands_pattern,
-            title="agency commands",
-            description="Each agency's commands on its own topic "
-            "(`<prefix>.inbound.<agency>.commands.v1`, written by that agency's principal only): "
-            "JSON object with `type`, `command_id`, ...; `agency` may be left out (it is the "
-            "topic's owner) and is refused as impersonation when it names another",
-            decoder=raw_body,
-            parser=any_headers_batch,
-            listener=Revocations(self.pauser, self.pipelines[False]),
-            **options,
-        )  # type: ignore[untyped-decorator]
-        async def agency_command(body: CommandBody, msg: KafkaMessage) -> None:
-            await self.process_batch(msg, movement=False)
-
-        @self.broker.subscriber(
-            self.topics.movements,
-            title="prison movements",
-            description="HMPPS prison-offender-events.prisoner.received / .released / .merged "
-            "domain events, bare or in the SNS envelope (Type, MessageId, Message as a JSON "
-            "string, MessageAttributes.eventType)",
-            decoder=raw_body,
-            parser=any_headers_batch,
-            listener=Revocations(self.pauser, self.pipelines[True]),
-            **options,
-        )  # type: ignore[untyped-decorator]
-        async def prison_movement(body: MovementBody, msg: KafkaMessage) -> None:
-            await self.process_batch(msg, movement=True)
+        self.broker, self.dead_letters = declare(self, settings, bootstrap, quiet)
 
     async def process_batch(self, msg: Any, movement: bool) -> None:
         """Parse a batch, wait for the one before it, and start storing it (see

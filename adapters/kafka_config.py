@@ -14,20 +14,8 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from adapters.kafka_connection import client_kwargs, faststream_security
 from adapters.topic_configs import TopicPolicies, align_configs
 from services.settings import Settings
-
-# client_kwargs and faststream_security are also imported from here (Kafka inbound, bench).
-__all__ = [
-    "TOPIC_ALREADY_EXISTS",
-    "TopicSpec",
-    "Topics",
-    "client_kwargs",
-    "ensure_topics",
-    "faststream_security",
-    "shared_topic_suffix",
-]
 
 TOPIC_ALREADY_EXISTS = 36  # created meanwhile by another process: its configs are checked too
 

@@ -32,7 +32,8 @@ from pathlib import Path
 import orjson
 
 from adapters.apache_kafka import ApacheKafka
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import client_kwargs
 from bench import kafka_latency
 from bench.kafka_inbound import key
 from bench.kafka_workload import commands, referrals, store_settings

@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import client_kwargs
 from bench.bench_store import EVENTS_PER_CASE, raw_batched_run
 from bench.pg import postgres_env, scratch_database
 from services.bootstrap import build

@@ -20,7 +20,8 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import client_kwargs
 from bench.kafka_inbound import key
 from services.bootstrap import build
 from services.settings import Settings

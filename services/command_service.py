@@ -29,9 +29,6 @@ from services.command_apply import CommandResult, apply_command
 from services.command_batch import CommandBatch
 from services.commands import SPECS, Command, parse_command
 
-# CommandResult is also imported from here by the Kafka inbound modules.
-__all__ = ["CommandResult", "CommandService", "ConcurrencyConflict"]
-
 
 class ConcurrencyConflict(Exception):
     """The aggregate kept moving under us for every allowed attempt."""

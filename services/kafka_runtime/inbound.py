@@ -29,7 +29,8 @@ from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from adapters.dead_letter_seal import DeadLetterSeal
-from adapters.kafka_config import Topics, client_kwargs, ensure_topics
+from adapters.kafka_config import Topics, ensure_topics
+from adapters.kafka_connection import client_kwargs
 from services.command_service import CommandService
 from services.commands import Command
 from services.inbound_errors import Rejected, apply_batch, describe, registered

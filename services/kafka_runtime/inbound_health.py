@@ -11,7 +11,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from services.command_service import CommandResult
+from services.command_apply import CommandResult
 
 RECENT = 100
 

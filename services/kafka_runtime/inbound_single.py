@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from services.command_service import CommandResult
+from services.command_apply import CommandResult
 from services.commands import Command
 from services.inbound_errors import Rejected, apply, describe, registered
 

@@ -46,6 +46,6 @@ def partitions_of(position: RelayPosition) -> dict[TopicPartition, int]:
     }
 
 
-def holds_all(position: RelayPosition, ends: dict[TopicPartition, int]) -> bool:
+def holds_all(acked: dict[TopicPartition, int], ends: dict[TopicPartition, int]) -> bool:
     """Whether every partition's end offset is past what was last acked there."""
-    return all(ends.get(tp, 0) > offset for tp, offset in partitions_of(position).items())
+    return all(ends.get(tp, 0) > offset for tp, offset in acked.items())

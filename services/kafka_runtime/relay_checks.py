@@ -54,8 +54,8 @@ class BrokerChecks:
         if not self.state.offsets:
             return True
         await self.ensure_topics()
-        ends = await self.end_offsets.of(list(partitions_of(self.state)))
-        return holds_all(self.state, ends)
+        acked = partitions_of(self.state)
+        return holds_all(acked, await self.end_offsets.of(list(acked)))
 
     async def republish(self) -> None:
         """Start again from the beginning of the log (the broker lost what we sent)."""

@@ -36,6 +36,7 @@ from services.commands import Command
 from services.inbound_errors import Rejected, apply_batch, describe, registered
 from services.inbound_parse import command_in
 from services.kafka_runtime.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
+from services.kafka_runtime.inbound_gather import Read
 from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
 from services.kafka_runtime.inbound_pause import PartitionPauser
 from services.kafka_runtime.inbound_pipeline import BatchPipeline, Settled, rewind
@@ -77,32 +78,57 @@ class Inbound:
         )
         self.pauser = PartitionPauser(self.health, self.limits.pause_seconds)
         # one per subscriber: each has its own consumer, and its handler runs beside the other's
-        self.pipelines = {False: BatchPipeline(), True: BatchPipeline()}  # by `movement`
+        most = self.limits.batch_max_records
+        self.pipelines = {False: BatchPipeline(most), True: BatchPipeline(most)}  # by `movement`
         self.broker, self.dead_letters = declare(self, settings, bootstrap, quiet)
 
     async def process_batch(self, msg: Any, movement: bool) -> None:
-        """Parse a batch, wait for the one before it, and start storing it (see
-        :mod:`~services.kafka_runtime.inbound_pipeline`): the next batch is read and parsed
-        while this one is stored, and nothing is committed before it is."""
+        """Parse a read and leave it gathered for the next batch (see
+        :mod:`~services.kafka_runtime.inbound_gather`); returns, so the next read is made,
+        while fewer than a batch's worth of records wait."""
         records: list[Any] = list(msg.raw_message)
         if not records:
             return
+        gathering = self.pipelines[movement].gathering
+        generation = gathering.generation
+        parsed = await self.parse_all(records, movement)
+        gathering.put(Read(msg.consumer, records, parsed, generation))
+        if gathering.storer is None or gathering.storer.done():
+            gathering.storer = asyncio.create_task(self.store_gathered(movement))
+        await gathering.until_room()
+
+    async def store_gathered(self, movement: bool) -> None:
+        """Once the batch being stored has ended, start storing all that was gathered meanwhile
+        (parsed again if that batch may have registered an agency); until nothing waits."""
         pipeline = self.pipelines[movement]
-        try:
-            parsed = await self.parse_all(records, movement)
+        gathering = pipeline.gathering
+        while gathering.reads:
             before = await pipeline.settled()
-            current = pipeline.current(records)
-            if before.registry_changed and parsed is not None:
-                parsed = await self.parse_all(current, movement) if current else None
-            elif parsed is not None and len(current) < len(records):
-                kept = {id(r) for r in current}  # the parse of the records still current
-                parsed = [p for r, p in zip(records, parsed, strict=True) if id(r) in kept]
-            records = current
-            if records:
-                pipeline.start(self.store_batch(msg.consumer, records, parsed, movement))
-        except Exception:  # never lost: the batch is read again
-            log.exception("inbound batch from %s not started: read again", at(records[0]))
-            pipeline.rewound.update(rewind(msg.consumer, records))
+            if before.registry_changed:
+                gathering.generation += 1
+            if not gathering.reads:  # forgotten meanwhile (partitions revoked)
+                return
+            reads = gathering.take()
+            records = [r for read in reads for r in read.records]
+            try:
+                current = pipeline.current(records)
+                if not current:
+                    continue
+                stale = any(r.parsed is None or r.generation < gathering.generation for r in reads)
+                if stale:
+                    parsed = await self.parse_all(current, movement)
+                else:
+                    kept = {id(r) for r in current}  # the parse of the records still current
+                    parsed = [
+                        p
+                        for read in reads
+                        for r, p in zip(read.records, read.parsed or (), strict=True)
+                        if id(r) in kept
+                    ]
+                pipeline.start(self.store_batch(reads[-1].consumer, current, parsed, movement))
+            except Exception:  # never lost: the batch is read again
+                log.exception("inbound batch from %s not started: read again", at(records[0]))
+                pipeline.rewound.update(rewind(reads[-1].consumer, records))
 
     async def parse_all(
         self, records: list[Any], movement: bool

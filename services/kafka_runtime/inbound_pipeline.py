@@ -1,10 +1,11 @@
 """One inbound batch being stored while the next is read and parsed.
 
 Storing a batch is mostly waiting: on the database's commit and on the broker's offset commit.
-The subscriber hands over the next batch only when its handler returns, so the handler starts
-the batch's storing as a task and returns; the next handler parses its records meanwhile, then
-waits for that task before starting its own. So at most one batch is being stored, batches are
-stored in the order they were read, and nothing is committed before it is stored.
+The subscriber hands over the next read only when its handler returns, so the handler parses
+what it read, leaves it gathered (:mod:`~services.kafka_runtime.inbound_gather`) and returns; a
+storer waits for the batch being stored, then starts the next with all that was gathered. So at
+most one batch is being stored, batches are stored in the order they were read, and nothing is
+committed before it is stored.
 
 Its offsets are committed in a task of their own, chained after the previous batch's commit (so
 commits land in the order read and never move an offset back): the next batch is stored while
@@ -27,6 +28,8 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.errors import IllegalStateError
 
+from services.kafka_runtime.inbound_gather import Gathering
+
 log = logging.getLogger("services.kafka_runtime.inbound")
 
 Partition = tuple[str, int]
@@ -46,7 +49,8 @@ NOTHING = Settled()
 class BatchPipeline:
     """At most one batch being stored at a time, in order; partitions rewound meanwhile."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_records: int = 500) -> None:
+        self.gathering = Gathering(max_records)  # read while a batch is stored
         self.in_flight: asyncio.Task[Settled] | None = None
         self.committing: asyncio.Task[None] | None = None
         self.rewound: dict[Partition, int] = {}
@@ -102,10 +106,14 @@ class BatchPipeline:
         """Partitions revoked: their new owner reads them from the committed offset."""
         for where in partitions:
             self.rewound.pop(where, None)
+        self.gathering.forget(partitions)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Before a rebalance or a stop: the batch being stored is stored and committed (or,
-        after ``timeout``, left to finish: its records are read again by whoever owns them)."""
+        after ``timeout``, left to finish: its records are read again by whoever owns them).
+        What was gathered meanwhile is handed to the store first."""
+        if self.gathering.storer is not None:
+            await asyncio.wait({self.gathering.storer}, timeout=timeout)
         task = self.in_flight
         if task is not None:
             await asyncio.wait({task}, timeout=timeout)

@@ -1,0 +1,94 @@
+"""What the inbound subscriber reads while a batch is being stored waits here; the next batch
+takes all of it once that store has ended.
+
+The handler used to hand a batch over to be stored and then wait for the store before it
+returned, holding a batch it had read just after the store began. What arrived after that read
+stayed at the broker: aiokafka does not fetch a partition again while records of it are buffered
+and not taken. So a command that arrived during a store waited for that store, for the held
+batch's store, and then for its own. Now the handler only parses what it read, leaves it here
+and returns (aiokafka fetches again at once), and a storer takes everything gathered when the
+store before ends: a command waits for the store under way and its own.
+
+Bounded: the handler returns only once fewer than ``max_records`` records wait, so the
+subscriber stops reading while a full batch is waiting; a batch takes whole reads up to
+``max_records`` records (at least one read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from services.commands import Command
+from services.inbound_errors import Rejected
+
+Parsed = list[Command | Rejected] | None
+
+
+@dataclass
+class Read:
+    """One read of the subscriber, parsed against the registry of ``generation``."""
+
+    consumer: Any
+    records: list[Any]
+    parsed: Parsed
+    generation: int
+
+
+class Gathering:
+    """Reads waiting for the next batch, in the order read; the registry's generation (it goes
+    up when a stored batch may have registered an agency: what was parsed before is parsed
+    again); the task taking them to the store."""
+
+    def __init__(self, max_records: int = 500) -> None:
+        self.max_records = max_records
+        self.reads: deque[Read] = deque()
+        self.waiting = 0  # records in ``reads``
+        self.room = asyncio.Event()
+        self.room.set()
+        self.generation = 0
+        self.storer: asyncio.Task[None] | None = None
+
+    def put(self, read: Read) -> None:
+        self.reads.append(read)
+        self.waiting += len(read.records)
+        if self.waiting >= self.max_records:
+            self.room.clear()
+
+    async def until_room(self) -> None:
+        """Returns once fewer than ``max_records`` records wait (the reader may read again)."""
+        await self.room.wait()
+
+    def take(self) -> list[Read]:
+        """The oldest reads, as many whole ones as fit in ``max_records`` (at least one)."""
+        taken = [self.reads.popleft()]
+        count = len(taken[0].records)
+        while self.reads and count + len(self.reads[0].records) <= self.max_records:
+            taken.append(self.reads.popleft())
+            count += len(taken[-1].records)
+        self.waiting -= count
+        if self.waiting < self.max_records:
+            self.room.set()
+        return taken
+
+    def forget(self, partitions: set[tuple[str, int]]) -> None:
+        """Partitions revoked: their waiting records are their new owner's to read (from the
+        committed offset)."""
+        kept: deque[Read] = deque()
+        for read in self.reads:
+            mine = [(r, p) for r, p in zip(read.records, read.parsed or read.records, strict=True)]
+            mine = [(r, p) for r, p in mine if (r.topic, r.partition) not in partitions]
+            if mine:
+                parsed = [p for _, p in mine] if read.parsed is not None else None
+                kept.append(Read(read.consumer, [r for r, _ in mine], parsed, read.generation))
+        self.reads = kept
+        self.waiting = sum(len(r.records) for r in kept)
+        if self.waiting < self.max_records:
+            self.room.set()
+
+    async def drained(self) -> None:
+        """Waits for the storer to have handed every waiting read to the store."""
+        if self.storer is not None:
+            await asyncio.wait({self.storer})

@@ -74,6 +74,11 @@ def report(scheduled: dict[str, float], tail: CaseEventTail, lag: float) -> None
     total = [tail.seen[c] - scheduled[c] for c in arrived]
     inbound = [tail.recorded[c] - scheduled[c] - wall for c in arrived]
     relay = [tail.seen[c] + wall - tail.recorded[c] for c in arrived]
+    if dump := os.environ.get("RJB_BENCH_LATENCY_DUMP"):  # each case, to see where the tail is
+        start = min(scheduled.values())
+        with open(dump, "a") as out:
+            for c, t, i, r in zip(arrived, total, inbound, relay, strict=True):
+                out.write(f"{scheduled[c] - start:.4f} {t:.4f} {i:.4f} {r:.4f}\n")
     print(
         f"  {len(arrived)} of {len(scheduled)} arrived (publisher at most {lag * 1000:.0f} ms "
         "behind schedule)"

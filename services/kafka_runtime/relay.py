@@ -59,7 +59,7 @@ class Relay(BrokerChecks):
         dataref_base: str = "http://127.0.0.1:8080",
         linger_ms: int = 0,
         max_batch_bytes: int = 256 * 1024,
-        compression: str = "zstd",
+        compression: str = "lz4",
     ) -> None:
         self.store = store
         self.connection = connection

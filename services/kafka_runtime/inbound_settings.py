@@ -50,7 +50,7 @@ class InboundSettings(BaseSettings):
         description="Most inbound messages taken in one batch (stored in one transaction)",
     )
     batch_linger_ms: int = Field(
-        default=20,
+        default=10,
         ge=1,
         description="Longest wait, in milliseconds, for a fetch to gather batch_min_bytes (the "
         "broker holds the fetch until then: Kafka's fetch.max.wait.ms); a batch is whatever "

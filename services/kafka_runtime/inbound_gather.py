@@ -10,8 +10,8 @@ and returns (aiokafka fetches again at once), and a storer takes everything gath
 store before ends: a command waits for the store under way and its own.
 
 Bounded: the handler returns only once fewer than ``max_records`` records wait, so the
-subscriber stops reading while a full batch is waiting; a batch takes whole reads up to
-``max_records`` records (at least one read).
+subscriber stops reading while a full batch is waiting; a batch takes the oldest records up to
+``max_records``, the front part of a read if the whole does not fit.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ class Read:
     records: list[Any]
     parsed: Parsed
     generation: int
+
+    def part(self, start: int, stop: int) -> Read:
+        parsed = self.parsed[start:stop] if self.parsed is not None else None
+        return Read(self.consumer, self.records[start:stop], parsed, self.generation)
 
 
 class Gathering:
@@ -62,11 +66,18 @@ class Gathering:
         await self.room.wait()
 
     def take(self) -> list[Read]:
-        """The oldest reads, as many whole ones as fit in ``max_records`` (at least one)."""
-        taken = [self.reads.popleft()]
-        count = len(taken[0].records)
-        while self.reads and count + len(self.reads[0].records) <= self.max_records:
-            taken.append(self.reads.popleft())
+        """The oldest ``max_records`` records (or all, if fewer wait), as reads: the last one
+        taken may be the front part of a read, whose rest waits first in line (a partition's
+        records stay in order: its front part is stored first)."""
+        taken: list[Read] = []
+        count = 0
+        while self.reads and count < self.max_records:
+            read, room = self.reads[0], self.max_records - count
+            if len(read.records) <= room:
+                taken.append(self.reads.popleft())
+            else:
+                taken.append(read.part(0, room))
+                self.reads[0] = read.part(room, len(read.records))
             count += len(taken[-1].records)
         self.waiting -= count
         if self.waiting < self.max_records:

@@ -64,13 +64,16 @@ async def test_the_reader_waits_while_a_whole_batch_is_already_waiting() -> None
     assert consumer.committed == {TopicPartition(COMMANDS, 0): 3}
 
 
-def test_a_batch_takes_whole_reads_up_to_its_size_and_at_least_one() -> None:
+def test_a_batch_takes_the_oldest_records_up_to_its_size_splitting_a_read() -> None:
     gathering = Gathering(max_records=3)
-    for size in (2, 1, 2, 5):
-        gathering.put(Read(None, [object()] * size, None, 0))
-    assert [len(r.records) for r in gathering.take()] == [2, 1]
-    assert [len(r.records) for r in gathering.take()] == [2]
-    assert [len(r.records) for r in gathering.take()] == [5]  # larger than a batch: alone
+    for first, size in ((0, 2), (2, 2), (4, 5)):
+        records = [Record(COMMANDS, b"{}", first + i) for i in range(size)]
+        gathering.put(Read(None, records, [f"parsed {r.offset}" for r in records], 0))  # type: ignore[misc]
+    batches = [gathering.take() for _ in range(3)]
+    offsets = [[r.offset for read in batch for r in read.records] for batch in batches]
+    assert offsets == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    parsed: Any = [p for read in batches[1] for p in read.parsed or ()]
+    assert parsed == ["parsed 3", "parsed 4", "parsed 5"]
     assert gathering.waiting == 0 and gathering.room.is_set()
 
 

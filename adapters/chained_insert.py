@@ -30,7 +30,7 @@ from adapters.audit_chain import COLUMNS, LogHead, link_rows, record_from_row
 from adapters.personal_keys import NewKeys
 from adapters.pg_arrays import BinaryArray, bytea_array, int8_array, text_array, uuid_array
 
-_COLS = SQL(", ".join(COLUMNS))
+CHAIN_COLUMNS = SQL(", ".join(COLUMNS))  # event_chain's, in audit_chain's order
 _ARRAY = Callable[[Sequence[Any]], BinaryArray]
 _CHAIN_TYPES: tuple[_ARRAY, ...] = (int8_array, text_array, int8_array, text_array, text_array) * 2
 
@@ -85,7 +85,7 @@ class ChainedInsert:
             self._lock_table(inserted)  # EXCLUSIVE: the chain follows commit order
             self._notify_channel(inserted)
             self._insert_rows(inserted, stored_events)
-            head.execute(self._statement("SELECT {c} FROM {s}.event_chain", _COLS) + _LAST)
+            head.execute(self._statement("SELECT {c} FROM {s}.event_chain", CHAIN_COLUMNS) + _LAST)
             wanted = self._queue_previous_hashes(previous, stored_events)
             pipeline.sync()  # the first round trip: an integrity error is raised here
             if new:
@@ -101,7 +101,9 @@ class ChainedInsert:
             }
             rows = link_rows(ids, stored_events, lambda oid, v: known.get((oid, v)), log_head)
             inserted.execute(
-                self._statement("INSERT INTO {s}.event_chain ({c}) SELECT * FROM unnest", _COLS)
+                self._statement(
+                    "INSERT INTO {s}.event_chain ({c}) SELECT * FROM unnest", CHAIN_COLUMNS
+                )
                 + SQL("({})").format(SQL(", ".join(["%s"] * 10))),
                 [array(c) for array, c in zip(_CHAIN_TYPES, zip(*rows, strict=True), strict=True)],
             )
@@ -118,7 +120,7 @@ class ChainedInsert:
                 "WITH inserted AS (INSERT INTO {s}.personal_keys (subject, key, master_key_id) "
                 "SELECT * FROM unnest(%s, %s, %s) "
                 "ON CONFLICT (subject) DO NOTHING RETURNING 1) SELECT count(*) AS n FROM inserted",
-                _COLS,
+                CHAIN_COLUMNS,
             ),
             (
                 text_array([s for s, _, _ in new]),
@@ -173,7 +175,7 @@ class ChainedInsert:
                     "SELECT c.originator_id, c.originator_version, c.event_hash "
                     "FROM {s}.event_chain c JOIN unnest(%s, %s) AS w(oid, v) "
                     "ON c.originator_id = w.oid AND c.originator_version = w.v",
-                    _COLS,
+                    CHAIN_COLUMNS,
                 ),
                 (text_array([oid for oid, _ in wanted]), int8_array([v for _, v in wanted])),
             )

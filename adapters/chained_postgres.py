@@ -18,14 +18,12 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from adapters.audit_chain import COLUMNS, ChainRecord, LogHead, record_from_row
-from adapters.chained_insert import ChainedInsert
+from adapters.audit_chain import ChainRecord, LogHead, record_from_row
+from adapters.chained_insert import CHAIN_COLUMNS, ChainedInsert
 from adapters.master_key_rows import PostgresMasterKeyRows
 from adapters.migrations import upgrade_store
 from adapters.pg_arrays import text_array, uuid_array
 from adapters.postgres_side_tables import PostgresSideTables
-
-_COLS = SQL(", ".join(COLUMNS))
 
 
 class ChainedPostgresRecorder(
@@ -64,7 +62,7 @@ class ChainedPostgresRecorder(
     # --- chain queries ------------------------------------------------------------------------
     def _chain(self, where: str, params: Sequence[Any]) -> list[ChainRecord]:
         statement = SQL("SELECT {c} FROM {s}.event_chain ").format(
-            c=_COLS, s=Identifier(self.datastore.schema)
+            c=CHAIN_COLUMNS, s=Identifier(self.datastore.schema)
         ) + SQL(where)  # type: ignore[arg-type]
         return [record_from_row(r) for r in self._rows(statement, params)]
 

@@ -25,9 +25,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from aiokafka import TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError
-
 from adapters.dead_letter_seal import DeadLetterSeal
 from adapters.kafka_config import Topics, ensure_topics
 from adapters.kafka_connection import client_kwargs
@@ -39,16 +36,21 @@ from services.kafka_runtime.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
 from services.kafka_runtime.inbound_gather import Read
 from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
 from services.kafka_runtime.inbound_pause import PartitionPauser
-from services.kafka_runtime.inbound_pipeline import BatchPipeline, Settled, rewind
+from services.kafka_runtime.inbound_pipeline import (
+    BatchPipeline,
+    Settled,
+    at,
+    commit_offsets,
+    rewind,
+)
 from services.kafka_runtime.inbound_settings import InboundSettings
-from services.kafka_runtime.inbound_single import OneAtATime, at
+from services.kafka_runtime.inbound_single import OneAtATime
 from services.kafka_runtime.inbound_subscribers import declare
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0  # a hung group join must fail loudly, not stall `rjb serve`
-COMMIT_TIMEOUT = 15.0  # a commit the coordinator never answers must not stall the pipeline
 
 
 class Inbound:
@@ -94,41 +96,15 @@ class Inbound:
         parsed = await self.parse_all(records, movement)
         gathering.put(Read(msg.consumer, records, parsed, generation))
         if gathering.storer is None or gathering.storer.done():
-            gathering.storer = asyncio.create_task(self.store_gathered(movement))
+            gathering.storer = asyncio.create_task(
+                self.pipelines[movement].store_gathered(
+                    lambda records: self.parse_all(records, movement),
+                    lambda consumer, records, parsed: self.store_batch(
+                        consumer, records, parsed, movement
+                    ),
+                )
+            )
         await gathering.until_room()
-
-    async def store_gathered(self, movement: bool) -> None:
-        """Once the batch being stored has ended, start storing all that was gathered meanwhile
-        (parsed again if that batch may have registered an agency); until nothing waits."""
-        pipeline = self.pipelines[movement]
-        gathering = pipeline.gathering
-        while gathering.reads:
-            before = await pipeline.settled()
-            if before.registry_changed:
-                gathering.generation += 1
-            if not gathering.reads:  # forgotten meanwhile (partitions revoked)
-                return
-            reads = gathering.take()
-            records = [r for read in reads for r in read.records]
-            try:
-                current = pipeline.current(records)
-                if not current:
-                    continue
-                stale = any(r.parsed is None or r.generation < gathering.generation for r in reads)
-                if stale:
-                    parsed = await self.parse_all(current, movement)
-                else:
-                    kept = {id(r) for r in current}  # the parse of the records still current
-                    parsed = [
-                        p
-                        for read in reads
-                        for r, p in zip(read.records, read.parsed or (), strict=True)
-                        if id(r) in kept
-                    ]
-                pipeline.start(self.store_batch(reads[-1].consumer, current, parsed, movement))
-            except Exception:  # never lost: the batch is read again
-                log.exception("inbound batch from %s not started: read again", at(records[0]))
-                pipeline.rewound.update(rewind(reads[-1].consumer, records))
 
     async def parse_all(
         self, records: list[Any], movement: bool
@@ -177,7 +153,7 @@ class Inbound:
                 else:
                     for topic, partition in {(r.topic, r.partition) for r in records}:
                         self.health.done(topic, partition)
-                    pipeline.commit_after(lambda: self.commit(consumer, records))
+                    pipeline.commit_after(lambda: commit_offsets(consumer, records))
                     return Settled(registry_changed=changed)
             await pipeline.committed()  # one at a time commits after the batches before
             stuck = await OneAtATime(self).settle_all(consumer, records, movement)
@@ -199,24 +175,6 @@ class Inbound:
             else:
                 self.stats.record_stored(result)
         return any(c.type == "register_agency" for c in commands)
-
-    async def commit(self, consumer: Any, records: list[Any]) -> None:
-        """Commit each partition of ``records`` past its last one (still ours: a partition
-        revoked meanwhile is its new owner's, who reads it again; one effect per command)."""
-        offsets: dict[TopicPartition, int] = {}
-        for r in records:
-            tp = TopicPartition(r.topic, r.partition)
-            offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
-        mine = consumer.assignment()
-        offsets = {tp: offset for tp, offset in offsets.items() if tp in mine}
-        if not offsets:
-            return
-        try:
-            await asyncio.wait_for(consumer.commit(offsets), COMMIT_TIMEOUT)
-        except (CommitFailedError, IllegalStateError) as error:
-            log.warning("inbound commit not made (a rebalance): %s", describe(error))
-        except TimeoutError:  # stored all the same: read again, they are found applied
-            log.warning("inbound commit not made within %.0fs: moving on", COMMIT_TIMEOUT)
 
     def command_of(
         self, record: Any, movement: bool, agencies: Mapping[str, frozenset[str]]

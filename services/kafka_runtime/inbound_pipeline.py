@@ -26,13 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import IllegalStateError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
-from services.kafka_runtime.inbound_gather import Gathering
+from services.inbound_errors import describe
+from services.kafka_runtime.inbound_gather import Gathering, Parsed
 
 log = logging.getLogger("services.kafka_runtime.inbound")
 
 Partition = tuple[str, int]
+COMMIT_TIMEOUT = 15.0  # a commit the coordinator never answers must not stall the pipeline
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,41 @@ class BatchPipeline:
         before = await asyncio.shield(task)
         self.rewound.update(before.rewound)
         return before
+
+    async def store_gathered(
+        self,
+        parse: Callable[[list[Any]], Awaitable[Parsed]],
+        store: Callable[[Any, list[Any], Parsed], Coroutine[Any, Any, Settled]],
+    ) -> None:
+        """Once the batch being stored has ended, start storing all that was gathered meanwhile
+        (``parse``d again if that batch may have registered an agency); until nothing waits."""
+        gathering = self.gathering
+        while gathering.reads:
+            before = await self.settled()
+            if before.registry_changed:
+                gathering.generation += 1
+            if not gathering.reads:  # forgotten meanwhile (partitions revoked)
+                return
+            reads = gathering.take()
+            records = [r for read in reads for r in read.records]
+            try:
+                current = self.current(records)
+                if not current:
+                    continue
+                if any(r.parsed is None or r.generation < gathering.generation for r in reads):
+                    parsed = await parse(current)
+                else:
+                    kept = {id(r) for r in current}  # the parse of the records still current
+                    parsed = [
+                        p
+                        for read in reads
+                        for r, p in zip(read.records, read.parsed or (), strict=True)
+                        if id(r) in kept
+                    ]
+                self.start(store(reads[-1].consumer, current, parsed))
+            except Exception:  # never lost: the batch is read again
+                log.exception("inbound batch from %s not started: read again", at(records[0]))
+                self.rewound.update(rewind(reads[-1].consumer, records))
 
     def commit_after(self, commit: Callable[[], Awaitable[None]]) -> None:
         """Runs ``commit`` once the commits started before it have ended (each logs its own
@@ -119,6 +156,29 @@ class BatchPipeline:
             await asyncio.wait({task}, timeout=timeout)
         if self.committing is not None:
             await asyncio.wait({self.committing}, timeout=timeout)
+
+
+def at(record: Any) -> str:
+    return f"{record.topic}[{record.partition}]@{record.offset}"
+
+
+async def commit_offsets(consumer: Any, records: list[Any]) -> None:
+    """Commit each partition of ``records`` past its last one (still ours: a partition
+    revoked meanwhile is its new owner's, who reads it again; one effect per command)."""
+    offsets: dict[TopicPartition, int] = {}
+    for r in records:
+        tp = TopicPartition(r.topic, r.partition)
+        offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+    mine = consumer.assignment()
+    offsets = {tp: offset for tp, offset in offsets.items() if tp in mine}
+    if not offsets:
+        return
+    try:
+        await asyncio.wait_for(consumer.commit(offsets), COMMIT_TIMEOUT)
+    except (CommitFailedError, IllegalStateError) as error:
+        log.warning("inbound commit not made (a rebalance): %s", describe(error))
+    except TimeoutError:  # stored all the same: read again, they are found applied
+        log.warning("inbound commit not made within %.0fs: moving on", COMMIT_TIMEOUT)
 
 
 def first_offsets(records: list[Any]) -> dict[Partition, int]:

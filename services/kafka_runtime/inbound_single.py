@@ -16,15 +16,12 @@ from typing import TYPE_CHECKING, Any
 from services.command_apply import CommandResult
 from services.commands import Command
 from services.inbound_errors import Rejected, apply, describe, registered
+from services.kafka_runtime.inbound_pipeline import at, commit_offsets
 
 if TYPE_CHECKING:
     from services.kafka_runtime.inbound import Inbound
 
 log = logging.getLogger("services.kafka_runtime.inbound")
-
-
-def at(record: Any) -> str:
-    return f"{record.topic}[{record.partition}]@{record.offset}"
 
 
 class OneAtATime:
@@ -45,7 +42,7 @@ class OneAtATime:
             if where in stuck:
                 continue
             if await self.settle(consumer, record, movement):
-                await self.inbound.commit(consumer, [record])
+                await commit_offsets(consumer, [record])
             else:
                 stuck[where] = record.offset
         return stuck

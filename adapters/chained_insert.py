@@ -43,6 +43,7 @@ class ChainedInsert:
     events_table_name: str
     _lock_table: Callable[[Cursor[DictRow]], None]
     _notify_channel: Callable[[Cursor[DictRow]], None]
+    _sql: Callable[[str], Composed]  # PostgresSideTables': ``{s}`` is the schema
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -85,7 +86,7 @@ class ChainedInsert:
             self._lock_table(inserted)  # EXCLUSIVE: the chain follows commit order
             self._notify_channel(inserted)
             self._insert_rows(inserted, stored_events)
-            head.execute(self._statement("SELECT {c} FROM {s}.event_chain", CHAIN_COLUMNS) + _LAST)
+            head.execute(self._chain_sql("SELECT {c} FROM {s}.event_chain") + _LAST)
             wanted = self._queue_previous_hashes(previous, stored_events)
             pipeline.sync()  # the first round trip: an integrity error is raised here
             if new:
@@ -101,26 +102,23 @@ class ChainedInsert:
             }
             rows = link_rows(ids, stored_events, lambda oid, v: known.get((oid, v)), log_head)
             inserted.execute(
-                self._statement(
-                    "INSERT INTO {s}.event_chain ({c}) SELECT * FROM unnest", CHAIN_COLUMNS
-                )
-                + SQL("({})").format(SQL(", ".join(["%s"] * 10))),
+                self._chain_sql("INSERT INTO {s}.event_chain ({c}) SELECT * FROM unnest") + _UNNEST,
                 [array(c) for array, c in zip(_CHAIN_TYPES, zip(*rows, strict=True), strict=True)],
             )
             inserted.execute("COMMIT")
         return ids  # the second round trip: the chain rows and the commit, synced on leaving
 
-    def _statement(self, text: str, columns: SQL) -> Composed:
-        return SQL(text).format(s=Identifier(self.datastore.schema), c=columns)
+    def _chain_sql(self, text: str) -> Composed:
+        """``text`` with ``{s}`` the schema and ``{c}`` the chain's columns."""
+        return SQL(text).format(s=Identifier(self.datastore.schema), c=CHAIN_COLUMNS)
 
     def _insert_keys(self, curs: Cursor[DictRow], new: list[tuple[str, bytes, str]]) -> None:
         """New people's keys, counted: a key another writer made first is not overwritten."""
         curs.execute(
-            self._statement(
+            self._sql(
                 "WITH inserted AS (INSERT INTO {s}.personal_keys (subject, key, master_key_id) "
                 "SELECT * FROM unnest(%s, %s, %s) "
-                "ON CONFLICT (subject) DO NOTHING RETURNING 1) SELECT count(*) AS n FROM inserted",
-                CHAIN_COLUMNS,
+                "ON CONFLICT (subject) DO NOTHING RETURNING 1) SELECT count(*) AS n FROM inserted"
             ),
             (
                 text_array([s for s, _, _ in new]),
@@ -171,11 +169,10 @@ class ChainedInsert:
         wanted = [(oid, v - 1) for oid, v in first.items() if v > 1]
         if wanted:
             curs.execute(
-                self._statement(
+                self._sql(
                     "SELECT c.originator_id, c.originator_version, c.event_hash "
                     "FROM {s}.event_chain c JOIN unnest(%s, %s) AS w(oid, v) "
-                    "ON c.originator_id = w.oid AND c.originator_version = w.v",
-                    CHAIN_COLUMNS,
+                    "ON c.originator_id = w.oid AND c.originator_version = w.v"
                 ),
                 (text_array([oid for oid, _ in wanted]), int8_array([v for _, v in wanted])),
             )
@@ -183,3 +180,4 @@ class ChainedInsert:
 
 
 _LAST = SQL(" ORDER BY notification_id DESC LIMIT 1")
+_UNNEST = SQL("({})").format(SQL(", ".join(["%s"] * len(COLUMNS))))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,10 @@ class Read:
     parsed: Parsed
     generation: int
 
-    def part(self, start: int, stop: int) -> Read:
-        parsed = self.parsed[start:stop] if self.parsed is not None else None
-        return Read(self.consumer, self.records[start:stop], parsed, self.generation)
+    def only(self, kept: Sequence[int]) -> Read:
+        """This read with only the records (and their parse) at the indexes ``kept``."""
+        parsed = [self.parsed[i] for i in kept] if self.parsed is not None else None
+        return Read(self.consumer, [self.records[i] for i in kept], parsed, self.generation)
 
 
 class Gathering:
@@ -76,12 +78,11 @@ class Gathering:
             if len(read.records) <= room:
                 taken.append(self.reads.popleft())
             else:
-                taken.append(read.part(0, room))
-                self.reads[0] = read.part(room, len(read.records))
+                taken.append(read.only(range(room)))
+                self.reads[0] = read.only(range(room, len(read.records)))
             count += len(taken[-1].records)
         self.waiting -= count
-        if self.waiting < self.max_records:
-            self.room.set()
+        self._room_if_below()
         return taken
 
     def forget(self, partitions: set[tuple[str, int]]) -> None:
@@ -89,13 +90,16 @@ class Gathering:
         committed offset)."""
         kept: deque[Read] = deque()
         for read in self.reads:
-            mine = [(r, p) for r, p in zip(read.records, read.parsed or read.records, strict=True)]
-            mine = [(r, p) for r, p in mine if (r.topic, r.partition) not in partitions]
+            mine = [
+                i for i, r in enumerate(read.records) if (r.topic, r.partition) not in partitions
+            ]
             if mine:
-                parsed = [p for _, p in mine] if read.parsed is not None else None
-                kept.append(Read(read.consumer, [r for r, _ in mine], parsed, read.generation))
+                kept.append(read.only(mine))
         self.reads = kept
         self.waiting = sum(len(r.records) for r in kept)
+        self._room_if_below()
+
+    def _room_if_below(self) -> None:
         if self.waiting < self.max_records:
             self.room.set()
 

@@ -54,6 +54,8 @@ def declare(
         batch_timeout_ms=inbound.limits.batch_linger_ms,
         fetch_min_bytes=inbound.limits.batch_min_bytes,  # the linger: the broker holds a fetch
         fetch_max_wait_ms=inbound.limits.batch_linger_ms,
+        decoder=raw_body,  # the handler parses the bytes itself (services/inbound_parse.py)
+        parser=any_headers_batch,
     )
     # Documents the topic; dead letters are sent by `inbound.writer`, which keeps header lists.
     dead_letters = broker.publisher(
@@ -71,8 +73,6 @@ def declare(
         "(`<prefix>.inbound.<agency>.commands.v1`, written by that agency's principal only): "
         "JSON object with `type`, `command_id`, ...; `agency` may be left out (it is the "
         "topic's owner) and is refused as impersonation when it names another",
-        decoder=raw_body,
-        parser=any_headers_batch,
         listener=Revocations(inbound.pauser, inbound.pipelines[False]),
         **options,
     )  # type: ignore[untyped-decorator]
@@ -85,8 +85,6 @@ def declare(
         description="HMPPS prison-offender-events.prisoner.received / .released / .merged "
         "domain events, bare or in the SNS envelope (Type, MessageId, Message as a JSON "
         "string, MessageAttributes.eventType)",
-        decoder=raw_body,
-        parser=any_headers_batch,
         listener=Revocations(inbound.pauser, inbound.pipelines[True]),
         **options,
     )  # type: ignore[untyped-decorator]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from adapters.dead_letter_seal import DeadLetterSeal
@@ -31,7 +30,6 @@ from adapters.kafka_connection import client_kwargs
 from services.command_service import CommandService
 from services.commands import Command
 from services.inbound_errors import Rejected, apply_batch, describe, registered
-from services.inbound_parse import command_in
 from services.kafka_runtime.dead_letters import DLQ_TRUNCATED, DeadLetterWriter
 from services.kafka_runtime.inbound_gather import Read
 from services.kafka_runtime.inbound_health import InboundHealth, InboundStats
@@ -43,6 +41,7 @@ from services.kafka_runtime.inbound_pipeline import (
     commit_offsets,
     rewind,
 )
+from services.kafka_runtime.inbound_reads import ReadParser, RegistryCache
 from services.kafka_runtime.inbound_settings import InboundSettings
 from services.kafka_runtime.inbound_single import OneAtATime
 from services.kafka_runtime.inbound_subscribers import declare
@@ -79,6 +78,8 @@ class Inbound:
             DeadLetterSeal.of(getattr(commands, "store", None), s.kafka_dead_letter_retention_days),
         )
         self.pauser = PartitionPauser(self.health, self.limits.pause_seconds)
+        self.registry = RegistryCache(lambda: registered(commands))
+        self.parser = ReadParser(self.topics, self.limits.max_message_bytes, self.registry)
         # one per subscriber: each has its own consumer, and its handler runs beside the other's
         most = self.limits.batch_max_records
         self.pipelines = {False: BatchPipeline(most), True: BatchPipeline(most)}  # by `movement`
@@ -109,22 +110,11 @@ class Inbound:
     async def parse_all(
         self, records: list[Any], movement: bool
     ) -> list[Command | Rejected] | None:
-        """Each record's command or rejection; None when the registry cannot be read (the
-        store is down: the batch then goes one at a time, with retries)."""
+        """Each record's command or rejection; None when the batch must go one at a time (a
+        command service without a batch path, or a registry the store cannot give)."""
         if not hasattr(self.commands, "handle_batch"):
             return None
-        try:
-            agencies = await asyncio.to_thread(registered, self.commands)
-        except Exception as error:
-            log.warning("inbound: the agency registry is unreadable (%s)", describe(error))
-            return None
-        outcomes: list[Command | Rejected] = []
-        for record in records:
-            try:
-                outcomes.append(self.command_of(record, movement, agencies))
-            except Rejected as rejected:
-                outcomes.append(rejected)
-        return outcomes
+        return await self.parser.parse_all(records, movement)
 
     async def store_batch(
         self,
@@ -157,9 +147,11 @@ class Inbound:
                     return Settled(registry_changed=changed)
             await pipeline.committed()  # one at a time commits after the batches before
             stuck = await OneAtATime(self).settle_all(consumer, records, movement)
+            self.registry.forget()
             return Settled(stuck, registry_changed=True)
         except Exception:
             log.exception("inbound batch from %s failed unexpectedly: read again", at(records[0]))
+            self.registry.forget()
             return Settled(rewind(consumer, records), registry_changed=True)
 
     async def attempt_batch(self, records: list[Any], parsed: list[Command | Rejected]) -> bool:
@@ -174,18 +166,10 @@ class Inbound:
                 await self.dead_letter(record, result)
             else:
                 self.stats.record_stored(result)
-        return any(c.type == "register_agency" for c in commands)
-
-    def command_of(
-        self, record: Any, movement: bool, agencies: Mapping[str, frozenset[str]]
-    ) -> Command:
-        """The record's command; :class:`Rejected` when it has none."""
-        headers = record.headers or ()
-        limit = self.limits.max_message_bytes
-        acting = None if movement else self.topics.agency_of_inbound_topic(record.topic)
-        if not movement and acting is None:
-            raise Rejected(f"{record.topic} is no agency's inbound topic", "UnknownTopic")
-        return command_in(record.value, headers, movement, limit, agencies, acting)
+        changed = any(c.type == "register_agency" for c in commands)
+        if changed:
+            self.registry.forget()
+        return changed
 
     async def dead_letter(self, record: Any, rejected: Rejected) -> None:
         letter = await self.writer.publish(record, rejected.reason, rejected.error)

@@ -75,7 +75,7 @@ class OneAtATime:
         """Store the record's command, or dead-letter it; raises when it could do neither."""
         agencies = await asyncio.to_thread(registered, self.inbound.commands)
         try:
-            command = self.inbound.command_of(record, movement, agencies)
+            command = self.inbound.parser.command_of(record, movement, agencies)
             result = await self.store(command)
         except Rejected as rejected:
             await self.inbound.dead_letter(record, rejected)

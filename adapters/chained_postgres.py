@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from adapters.audit_chain import ChainRecord, LogHead, record_from_row
@@ -58,6 +59,34 @@ class ChainedPostgresRecorder(
                 )
                 for row in curs.fetchall()
             ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as eventsourcing's
+    def select_notifications_and_erasures(
+        self, start: int, limit: int
+    ) -> tuple[list[Notification], int | None]:
+        """The notifications from ``start`` and the count of destroyed keys (None when there are
+        none to decode), in one round trip: a long-running reader, the relay, checks for
+        erasures before decoding each batch."""
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state, "
+            "(SELECT COUNT(*) FROM {s}.personal_keys WHERE key IS NULL) AS destroyed "
+            "FROM {s}.{t} WHERE notification_id>=%s ORDER BY notification_id LIMIT %s"
+        ).format(s=Identifier(self.datastore.schema), t=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [start, limit], prepare=True)
+            rows = curs.fetchall()
+        notifications = [
+            Notification(
+                id=row["notification_id"],
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
+        destroyed = int(rows[0]["destroyed"]) if rows else None
+        return notifications, destroyed
 
     # --- chain queries ------------------------------------------------------------------------
     def _chain(self, where: str, params: Sequence[Any]) -> list[ChainRecord]:

@@ -14,6 +14,7 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.domain import BaseAggregate, DomainEventProtocol
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from adapters.key_wrap import KeyWrapper, MasterKeyError, MasterKeys, parse_master_key
@@ -116,6 +117,21 @@ class EventStore(Application):  # type: ignore[type-arg]
     @property
     def personal(self) -> PersonalDataCipher | None:
         return getattr(self.mapper, "personal", None)
+
+    def read_notifications(self, start: int, limit: int) -> list[Notification]:
+        """The next notifications for a long-running reader (the relay), with keys destroyed
+        by another process dropped before they are decoded: on PostgreSQL the check rides in
+        the read's own round trip."""
+        both = getattr(self.recorder, "select_notifications_and_erasures", None)
+        if both is None:
+            batch = list(self.recorder.select_notifications(start, limit))
+            if batch:
+                self.recheck_erasures()
+            return batch
+        read: tuple[list[Notification], int | None] = both(start, limit)
+        if read[1] is not None and self.personal:
+            self.personal.revalidate(read[1])
+        return read[0]
 
     def recheck_erasures(self) -> None:
         """Call before decoding a batch in a long-running reader: drops keys destroyed elsewhere."""

@@ -164,10 +164,12 @@ class PersonalKeyring:
         finally:
             self._batch.new = None
 
-    def revalidate(self) -> None:
-        """Drop cached keys destroyed since the last check (by any process)."""
+    def revalidate(self, destroyed: int | None = None) -> None:
+        """Drop cached keys destroyed since the last check (by any process); ``destroyed``: the
+        count of destroyed keys, when the caller read it already."""
         self._checked_at = time.monotonic()
-        count = self.keys.count_destroyed_keys()  # first: an erasure after it shows next time
+        count = self.keys.count_destroyed_keys() if destroyed is None else destroyed
+        # the count first: an erasure after it shows next time
         if count == self._destroyed_seen:
             return
         for subject in self.keys.destroyed_subjects():

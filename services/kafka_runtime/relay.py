@@ -199,10 +199,7 @@ class Relay(BrokerChecks):
 
     def _read_batch(self) -> list[Any]:
         """The next notifications; keys destroyed by another process are dropped before decoding."""
-        batch = self.store.recorder.select_notifications(self.read_upto + 1, self.batch_size)
-        if batch:
-            self.store.recheck_erasures()
-        return list(batch)
+        return self.store.read_notifications(self.read_upto + 1, self.batch_size)
 
     _known_topics: frozenset[str] = frozenset()
 

@@ -290,3 +290,29 @@ def test_any_other_reader_in_a_long_running_process_sees_an_erasure_within_its_r
     case = backbone.commands.load(case_id)
     assert case.participants["v1"].name == ERASED
     assert case.participants["o1"].name == OFFENDER_NAME
+
+
+def test_the_relays_next_read_drops_a_key_destroyed_by_another_process_before_decoding(
+    backbone: Backbone, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the check rides in the read's own round trip: no query of its own."""
+    case_id, _ = case_with_victim(backbone)
+    cipher = backbone.store.personal
+    assert cipher is not None
+    cipher.recheck_seconds = 3600.0  # only the read's own check can notice
+    assert backbone.commands.load(case_id).participants["v1"].name == VICTIM_NAME  # key cached
+    erase_victim_elsewhere(store_settings, case_id)
+    assert backbone.commands.load(case_id).participants["v1"].name == VICTIM_NAME  # not yet
+    counts: list[int] = []
+    count = backbone.store.recorder.count_destroyed_keys  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        backbone.store.recorder, "count_destroyed_keys", lambda: counts.append(1) or count()
+    )
+
+    batch = backbone.store.read_notifications(1, 100_000)
+
+    everything = backbone.store.recorder.select_notifications(1, 100_000)
+    assert [n.id for n in batch] == [n.id for n in everything]
+    assert backbone.commands.load(case_id).participants["v1"].name == ERASED
+    assert backbone.commands.load(case_id).participants["o1"].name == OFFENDER_NAME
+    assert counts == ([] if store_settings.store == "postgres" else [1])

@@ -117,6 +117,9 @@ class SharingRouter:
             return []
         return None
 
+    def has_decisions(self) -> bool:
+        return bool(self.pending)
+
     def acked(self, upto: int) -> None:
         """Records the decisions up to ``upto``. Called from a worker thread while the relay may
         be routing its next batch on the event loop: rows leave the front of ``pending`` one at a

@@ -28,8 +28,9 @@ from adapters.kept_open import ClusterIdentity, EndOffsets
 from adapters.ordered_send import send_in_order
 from adapters.relay_positions import RelayPosition, RelayPositions
 from adapters.stored_records import StoredRecords
-from services.kafka_runtime.relay_acks import BrokerLostData, acknowledged
+from services.kafka_runtime.relay_acks import BrokerLostData
 from services.kafka_runtime.relay_checks import BrokerChecks
+from services.kafka_runtime.relay_saves import IDLE_SAVE_EVERY, PositionSaves
 from services.kafka_runtime.relay_wakeup import Polling, Wakeup, pause
 from services.kafka_runtime.routing import CaseEventRouter, Outgoing, Router, outgoing
 
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 READ_AHEAD_FROM = 10
 
 
-class Relay(BrokerChecks):
+class Relay(BrokerChecks, PositionSaves):
     def __init__(
         self,
         store: EventStore,
@@ -60,6 +61,7 @@ class Relay(BrokerChecks):
         linger_ms: int = 0,
         max_batch_bytes: int = 256 * 1024,
         compression: str = "lz4",
+        idle_save_every: float = IDLE_SAVE_EVERY,
     ) -> None:
         self.store = store
         self.connection = connection
@@ -77,7 +79,10 @@ class Relay(BrokerChecks):
             "compression_type": None if compression == "none" else compression,
         }
         self.positions = RelayPositions(store)
-        self.state = RelayPosition()  # what the broker has acknowledged, saved
+        self.state = RelayPosition()  # what the broker has acknowledged (saved, unless idle)
+        self.idle_save_every = idle_save_every
+        self.saved_at = -float("inf")  # time.monotonic() of the last save
+        self.unsaved = False  # state moved past the saved position by batches that sent nothing
         self.read_upto = 0  # the last notification handed to the producer
         self.in_flight: asyncio.Task[None] | None = None  # that batch, until acked and saved
         self.cluster = ""
@@ -109,6 +114,7 @@ class Relay(BrokerChecks):
     async def stop(self) -> None:
         with contextlib.suppress(Exception):
             await self._settle()  # what is in flight lands and is saved before we go
+            await self.save_unsaved()
         if self.producer is not None:
             await self.producer.stop()
             self.producer = None
@@ -174,17 +180,6 @@ class Relay(BrokerChecks):
         self.state, self.read_upto = position, position.position
         await asyncio.to_thread(self.router.reset, position.position)
 
-    async def _publish(self, upto: int, out: list[Outgoing]) -> None:
-        acks = await self._send(out) if out else []
-        position = acknowledged(self.state, upto, acks)
-        await asyncio.to_thread(self._acknowledged, position)
-        self.state = position
-
-    def _acknowledged(self, position: RelayPosition) -> None:
-        """What the broker now has: the router's decisions recorded, then the position saved."""
-        self.router.acked(position.position)
-        self.positions.save(self.router.name, self.cluster, position)
-
     def _outgoing(self, notifications: list[Any]) -> list[Outgoing]:
         out = outgoing(self.store, self.router, self.records, notifications)
         declared = {s.name for s in self.router.topic_specs()}
@@ -243,3 +238,4 @@ class Relay(BrokerChecks):
         finally:
             with contextlib.suppress(Exception):
                 await self._settle()  # what is in flight lands and is saved before we go
+                await self.save_unsaved()

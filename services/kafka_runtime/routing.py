@@ -41,6 +41,10 @@ class Router(Protocol):
 
     def acked(self, upto: int) -> None: ...
 
+    def has_decisions(self) -> bool:
+        """Whether :meth:`acked` has anything to record (its batch must then be saved)."""
+        ...
+
 
 class CaseEventRouter:
     """Every event, unchanged, to the case-event topic."""
@@ -66,6 +70,9 @@ class CaseEventRouter:
 
     def acked(self, upto: int) -> None:
         pass
+
+    def has_decisions(self) -> bool:
+        return False
 
 
 def outgoing(

@@ -85,3 +85,73 @@ async def test_a_batch_that_goes_nowhere_asks_the_broker_nothing_and_still_moves
         assert relay.positions.load("shared", relay.cluster).position == stored_count(bb)
     finally:
         bb.close()
+
+
+async def test_batches_that_go_nowhere_save_the_position_at_most_once_a_second_and_on_stop(
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
+) -> None:
+    bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
+    try:
+        run_script(bb.commands, head_teacher())  # no agreement: the sharing relay sends nothing
+        kafka = bb.kafka(kafka_broker.bootstrap)
+        relay = kafka.sharing_relay()
+        relay.batch_size, relay.idle_save_every = 5, 3600.0
+        await relay.start()
+        try:
+            assert await relay.catch_up() == stored_count(bb)
+            assert relay.state.position == stored_count(bb)
+            saved = relay.positions.load("shared", relay.cluster).position
+            assert saved == 5, "only the first batch is saved while nothing is sent"
+        finally:
+            await relay.stop()
+        assert relay.positions.load("shared", relay.cluster).position == stored_count(bb)
+    finally:
+        bb.close()
+
+
+async def test_a_crash_before_the_idle_save_only_reads_again_what_sent_nothing(
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
+) -> None:
+    bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
+    try:
+        run_script(bb.commands, head_teacher())
+        kafka = bb.kafka(kafka_broker.bootstrap)
+        crashed = kafka.sharing_relay()
+        crashed.batch_size, crashed.idle_save_every = 5, 3600.0
+        await crashed.start()
+        await crashed.catch_up()
+        assert crashed.producer is not None
+        await crashed.producer.stop()  # killed: never stopped, its idle position never saved
+        successor = kafka.sharing_relay()
+        await successor.start()
+        try:
+            assert successor.state.position == 5
+            assert await successor.catch_up() == stored_count(bb) - 5
+            assert successor.router.topic_specs() == []  # nothing was, or is, shared
+        finally:
+            await successor.stop()
+            crashed.unsaved = False  # its connections closed, its position still not saved
+            await crashed.stop()
+    finally:
+        bb.close()
+
+
+async def test_a_batch_with_decisions_is_saved_at_once_with_its_decisions(
+    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
+) -> None:
+    bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
+    try:
+        run_script(bb.commands, sharing_agreements())
+        run_script(bb.commands, head_teacher())
+        relay = bb.kafka(kafka_broker.bootstrap).sharing_relay()
+        relay.batch_size, relay.idle_save_every = 5, 3600.0
+        await relay.start()
+        try:
+            await relay.catch_up()
+            saved = relay.positions.load("shared", relay.cluster).position
+            assert saved == relay.state.position == stored_count(bb)
+            assert not relay.unsaved
+        finally:
+            await relay.stop()
+    finally:
+        bb.close()

@@ -52,7 +52,11 @@ def summary(
 ) -> str:
     """How the relays were woken, and the CPU the backbone spent per command: on the event loop
     (FastStream, both relays' mapping and sending) and on worker threads (store reads/writes)."""
-    woken = [getattr(r.wakeup, "wakeups", getattr(r.wakeup, "notifications", "?")) for r in relays]
+    woken = [
+        getattr(r.wakeup, "wakeups", getattr(r.wakeup, "notifications", 0))
+        + getattr(r.wakeup, "noticed", 0)  # SQLite: commits by another process, seen by watch
+        for r in relays
+    ]
     spent = {t: after[t] - before.get(t, 0.0) for t in after}
     loop = spent.pop(os.getpid(), 0.0)
     per = 1000 / max(commands, 1)

@@ -97,8 +97,9 @@ class Settings(BaseSettings):
     kafka_relay_poll_interval: float = Field(
         default=0.1,
         gt=0,
-        description="Seconds between the relay's polls when nothing wakes it: what a write from "
-        "another process (rjb submit on SQLite, a lost NOTIFY) can wait; one cheap read each",
+        description="Seconds between the relay's polls when nothing wakes it (a backstop: "
+        "NOTIFY on PostgreSQL, on SQLite saves here and a watch of other processes' commits); "
+        "one cheap read each",
     )
     kafka_idempotent_producer: bool = Field(
         default=True,

@@ -17,7 +17,7 @@ from psycopg.conninfo import make_conninfo
 from adapters.kafka_config import Topics, ensure_topics
 from adapters.kafka_connection import client_kwargs
 from adapters.local_broker import LocalBroker, free_port
-from adapters.local_wakeup import InProcessWakeup
+from adapters.local_wakeup import DataVersionWatch, InProcessWakeup
 from adapters.pg_wakeup import PgNotifyWakeup
 from services.kafka_runtime.relay import CaseEventRouter, Relay, Router, Wakeup
 from services.kafka_runtime.watch import KafkaWatch
@@ -53,10 +53,11 @@ class KafkaParts:
         return str(s.http_public_url or f"http://{s.http_host}:{s.http_port}")
 
     def wakeup(self) -> Wakeup | None:
-        """LISTEN/NOTIFY on PostgreSQL; on SQLite, saves in this process (poll for others)."""
+        """LISTEN/NOTIFY on PostgreSQL; on SQLite, saves in this process and, within a few
+        milliseconds, commits by others (``PRAGMA data_version``)."""
         s = self.settings
         if s.store != "postgres":
-            return InProcessWakeup(self.backbone.store)
+            return InProcessWakeup(self.backbone.store, DataVersionWatch(str(s.sqlite_path)))
         conninfo = postgres_conninfo(s)
         channel: str = getattr(self.backbone.store.recorder, "channel_name")  # noqa: B009
         return PgNotifyWakeup(conninfo, channel)

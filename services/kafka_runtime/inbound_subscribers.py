@@ -57,6 +57,14 @@ def declare(
         decoder=raw_body,  # the handler parses the bytes itself (services/inbound_parse.py)
         parser=any_headers_batch,
     )
+
+    def message() -> KafkaMessage:
+        """The batch being handled, from FastStream's context. Not a handler parameter: a
+        ``KafkaMessage`` parameter is a context field that fast_depends resolves in a worker
+        thread (anyio), a thread hop for every read."""
+        found: KafkaMessage = broker.context.get_local("message")
+        return found
+
     # Documents the topic; dead letters are sent by `inbound.writer`, which keeps header lists.
     dead_letters = broker.publisher(
         inbound.topics.dead_letter,
@@ -76,8 +84,8 @@ def declare(
         listener=Revocations(inbound.pauser, inbound.pipelines[False]),
         **options,
     )  # type: ignore[untyped-decorator]
-    async def agency_command(body: CommandBody, msg: KafkaMessage) -> None:
-        await inbound.process_batch(msg, movement=False)
+    async def agency_command(body: CommandBody) -> None:
+        await inbound.process_batch(message(), movement=False)
 
     @broker.subscriber(
         inbound.topics.movements,
@@ -88,7 +96,7 @@ def declare(
         listener=Revocations(inbound.pauser, inbound.pipelines[True]),
         **options,
     )  # type: ignore[untyped-decorator]
-    async def prison_movement(body: MovementBody, msg: KafkaMessage) -> None:
-        await inbound.process_batch(msg, movement=True)
+    async def prison_movement(body: MovementBody) -> None:
+        await inbound.process_batch(message(), movement=True)
 
     return broker, dead_letters

@@ -142,12 +142,24 @@ def command_in(
     that a store failure is not taken for a fault of the message), known besides reference data.
     ``acting``: the agency whose own inbound topic the record was read from (commands only).
     """
+    with registered_agencies(registered or {}):
+        return checked_command(value, headers, movement, max_bytes, acting)
+
+
+def checked_command(
+    value: bytes | None,
+    headers: Headers,
+    movement: bool | None,
+    max_bytes: int,
+    acting: str | None = None,
+) -> Command:
+    """:func:`command_in` within a ``registered_agencies`` block the caller holds (for a whole
+    read: entering it copies the registry, a quarter of parsing a referral)."""
     try:
         raw = decode(check_size(value, max_bytes))
         if acting is not None:
             raw = acting_as(raw, acting)
-        with registered_agencies(registered or {}):
-            command = parse(raw, movement)
+        command = parse(raw, movement)
         check_sender(command, headers)
     except Rejected:
         raise

@@ -21,9 +21,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from adapters.kafka_config import Topics
+from domain.agencies import registered_agencies
 from services.commands import Command
 from services.inbound_errors import Rejected, describe
-from services.inbound_parse import command_in
+from services.inbound_parse import checked_command
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +85,17 @@ class ReadParser:
         if read is None:
             return None
         agencies, fresh = read
-        outcomes = [self.outcome(r, movement, agencies) for r in records]
+        with registered_agencies(agencies):
+            outcomes = [self.outcome(r, movement) for r in records]
         if not fresh and any(isinstance(o, Rejected) for o in outcomes):
             read = await self.registry_or_none(fresh=True)  # an agency registered since?
             if read is None:
                 return None
-            outcomes = [
-                self.outcome(r, movement, read[0]) if isinstance(o, Rejected) else o
-                for r, o in zip(records, outcomes, strict=True)
-            ]
+            with registered_agencies(read[0]):
+                outcomes = [
+                    self.outcome(r, movement) if isinstance(o, Rejected) else o
+                    for r, o in zip(records, outcomes, strict=True)
+                ]
         return outcomes
 
     async def registry_or_none(self, fresh: bool = False) -> tuple[Registry, bool] | None:
@@ -102,16 +105,17 @@ class ReadParser:
             log.warning("inbound: the agency registry is unreadable (%s)", describe(error))
             return None
 
-    def outcome(self, record: Any, movement: bool, agencies: Registry) -> Command | Rejected:
+    def outcome(self, record: Any, movement: bool) -> Command | Rejected:
         try:
-            return self.command_of(record, movement, agencies)
+            return self.command_of(record, movement)
         except Rejected as rejected:
             return rejected
 
-    def command_of(self, record: Any, movement: bool, agencies: Registry) -> Command:
-        """The record's command; :class:`Rejected` when it has none."""
+    def command_of(self, record: Any, movement: bool) -> Command:
+        """The record's command; :class:`Rejected` when it has none. Within a
+        ``registered_agencies`` block (the registry the read is parsed against)."""
         headers = record.headers or ()
         acting = None if movement else self.topics.agency_of_inbound_topic(record.topic)
         if not movement and acting is None:
             raise Rejected(f"{record.topic} is no agency's inbound topic", "UnknownTopic")
-        return command_in(record.value, headers, movement, self.max_message_bytes, agencies, acting)
+        return checked_command(record.value, headers, movement, self.max_message_bytes, acting)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from domain.agencies import registered_agencies
 from services.command_apply import CommandResult
 from services.commands import Command
 from services.inbound_errors import Rejected, apply, describe, registered
@@ -75,7 +76,8 @@ class OneAtATime:
         """Store the record's command, or dead-letter it; raises when it could do neither."""
         agencies = await asyncio.to_thread(registered, self.inbound.commands)
         try:
-            command = self.inbound.parser.command_of(record, movement, agencies)
+            with registered_agencies(agencies):
+                command = self.inbound.parser.command_of(record, movement)
             result = await self.store(command)
         except Rejected as rejected:
             await self.inbound.dead_letter(record, rejected)

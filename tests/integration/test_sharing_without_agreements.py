@@ -3,6 +3,7 @@ agreement naming any recipient, events go nowhere and record no decision, undeco
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,11 @@ import pytest
 
 from adapters.kafka_config import Topics
 from adapters.stored_records import StoredRecords
-from services.bootstrap import build
+from services.bootstrap import Backbone, build
 from services.demo.runner import run_script
 from services.demo.stories import head_teacher, sharing_agreements
 from services.kafka_runtime import routing
+from services.kafka_runtime.relay import Relay
 from services.sharing import SharingRouter
 from tests.conftest import sqlite_settings
 from tests.integration.test_relay import stored_count
@@ -87,71 +89,68 @@ async def test_a_batch_that_goes_nowhere_asks_the_broker_nothing_and_still_moves
         bb.close()
 
 
-async def test_batches_that_go_nowhere_save_the_position_at_most_once_a_second_and_on_stop(
-    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
-) -> None:
+@pytest.fixture
+def kbb(kafka_broker: Broker, tmp_path: Path, topic_prefix: str) -> Iterator[Backbone]:
     bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
+    yield bb
+    bb.close()
+
+
+def sharing_relay_in_fives(bb: Backbone, bootstrap: str) -> Relay:
+    """The sharing relay reading five notifications a batch, its idle save an hour away."""
+    relay = bb.kafka(bootstrap).sharing_relay()
+    relay.batch_size, relay.idle_save_every = 5, 3600.0
+    return relay
+
+
+async def test_batches_that_go_nowhere_save_the_position_at_most_once_a_second_and_on_stop(
+    kafka_broker: Broker, kbb: Backbone
+) -> None:
+    run_script(kbb.commands, head_teacher())  # no agreement: the sharing relay sends nothing
+    relay = sharing_relay_in_fives(kbb, kafka_broker.bootstrap)
+    await relay.start()
     try:
-        run_script(bb.commands, head_teacher())  # no agreement: the sharing relay sends nothing
-        kafka = bb.kafka(kafka_broker.bootstrap)
-        relay = kafka.sharing_relay()
-        relay.batch_size, relay.idle_save_every = 5, 3600.0
-        await relay.start()
-        try:
-            assert await relay.catch_up() == stored_count(bb)
-            assert relay.state.position == stored_count(bb)
-            saved = relay.positions.load("shared", relay.cluster).position
-            assert saved == 5, "only the first batch is saved while nothing is sent"
-        finally:
-            await relay.stop()
-        assert relay.positions.load("shared", relay.cluster).position == stored_count(bb)
+        assert await relay.catch_up() == stored_count(kbb)
+        assert relay.state.position == stored_count(kbb)
+        saved = relay.positions.load("shared", relay.cluster).position
+        assert saved == 5, "only the first batch is saved while nothing is sent"
     finally:
-        bb.close()
+        await relay.stop()
+    assert relay.positions.load("shared", relay.cluster).position == stored_count(kbb)
 
 
 async def test_a_crash_before_the_idle_save_only_reads_again_what_sent_nothing(
-    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
+    kafka_broker: Broker, kbb: Backbone
 ) -> None:
-    bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
+    run_script(kbb.commands, head_teacher())
+    crashed = sharing_relay_in_fives(kbb, kafka_broker.bootstrap)
+    await crashed.start()
+    await crashed.catch_up()
+    assert crashed.producer is not None
+    await crashed.producer.stop()  # killed: never stopped, its idle position never saved
+    successor = kbb.kafka(kafka_broker.bootstrap).sharing_relay()
+    await successor.start()
     try:
-        run_script(bb.commands, head_teacher())
-        kafka = bb.kafka(kafka_broker.bootstrap)
-        crashed = kafka.sharing_relay()
-        crashed.batch_size, crashed.idle_save_every = 5, 3600.0
-        await crashed.start()
-        await crashed.catch_up()
-        assert crashed.producer is not None
-        await crashed.producer.stop()  # killed: never stopped, its idle position never saved
-        successor = kafka.sharing_relay()
-        await successor.start()
-        try:
-            assert successor.state.position == 5
-            assert await successor.catch_up() == stored_count(bb) - 5
-            assert successor.router.topic_specs() == []  # nothing was, or is, shared
-        finally:
-            await successor.stop()
-            crashed.unsaved = False  # its connections closed, its position still not saved
-            await crashed.stop()
+        assert successor.state.position == 5
+        assert await successor.catch_up() == stored_count(kbb) - 5
+        assert successor.router.topic_specs() == []  # nothing was, or is, shared
     finally:
-        bb.close()
+        await successor.stop()
+        crashed.unsaved = False  # its connections closed, its position still not saved
+        await crashed.stop()
 
 
 async def test_a_batch_with_decisions_is_saved_at_once_with_its_decisions(
-    kafka_broker: Broker, tmp_path: Path, topic_prefix: str
+    kafka_broker: Broker, kbb: Backbone
 ) -> None:
-    bb = build(fast_kafka_settings(sqlite_settings(tmp_path), topic_prefix))
+    run_script(kbb.commands, sharing_agreements())
+    run_script(kbb.commands, head_teacher())
+    relay = sharing_relay_in_fives(kbb, kafka_broker.bootstrap)
+    await relay.start()
     try:
-        run_script(bb.commands, sharing_agreements())
-        run_script(bb.commands, head_teacher())
-        relay = bb.kafka(kafka_broker.bootstrap).sharing_relay()
-        relay.batch_size, relay.idle_save_every = 5, 3600.0
-        await relay.start()
-        try:
-            await relay.catch_up()
-            saved = relay.positions.load("shared", relay.cluster).position
-            assert saved == relay.state.position == stored_count(bb)
-            assert not relay.unsaved
-        finally:
-            await relay.stop()
+        await relay.catch_up()
+        saved = relay.positions.load("shared", relay.cluster).position
+        assert saved == relay.state.position == stored_count(kbb)
+        assert not relay.unsaved
     finally:
-        bb.close()
+        await relay.stop()

@@ -33,6 +33,8 @@ from adapters.pg_arrays import BinaryArray, bytea_array, int8_array, text_array,
 CHAIN_COLUMNS = SQL(", ".join(COLUMNS))  # event_chain's, in audit_chain's order
 _ARRAY = Callable[[Sequence[Any]], BinaryArray]
 _CHAIN_TYPES: tuple[_ARRAY, ...] = (int8_array, text_array, int8_array, text_array, text_array) * 2
+_LAST = SQL(" ORDER BY notification_id DESC LIMIT 1")
+_UNNEST = SQL("({})").format(SQL(", ".join(["%s"] * len(COLUMNS))))
 
 
 class ChainedInsert:
@@ -177,7 +179,3 @@ class ChainedInsert:
                 (text_array([oid for oid, _ in wanted]), int8_array([v for _, v in wanted])),
             )
         return bool(wanted)
-
-
-_LAST = SQL(" ORDER BY notification_id DESC LIMIT 1")
-_UNNEST = SQL("({})").format(SQL(", ".join(["%s"] * len(COLUMNS))))

@@ -34,6 +34,10 @@ class _SealingEventStore(persistence.EventStore):  # type: ignore[type-arg]
             return super().put(domain_events, personal_keys=new_keys, **kwargs)
 
 
+# the chained PostgreSQL recorder's read: notifications, and the count of destroyed keys
+ReadWithErasures = Callable[[int, int], tuple[list[Notification], int | None]]
+
+
 class EventStore(Application):  # type: ignore[type-arg]
     """One notification log for every aggregate (cases, custody, agreements).
 
@@ -122,16 +126,18 @@ class EventStore(Application):  # type: ignore[type-arg]
         """The next notifications for a long-running reader (the relay), with keys destroyed
         by another process dropped before they are decoded: on PostgreSQL the check rides in
         the read's own round trip."""
-        both = getattr(self.recorder, "select_notifications_and_erasures", None)
+        both: ReadWithErasures | None = getattr(
+            self.recorder, "select_notifications_and_erasures", None
+        )
         if both is None:
             batch = list(self.recorder.select_notifications(start, limit))
             if batch:
                 self.recheck_erasures()
             return batch
-        read: tuple[list[Notification], int | None] = both(start, limit)
-        if read[1] is not None and self.personal:
-            self.personal.revalidate(read[1])
-        return read[0]
+        batch, destroyed = both(start, limit)
+        if destroyed is not None and self.personal:
+            self.personal.revalidate(destroyed)
+        return batch
 
     def recheck_erasures(self) -> None:
         """Call before decoding a batch in a long-running reader: drops keys destroyed elsewhere."""

@@ -52,7 +52,7 @@ class DataVersionWatch:
             self._thread.start()
 
     def _run(self, on_change: Callable[[], None]) -> None:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(self.path, isolation_level=None)  # opened and used in this thread
         try:
             seen, quiet = data_version(db), 0.0
             while not self._stop.is_set():

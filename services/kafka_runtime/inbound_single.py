@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from domain.agencies import registered_agencies
 from services.command_apply import CommandResult
 from services.commands import Command
-from services.inbound_errors import Rejected, apply, describe, registered
+from services.inbound_errors import Rejected, apply, describe
 from services.kafka_runtime.inbound_pipeline import at, commit_offsets
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class OneAtATime:
 
     async def attempt(self, record: Any, movement: bool) -> None:
         """Store the record's command, or dead-letter it; raises when it could do neither."""
-        agencies = await asyncio.to_thread(registered, self.inbound.commands)
+        agencies, _ = await self.inbound.registry.current(fresh=True)
         try:
             with registered_agencies(agencies):
                 command = self.inbound.parser.command_of(record, movement)

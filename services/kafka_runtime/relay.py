@@ -112,9 +112,7 @@ class Relay(BrokerChecks, PositionSaves):
         await ensure_topics(self.connection, self.router.topic_specs(), self.replication_factor)
 
     async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._settle()  # what is in flight lands and is saved before we go
-            await self.save_unsaved()
+        await self._land()
         if self.producer is not None:
             await self.producer.stop()
             self.producer = None
@@ -163,6 +161,12 @@ class Relay(BrokerChecks, PositionSaves):
         except BaseException:
             await self.rewind()
             raise
+
+    async def _land(self) -> None:
+        """Before going: what is in flight lands and is saved, and so is an idle position."""
+        with contextlib.suppress(Exception):
+            await self._settle()
+            await self.save_unsaved()
 
     async def _settle(self) -> None:
         task, self.in_flight = self.in_flight, None
@@ -236,6 +240,4 @@ class Relay(BrokerChecks, PositionSaves):
                     next_check = 0.0
                 await pause(self.wakeup, self.poll_interval, stop)
         finally:
-            with contextlib.suppress(Exception):
-                await self._settle()  # what is in flight lands and is saved before we go
-                await self.save_unsaved()
+            await self._land()

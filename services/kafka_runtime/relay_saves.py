@@ -36,8 +36,8 @@ class PositionSaves:
     async def _publish(self, upto: int, out: list[Outgoing]) -> None:
         acks = await self._send(out) if out else []
         position = acknowledged(self.state, upto, acks)
-        idle = time.monotonic() - self.saved_at < self.idle_save_every
-        if out or self.router.has_decisions() or not idle:
+        saved_lately = time.monotonic() - self.saved_at < self.idle_save_every
+        if out or self.router.has_decisions() or not saved_lately:
             await asyncio.to_thread(self._acknowledged, position)
         else:
             self.unsaved = True
